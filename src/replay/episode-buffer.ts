@@ -1,0 +1,338 @@
+/**
+ * EpisodeBuffer: goal-conditioned transitions kept as whole episodes, the
+ * storage under hindsight replay (HER) and, later, per-episode credit
+ * assignment (floating n-step, GAE).
+ *
+ * Layout (as Stable-Baselines3's HER buffer): one ring per env ("lane") of
+ * `capacityPerEnv = floor(capacity / numEnvs)` slots, preallocated Float32Arrays
+ * per field. Each env writes its steps in order into its own lane, so an
+ * episode always occupies consecutive slots (modulo wrap-around) and steps of
+ * different envs never interleave.
+ *
+ * Contract:
+ * - `add(step, env)` appends one complete step (s, a, s') of `env`'s current
+ *   episode and allocates nothing. A step with `terminated` or `truncated` ends
+ *   the episode; `endEpisode(env)` ends it without such a step (e.g. the agent
+ *   resets an env early). The next `add` for that env starts a new episode.
+ * - `reward` and `isSuccess` are stored as the env reported them at interaction
+ *   time (the reward may be NaN for a black box). Samplers decide whether they
+ *   may ever reach a learner; HER never uses them for relabelled goals.
+ * - `terminated` is stored as given: 1 only for TERMINATED (no bootstrapping
+ *   after it); TRUNCATED only ends the episode.
+ * - When a lane wraps, the episode whose first step is overwritten is dropped
+ *   whole: none of its remaining steps is sampled again (they would have lost
+ *   their past, and FINAL/EPISODE goals would be wrong). An episode longer than
+ *   a lane is never sampled.
+ * - `pick` draws one stored step uniformly over the steps of complete episodes
+ *   and, when asked, the steps already stored of episodes still in progress. It
+ *   reports the step's episode position: `step` t and `length` T (for an
+ *   episode in progress, T = steps stored so far).
+ */
+import type { Rng } from "../env/rng.js";
+import { SimbridgeError } from "../protocol/errors.js";
+import { packArrays, unpackArrays } from "./bytes.js";
+import type { StoredArray } from "./bytes.js";
+import { randomIndex } from "./random-index.js";
+
+/** Element counts of one step's tensors. Achieved and desired goals have the same size. */
+export interface GoalSizes {
+  readonly obs: number;
+  readonly goal: number;
+  readonly action: number;
+}
+
+/** One step of a goal-conditioned episode, as lived at interaction time. */
+export interface GoalTransition {
+  /** `observation` before the step. */
+  readonly obs: ArrayLike<number>;
+  /** `achieved_goal` before the step. */
+  readonly achievedGoal: ArrayLike<number>;
+  /** `desired_goal` the step was taken for. */
+  readonly desiredGoal: ArrayLike<number>;
+  readonly action: ArrayLike<number>;
+  /** `observation` after the step. */
+  readonly nextObs: ArrayLike<number>;
+  /** `achieved_goal` after the step. */
+  readonly nextAchievedGoal: ArrayLike<number>;
+  /** Reward the env reported for this step (NaN when it reports none). Never used for relabelled goals. */
+  readonly reward: number;
+  /** Success flag the env reported for this step. */
+  readonly isSuccess: boolean;
+  /** Status TERMINATED: the episode ended and the value after it is zero. */
+  readonly terminated: boolean;
+  /** Status TRUNCATED: the episode ended by a time limit; bootstrapping continues. */
+  readonly truncated?: boolean;
+}
+
+export interface EpisodeBufferOptions {
+  readonly sizes: GoalSizes;
+  /** Total steps stored, over all envs. */
+  readonly capacity: number;
+  /** Number of envs adding steps concurrently (default 1). */
+  readonly numEnvs?: number;
+}
+
+/** Where a picked step lives; filled in place by `EpisodeBuffer.pick`. */
+export class TransitionRef {
+  /** Storage row of the step (index into the buffer's columns). */
+  slot = 0;
+  /** Env (lane) the step came from. */
+  lane = 0;
+  /** Position t of the step in its episode (0-based). */
+  step = 0;
+  /** Episode length T (steps stored so far when the episode is in progress). */
+  length = 0;
+  /** Lane position of the episode's first step: `slotAt(lane, episodeStart + k)` is step k's row. */
+  episodeStart = 0;
+  /** False while the episode is still in progress. */
+  complete = false;
+}
+
+export class EpisodeBuffer {
+  readonly sizes: GoalSizes;
+  readonly numEnvs: number;
+  readonly capacityPerEnv: number;
+
+  // Columns, `numEnvs × capacityPerEnv` rows each. Read by samplers in this folder; written only by `add`.
+  readonly obs: Float32Array;
+  readonly achievedGoal: Float32Array;
+  readonly desiredGoal: Float32Array;
+  readonly action: Float32Array;
+  readonly nextObs: Float32Array;
+  readonly nextAchievedGoal: Float32Array;
+  readonly reward: Float32Array;
+  readonly isSuccess: Uint8Array;
+  readonly terminated: Uint8Array;
+
+  // Per row: lane positions (monotonic step counters, exact in float64) of its episode's first step
+  // and one past its last step (-1 while the episode is in progress).
+  private readonly epStart: Float64Array;
+  private readonly epEnd: Float64Array;
+  // Per lane: steps ever written; first step of the open episode (= written when none is open);
+  // first step of the oldest episode still whole in the ring (Infinity while the open episode has overflowed).
+  private readonly written: Float64Array;
+  private readonly openStart: Float64Array;
+  private readonly firstValid: Float64Array;
+  private completed = 0;
+
+  constructor(options: EpisodeBufferOptions) {
+    const { sizes, capacity } = options;
+    const numEnvs = options.numEnvs ?? 1;
+    for (const [k, v] of Object.entries({ "sizes.obs": sizes.obs, "sizes.goal": sizes.goal, "sizes.action": sizes.action, numEnvs })) {
+      if (!Number.isSafeInteger(v) || v < 1) throw SimbridgeError.invalidArgument(`${k}: expected a positive integer but got ${v}`, k);
+    }
+    if (!Number.isSafeInteger(capacity) || capacity < numEnvs) {
+      throw SimbridgeError.invalidArgument(`capacity: expected an integer ≥ numEnvs (${numEnvs}) but got ${capacity}`, "capacity");
+    }
+    this.sizes = Object.freeze({ obs: sizes.obs, goal: sizes.goal, action: sizes.action });
+    this.numEnvs = numEnvs;
+    this.capacityPerEnv = Math.floor(capacity / numEnvs);
+    const rows = this.numEnvs * this.capacityPerEnv;
+    this.obs = new Float32Array(rows * sizes.obs);
+    this.achievedGoal = new Float32Array(rows * sizes.goal);
+    this.desiredGoal = new Float32Array(rows * sizes.goal);
+    this.action = new Float32Array(rows * sizes.action);
+    this.nextObs = new Float32Array(rows * sizes.obs);
+    this.nextAchievedGoal = new Float32Array(rows * sizes.goal);
+    this.reward = new Float32Array(rows);
+    this.isSuccess = new Uint8Array(rows);
+    this.terminated = new Uint8Array(rows);
+    this.epStart = new Float64Array(rows);
+    this.epEnd = new Float64Array(rows).fill(-1);
+    this.written = new Float64Array(numEnvs);
+    this.openStart = new Float64Array(numEnvs);
+    this.firstValid = new Float64Array(numEnvs);
+  }
+
+  /** Rows of storage over all lanes. */
+  get capacity(): number {
+    return this.numEnvs * this.capacityPerEnv;
+  }
+
+  /** Steps that can be sampled: those of complete episodes plus those stored of episodes in progress. */
+  get size(): number {
+    return this.countSampleable(true);
+  }
+
+  /** Episodes completed since construction (including ones since overwritten). */
+  get episodesCompleted(): number {
+    return this.completed;
+  }
+
+  /** Sampleable steps; only those of complete episodes unless `includeInProgress`. */
+  countSampleable(includeInProgress: boolean): number {
+    let n = 0;
+    for (let lane = 0; lane < this.numEnvs; lane++) {
+      n += this.completeCount(lane);
+      if (includeInProgress) n += this.openCount(lane);
+    }
+    return n;
+  }
+
+  /** Appends one step of `env`'s current episode. Allocates nothing. */
+  add(step: GoalTransition, env = 0): void {
+    this.checkEnv(env);
+    const { obs: so, goal: sg, action: sa } = this.sizes;
+    checkLength("obs", step.obs, so);
+    checkLength("achievedGoal", step.achievedGoal, sg);
+    checkLength("desiredGoal", step.desiredGoal, sg);
+    checkLength("action", step.action, sa);
+    checkLength("nextObs", step.nextObs, so);
+    checkLength("nextAchievedGoal", step.nextAchievedGoal, sg);
+
+    const cap = this.capacityPerEnv;
+    const pos = this.written[env]!;
+    const row = this.slotAt(env, pos);
+    // Overwriting the first step of the oldest whole episode drops that episode.
+    if (pos >= cap && pos - cap === this.firstValid[env]) {
+      const end = this.epEnd[row]!;
+      this.firstValid[env] = end >= 0 ? end : Infinity; // the open episode itself has outgrown the lane
+    }
+    copyRow(step.obs, this.obs, row, so);
+    copyRow(step.achievedGoal, this.achievedGoal, row, sg);
+    copyRow(step.desiredGoal, this.desiredGoal, row, sg);
+    copyRow(step.action, this.action, row, sa);
+    copyRow(step.nextObs, this.nextObs, row, so);
+    copyRow(step.nextAchievedGoal, this.nextAchievedGoal, row, sg);
+    this.reward[row] = step.reward;
+    this.isSuccess[row] = step.isSuccess ? 1 : 0;
+    this.terminated[row] = step.terminated ? 1 : 0;
+    this.epStart[row] = this.openStart[env]!;
+    this.epEnd[row] = -1;
+    this.written[env] = pos + 1;
+    if (step.terminated || step.truncated === true) this.endEpisode(env);
+  }
+
+  /** Ends `env`'s current episode (a no-op when it has no steps). */
+  endEpisode(env = 0): void {
+    this.checkEnv(env);
+    const start = this.openStart[env]!;
+    const end = this.written[env]!;
+    if (end === start) return;
+    for (let pos = Math.max(start, end - this.capacityPerEnv); pos < end; pos++) this.epEnd[this.slotAt(env, pos)] = end;
+    if (this.firstValid[env] === Infinity) this.firstValid[env] = end;
+    this.openStart[env] = end;
+    this.completed++;
+  }
+
+  /** Storage row of lane position `pos` in `lane`. */
+  slotAt(lane: number, pos: number): number {
+    return lane * this.capacityPerEnv + (pos % this.capacityPerEnv);
+  }
+
+  /**
+   * Draws one sampleable step uniformly and describes it in `ref`. Throws
+   * FAILED_PRECONDITION when there is none.
+   */
+  pick(rng: Rng, includeInProgress: boolean, ref: TransitionRef): void {
+    const total = this.countSampleable(includeInProgress);
+    if (total === 0) {
+      throw SimbridgeError.failedPrecondition(
+        includeInProgress ? "cannot sample: the episode buffer is empty" : "cannot sample: no complete episode stored yet",
+      );
+    }
+    let r = randomIndex(rng, total);
+    for (let lane = 0; lane < this.numEnvs; lane++) {
+      const complete = this.completeCount(lane);
+      if (r < complete) return this.describe(lane, this.firstValid[lane]! + r, ref);
+      r -= complete;
+      if (includeInProgress) {
+        const open = this.openCount(lane);
+        if (r < open) return this.describe(lane, Math.max(this.openStart[lane]!, this.firstValid[lane]!) + r, ref);
+        r -= open;
+      }
+    }
+    throw new Error("unreachable: sample index past the stored steps");
+  }
+
+  /** Forgets every step (storage is kept). */
+  clear(): void {
+    this.written.fill(0);
+    this.openStart.fill(0);
+    this.firstValid.fill(0);
+    this.epEnd.fill(-1);
+    this.completed = 0;
+  }
+
+  /** Raw-byte checkpoint of the whole buffer, including episodes in progress. */
+  serialize(): Uint8Array {
+    return packArrays(
+      { kind: "EpisodeBuffer", sizes: this.sizes, numEnvs: this.numEnvs, capacityPerEnv: this.capacityPerEnv, completed: this.completed },
+      this.arrays(),
+    );
+  }
+
+  /** Loads a checkpoint of a buffer with the same sizes, numEnvs and capacity. */
+  restore(bytes: Uint8Array): void {
+    const { header, arrays } = unpackArrays(bytes);
+    if (header["kind"] !== "EpisodeBuffer") throw SimbridgeError.invalidArgument(`replay checkpoint: expected an EpisodeBuffer but got ${String(header["kind"])}`);
+    const mine = JSON.stringify([this.sizes, this.numEnvs, this.capacityPerEnv]);
+    const theirs = JSON.stringify([header["sizes"], header["numEnvs"], header["capacityPerEnv"]]);
+    if (mine !== theirs) throw SimbridgeError.invalidArgument(`replay checkpoint: expected [sizes, numEnvs, capacityPerEnv] ${mine} but got ${theirs}`);
+    const targets = this.arrays();
+    for (const [name, target] of Object.entries(targets)) {
+      const src = arrays[name];
+      if (src === undefined || src.constructor !== target.constructor || src.length !== target.length) {
+        throw SimbridgeError.invalidArgument(`replay checkpoint: array "${name}" is missing or has the wrong type or length`);
+      }
+    }
+    for (const [name, target] of Object.entries(targets)) target.set(arrays[name] as never);
+    this.completed = header["completed"] as number;
+  }
+
+  private arrays(): Record<string, StoredArray> {
+    return {
+      obs: this.obs,
+      achievedGoal: this.achievedGoal,
+      desiredGoal: this.desiredGoal,
+      action: this.action,
+      nextObs: this.nextObs,
+      nextAchievedGoal: this.nextAchievedGoal,
+      reward: this.reward,
+      isSuccess: this.isSuccess,
+      terminated: this.terminated,
+      epStart: this.epStart,
+      epEnd: this.epEnd,
+      written: this.written,
+      openStart: this.openStart,
+      firstValid: this.firstValid,
+    };
+  }
+
+  private checkEnv(env: number): void {
+    if (!Number.isInteger(env) || env < 0 || env >= this.numEnvs) {
+      throw SimbridgeError.invalidArgument(`env: expected an integer in [0, ${this.numEnvs}) but got ${env}`, "env");
+    }
+  }
+
+  private completeCount(lane: number): number {
+    return Math.max(0, this.openStart[lane]! - this.firstValid[lane]!);
+  }
+
+  private openCount(lane: number): number {
+    return Math.max(0, this.written[lane]! - Math.max(this.openStart[lane]!, this.firstValid[lane]!));
+  }
+
+  private describe(lane: number, pos: number, ref: TransitionRef): void {
+    const slot = this.slotAt(lane, pos);
+    const start = this.epStart[slot]!;
+    const end = this.epEnd[slot]!;
+    ref.slot = slot;
+    ref.lane = lane;
+    ref.episodeStart = start;
+    ref.step = pos - start;
+    ref.complete = end >= 0;
+    ref.length = (end >= 0 ? end : this.written[lane]!) - start;
+  }
+}
+
+function checkLength(name: string, value: ArrayLike<number>, size: number): void {
+  if (value === undefined || value.length !== size) {
+    throw SimbridgeError.invalidArgument(`${name}: expected ${size} elements but got ${value === undefined ? "nothing" : value.length}`, name);
+  }
+}
+
+function copyRow(src: ArrayLike<number>, dst: Float32Array, row: number, size: number): void {
+  const base = row * size;
+  for (let j = 0; j < size; j++) dst[base + j] = src[j]!;
+}
