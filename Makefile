@@ -4,7 +4,7 @@
 NODE_MODULES_STAMP := node_modules/.installed
 TESTS ?= unit contract integration smoke
 
-.PHONY: setup build run test test-fast clean
+.PHONY: setup build run test test-fast clean proto
 
 setup: $(NODE_MODULES_STAMP)
 
@@ -30,3 +30,11 @@ test-fast: build
 
 clean:
 	rm -rf dist node_modules
+
+# Regenerates the TypeScript types of the protocol (src/protocol/generated/, nobody edits it).
+proto: setup
+	rm -rf src/protocol/generated
+	npx proto-loader-gen-types --keepCase --longs=Number --defaults --oneofs --grpcLib=@grpc/grpc-js \
+	  --includeComments -O src/protocol/generated simbridge/v1/session.proto -I proto
+	# ESM (NodeNext) needs explicit .js on relative imports.
+	find src/protocol/generated -name '*.ts' -exec sed -i -E "s#(from '\.[^']*)';#\1.js';#" {} +

@@ -57,7 +57,8 @@ export function shapeString(shape: readonly number[]): string {
 }
 
 /**
- * Checks a batch of `batch` tensors against a spec: shape, finiteness (float dtypes).
+ * Checks a batch of `batch` tensors (shape [batch, ...spec.shape]) against a
+ * spec: shape, element count, finiteness (float dtypes).
  * Bounds are not enforced here: actions are clipped by the task (documented per task).
  * Throws INVALID_ARGUMENT naming the field, env index and value.
  */
@@ -65,9 +66,9 @@ export function validateArray(
   spec: ArraySpec,
   data: NumericArray,
   shape: readonly number[],
-  batch = 1,
+  batch: number,
 ): void {
-  const expected = batch === 1 && shape.length === spec.shape.length ? spec.shape : [batch, ...spec.shape];
+  const expected = [batch, ...spec.shape];
   if (shape.length !== expected.length || shape.some((d, i) => d !== expected[i])) {
     throw SimbridgeError.invalidArgument(
       `${spec.name}: expected shape ${shapeString(expected)} but got ${shapeString(shape)}`,

@@ -1,0 +1,11 @@
+/**
+ * The tasks this repository ships, as one registry: what `simbridge serve`
+ * offers by default and what `simbridge tasks` lists.
+ */
+import { TaskRegistry } from "../src/env/task-registry.js";
+import { mujocoTaskFactories } from "./mujoco/index.js";
+import { pointReachV0 } from "./point/point-reach-v0.js";
+
+export function builtinRegistry(): TaskRegistry {
+  return new TaskRegistry([...mujocoTaskFactories, pointReachV0]);
+}

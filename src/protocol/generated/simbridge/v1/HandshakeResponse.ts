@@ -1,0 +1,61 @@
+// Original file: proto/simbridge/v1/session.proto
+
+import type { Long } from '@grpc/proto-loader';
+
+export interface HandshakeResponse {
+  /**
+   * The server's protocol version, semver.
+   */
+  'protocol_version'?: (string);
+  /**
+   * Free-form server name and version.
+   */
+  'server_name'?: (string);
+  /**
+   * Features this server offers ("vector_envs", "partial_reset",
+   * "per_env_seed", "black_box", ...).
+   */
+  'capabilities'?: (string)[];
+  /**
+   * Most envs this session may have open at once.
+   */
+  'max_envs'?: (number);
+  /**
+   * Largest request this server accepts, in bytes; larger ones fail with
+   * RESOURCE_EXHAUSTED and the session goes on.
+   */
+  'max_message_bytes'?: (number | string | Long);
+  /**
+   * Identifies the session in server logs.
+   */
+  'session_id'?: (string);
+}
+
+export interface HandshakeResponse__Output {
+  /**
+   * The server's protocol version, semver.
+   */
+  'protocol_version': (string);
+  /**
+   * Free-form server name and version.
+   */
+  'server_name': (string);
+  /**
+   * Features this server offers ("vector_envs", "partial_reset",
+   * "per_env_seed", "black_box", ...).
+   */
+  'capabilities': (string)[];
+  /**
+   * Most envs this session may have open at once.
+   */
+  'max_envs': (number);
+  /**
+   * Largest request this server accepts, in bytes; larger ones fail with
+   * RESOURCE_EXHAUSTED and the session goes on.
+   */
+  'max_message_bytes': (number);
+  /**
+   * Identifies the session in server logs.
+   */
+  'session_id': (string);
+}

@@ -1,0 +1,156 @@
+/**
+ * One client session: turns decoded protocol requests into EnvPool calls and
+ * results back into protocol responses. Transport-free (the gRPC handler in
+ * `server.ts` feeds it), so every rule of the protocol is testable here and
+ * over a real stream alike.
+ */
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { Code, SimbridgeError, asSimbridgeError } from "../protocol/errors.js";
+import { decodeTensor, encodeTensor } from "../protocol/tensor-codec.js";
+import { decodeOptions, encodeTaskSpec } from "../protocol/spec-codec.js";
+import { PROTOCOL_VERSION } from "../protocol/service-definition.js";
+import type { SessionRequest__Output } from "../protocol/generated/simbridge/v1/SessionRequest.js";
+import type { SessionResponse } from "../protocol/generated/simbridge/v1/SessionResponse.js";
+import type { StepResult } from "../protocol/generated/simbridge/v1/StepResult.js";
+import { EnvPool, type PoolStep } from "../env/env-pool.js";
+import type { TaskRegistry } from "../env/task-registry.js";
+
+export interface SessionConfig {
+  readonly registry: TaskRegistry;
+  /** When set, the handshake (or the `authorization` metadata) must carry this bearer token. */
+  readonly token?: string;
+  /** Most envs one session may have open. */
+  readonly maxEnvs: number;
+  /** Largest request accepted, in bytes (checked before decoding). */
+  readonly maxMessageBytes: number;
+  readonly serverName: string;
+}
+
+/** A request the transport could not decode; answered with an error, the session goes on. */
+export interface MalformedRequest {
+  readonly malformed: SimbridgeError;
+}
+
+export const CAPABILITIES = ["vector_envs", "partial_reset", "per_env_seed", "pipelining", "goal_conditioned"];
+
+/** Thrown by `handle` when the session must end (the stream closes with this status). */
+export class FatalSessionError extends SimbridgeError {}
+
+export class Session {
+  readonly id = randomUUID();
+  private readonly pool: EnvPool;
+  private handshaken = false;
+
+  constructor(
+    private readonly config: SessionConfig,
+    /** Bearer token from the call's `authorization` metadata, if any. */
+    private readonly metadataToken?: string,
+  ) {
+    this.pool = new EnvPool(config.registry, { maxEnvs: config.maxEnvs });
+  }
+
+  /** Answers one request. Never throws for a bad request; throws FatalSessionError when the session must end. */
+  async handle(request: SessionRequest__Output | MalformedRequest): Promise<SessionResponse> {
+    if ("malformed" in request) return errorResponse(0, request.malformed);
+    const id = request.id;
+    try {
+      return { id, ...(await this.dispatch(request)) };
+    } catch (e) {
+      if (e instanceof FatalSessionError) throw e;
+      return errorResponse(id, asSimbridgeError(e));
+    }
+  }
+
+  /** Frees every env of the session. */
+  close(): void {
+    this.pool.closeAll();
+  }
+
+  private async dispatch(request: SessionRequest__Output): Promise<Omit<SessionResponse, "id">> {
+    const kind = request.payload;
+    if (!kind) throw SimbridgeError.invalidArgument("request has no payload (expected one of handshake, list_tasks, make_envs, reset, step, close_envs)", "payload");
+    if (kind === "handshake") return { handshake: this.handshake(request.handshake!) };
+    if (!this.handshaken) throw SimbridgeError.failedPrecondition(`${kind} before handshake: the first request of a session must be a handshake`, "payload");
+    switch (kind) {
+      case "list_tasks":
+        return { list_tasks: { tasks: this.config.registry.specs().map(encodeTaskSpec) } };
+      case "make_envs": {
+        const m = request.make_envs!;
+        const { envIds, spec } = await this.pool.make(m.task, m.count, decodeOptions(m.options, "make_envs.options"));
+        return { make_envs: { env_ids: envIds, spec: encodeTaskSpec(spec) } };
+      }
+      case "reset": {
+        const envs = request.reset!.envs;
+        const out = this.pool.reset(
+          envs.map((e, i) => ({
+            envId: e.env_id,
+            ...(e.seed !== undefined && e.seed !== null ? { seed: Number(e.seed) } : {}),
+            options: decodeOptions(e.options, `reset.envs[${i}].options`),
+          })),
+        );
+        return { reset: encodeStep(out) };
+      }
+      case "step": {
+        const s = request.step!;
+        const actions = decodeTensor(s.actions, "step.actions");
+        return { step: encodeStep(this.pool.step(s.env_ids, actions.data, actions.shape)) };
+      }
+      case "close_envs":
+        return { close_envs: { env_ids: this.pool.close(request.close_envs!.env_ids) } };
+    }
+  }
+
+  private handshake(h: NonNullable<SessionRequest__Output["handshake"]>) {
+    if (this.config.token !== undefined) {
+      const given = h.token || this.metadataToken || "";
+      if (!sameSecret(given, this.config.token)) {
+        throw new FatalSessionError(Code.UNAUTHENTICATED, given ? "wrong bearer token" : "this server requires a bearer token (handshake.token or `authorization: Bearer …` metadata)");
+      }
+    }
+    const theirs = parseSemver(h.protocol_version);
+    if (!theirs) throw SimbridgeError.invalidArgument(`handshake.protocol_version: '${h.protocol_version}' is not a semver like 1.0.0`, "handshake.protocol_version");
+    const ours = parseSemver(PROTOCOL_VERSION)!;
+    if (theirs[0] !== ours[0]) {
+      throw SimbridgeError.failedPrecondition(
+        `protocol major version mismatch: client speaks ${h.protocol_version}, this server speaks ${PROTOCOL_VERSION}; use a ${ours[0]}.x client`,
+        "handshake.protocol_version",
+      );
+    }
+    this.handshaken = true;
+    return {
+      protocol_version: PROTOCOL_VERSION,
+      server_name: this.config.serverName,
+      capabilities: CAPABILITIES,
+      max_envs: this.config.maxEnvs,
+      max_message_bytes: this.config.maxMessageBytes,
+      session_id: this.id,
+    };
+  }
+}
+
+export function errorResponse(id: number, e: SimbridgeError): SessionResponse {
+  return { id, error: { code: e.code, message: e.message, field: e.field } };
+}
+
+function encodeStep(s: PoolStep): StepResult {
+  const n = s.envIds.length;
+  return {
+    env_ids: s.envIds as number[],
+    observations: s.observations.map((o, k) => encodeTensor(o, [n, ...s.spec.observations[k]!.shape])),
+    ...(s.reward ? { reward: encodeTensor(s.reward, [n]) } : {}),
+    status: Array.from(s.status) as StepResult["status"],
+    is_success: Array.from(s.isSuccess, (v) => v === 1),
+    info: encodeTensor(s.info, [n, s.spec.infoKeys.length]),
+  };
+}
+
+function parseSemver(v: string): [number, number, number] | undefined {
+  const m = /^(\d+)\.(\d+)\.(\d+)(?:[-+].*)?$/.exec(v ?? "");
+  return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
