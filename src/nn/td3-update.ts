@@ -1,0 +1,221 @@
+/**
+ * The TD3 update (Fujimoto, van Hoof & Meger 2018, "Addressing Function Approximation
+ * Error in Actor-Critic Methods"), written once so that src/algos/td3.ts, the
+ * benchmarks and the hierarchical learners (HIRO's two levels are TD3) share it.
+ *
+ * One call = one gradient step of both critics; every `policyDelay`-th call also one
+ * actor step and the Polyak update of all three target networks:
+ *
+ *   ε ~ N(0, 1)                      (injectable: `options.noise`)
+ *   a' = clip(π'(s') + clip(σ·ε, −c, c), −1, 1)
+ *   y  = r + d·min(Q1'(s', a'), Q2'(s', a'))        d = γ·(1 − done), or given
+ *   L_Q = mean((Q1(s,a) − y)²) + mean((Q2(s,a) − y)²)
+ *   every policyDelay-th call:  L_π = −mean(Q1(s, π(s)));  θ' ← τθ + (1−τ)θ'
+ *
+ * Actions are normalised to [−1, 1] (the actor ends in tanh; environments rescale).
+ * Defaults are the paper's / CleanRL's: γ 0.99, τ 0.005, σ 0.2, c 0.5, delay 2, lr 3e-4.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Mlp } from "./mlp.js";
+import { Adam } from "./adam.js";
+import { Rng } from "../env/rng.js";
+
+/** A sampled batch of transitions; every tensor has the batch as its first axis. */
+export interface Td3Batch {
+  /** s, [B, obsDim]. */
+  obs: tf.Tensor2D;
+  /** a as stored (in [−1, 1]), [B, actDim]. */
+  action: tf.Tensor2D;
+  /** r (for n-step credit: the discounted sum of the n rewards), [B] or [B, 1]. */
+  reward: tf.Tensor;
+  /** s' (for n-step: the state bootstrapped from), [B, obsDim]. */
+  nextObs: tf.Tensor2D;
+  /**
+   * Multiplier of the bootstrap, [B] or [B, 1]: γ·(1 − terminated) for one step,
+   * γⁿ·(1 − terminated) for n steps (floating n-step / GAE credit). Give this or `done`.
+   */
+  discount?: tf.Tensor;
+  /**
+   * 1 where s' is terminal (TERMINATED, not TRUNCATED), else 0, [B] or [B, 1]; the
+   * discount is then config.gamma·(1 − done). Ignored when `discount` is given.
+   */
+  done?: tf.Tensor;
+}
+
+export interface Td3Config {
+  /** Discount γ, used only with `batch.done`. */
+  gamma: number;
+  /** Polyak rate τ of the target networks. */
+  tau: number;
+  /** Std σ of the target policy smoothing noise (action units). */
+  policyNoise: number;
+  /** The smoothing noise is clipped to ±noiseClip. */
+  noiseClip: number;
+  /** Actor and targets update every policyDelay-th call. */
+  policyDelay: number;
+}
+
+export const TD3_DEFAULTS: Readonly<Td3Config> = Object.freeze({ gamma: 0.99, tau: 0.005, policyNoise: 0.2, noiseClip: 0.5, policyDelay: 2 });
+
+/** Draws standard normal noise of a shape, e.g. from a seeded Rng. */
+export type NoiseSource = (shape: [number, number]) => tf.Tensor2D;
+
+/** Networks, targets and optimisers of one TD3 learner. */
+export interface Td3Model {
+  /** π: obs → action in [−1, 1] (tanh output). */
+  actor: Mlp;
+  actorTarget: Mlp;
+  /** Q1, Q2: concat(obs, action) → [B, 1]. */
+  critic1: Mlp;
+  critic2: Mlp;
+  critic1Target: Mlp;
+  critic2Target: Mlp;
+  /** Adam over the actor's variables. */
+  actorOptimizer: Adam;
+  /** One Adam over critic1's then critic2's variables (as CleanRL's q_optimizer). */
+  criticOptimizer: Adam;
+  /** Standard normal noise for target policy smoothing. */
+  noise: NoiseSource;
+  /** td3Update calls so far. */
+  updates: number;
+}
+
+export interface Td3ModelOptions {
+  obsDim: number;
+  actDim: number;
+  /** Hidden layer sizes of actor and critics. Default [256, 256]. */
+  hidden?: readonly number[];
+  /** Default 3e-4. */
+  actorLr?: number;
+  /** Default 3e-4. */
+  criticLr?: number;
+  /** Seeds weights and smoothing noise. Default 0. */
+  seed?: number;
+}
+
+/** Builds actor, twin critics, their targets (copies) and optimisers. */
+export function createTd3Model(options: Td3ModelOptions): Td3Model {
+  const hidden = options.hidden ?? [256, 256];
+  const rng = new Rng(options.seed ?? 0);
+  const actorSizes = [options.obsDim, ...hidden, options.actDim];
+  const criticSizes = [options.obsDim + options.actDim, ...hidden, 1];
+  const actor = new Mlp({ sizes: actorSizes, outputActivation: "tanh", seed: rng.nextSeed() });
+  const critic1 = new Mlp({ sizes: criticSizes, seed: rng.nextSeed() });
+  const critic2 = new Mlp({ sizes: criticSizes, seed: rng.nextSeed() });
+  const actorTarget = new Mlp({ sizes: actorSizes, outputActivation: "tanh" });
+  const critic1Target = new Mlp({ sizes: criticSizes });
+  const critic2Target = new Mlp({ sizes: criticSizes });
+  actorTarget.copyFrom(actor);
+  critic1Target.copyFrom(critic1);
+  critic2Target.copyFrom(critic2);
+  return {
+    actor,
+    actorTarget,
+    critic1,
+    critic2,
+    critic1Target,
+    critic2Target,
+    actorOptimizer: new Adam(actor.trainableVariables, { learningRate: options.actorLr ?? 3e-4 }),
+    criticOptimizer: new Adam([...critic1.trainableVariables, ...critic2.trainableVariables], { learningRate: options.criticLr ?? 3e-4 }),
+    noise: gaussianNoise(new Rng(rng.nextSeed())),
+    updates: 0,
+  };
+}
+
+/** Disposes every network and optimiser of the model. */
+export function disposeTd3Model(model: Td3Model): void {
+  for (const net of [model.actor, model.actorTarget, model.critic1, model.critic2, model.critic1Target, model.critic2Target]) net.dispose();
+  model.actorOptimizer.dispose();
+  model.criticOptimizer.dispose();
+}
+
+/** A NoiseSource drawing from a seeded generator (reproducible, unlike tf.randomNormal). */
+export function gaussianNoise(rng: Rng): NoiseSource {
+  return ([rows, cols]) => {
+    const data = new Float32Array(rows * cols);
+    for (let i = 0; i < data.length; i++) data[i] = rng.normal();
+    return tf.tensor2d(data, [rows, cols]);
+  };
+}
+
+export interface Td3UpdateOptions {
+  /** Standard normal ε for the smoothing noise, [B, actDim]; default model.noise. */
+  noise?: tf.Tensor2D;
+  /** Read the losses back as numbers (a device sync); default true. */
+  readLosses?: boolean;
+}
+
+export interface Td3UpdateResult {
+  /** L_Q of this call (NaN when readLosses is false). */
+  criticLoss: number;
+  /** L_π when the actor was updated in this call (NaN when not read), else undefined. */
+  actorLoss: number | undefined;
+  /** Whether the actor and target networks were updated in this call. */
+  actorUpdated: boolean;
+}
+
+/** Column [B, 1] view of a [B] or [B, 1] tensor. */
+function column(t: tf.Tensor, name: string, batch: number): tf.Tensor2D {
+  if (t.size !== batch) throw new Error(`Expected ${name} of shape [${batch}] or [${batch}, 1] but got [${t.shape.join(", ")}]`);
+  return tf.reshape(t, [batch, 1]);
+}
+
+/**
+ * The TD target y = r + d·min(Q1', Q2')(s', clip(π'(s') + clip(σε, ±c), ±1)) as a
+ * [B, 1] tensor, computed without recording gradients. `noise` is ε ~ N(0, 1).
+ */
+export function td3Target(model: Td3Model, batch: Td3Batch, config: Td3Config, noise: tf.Tensor2D): tf.Tensor2D {
+  const b = batch.obs.shape[0];
+  return tf.tidy(() => {
+    const smoothing = tf.clipByValue(tf.mul(noise, config.policyNoise), -config.noiseClip, config.noiseClip);
+    const nextAction = tf.clipByValue(tf.add(model.actorTarget.apply(batch.nextObs), smoothing), -1, 1);
+    const nextInput = tf.concat([batch.nextObs, nextAction as tf.Tensor2D], 1);
+    const q = tf.minimum(model.critic1Target.apply(nextInput), model.critic2Target.apply(nextInput));
+    let discount: tf.Tensor2D;
+    if (batch.discount !== undefined) discount = column(batch.discount, "discount", b);
+    else if (batch.done !== undefined) discount = tf.mul(tf.sub(1, column(batch.done, "done", b)), config.gamma);
+    else throw new Error("Td3Batch needs `discount` or `done`");
+    return tf.add(column(batch.reward, "reward", b), tf.mul(discount, q));
+  });
+}
+
+/** One TD3 update (see the file header). Leaves no tensors behind. */
+export function td3Update(model: Td3Model, batch: Td3Batch, config: Td3Config = TD3_DEFAULTS, options: Td3UpdateOptions = {}): Td3UpdateResult {
+  const b = batch.obs.shape[0];
+  const actDim = batch.action.shape[1];
+  const readLosses = options.readLosses ?? true;
+  model.updates += 1;
+  const actorUpdated = model.updates % config.policyDelay === 0;
+  let criticLoss = NaN;
+  let actorLoss: number | undefined;
+
+  tf.tidy(() => {
+    const noise = options.noise ?? model.noise([b, actDim]);
+    const y = td3Target(model, batch, config, noise);
+    const input = tf.concat([batch.obs, batch.action], 1);
+    const loss = model.criticOptimizer.minimize(() => {
+      // The critics' input is data: skip its gradient.
+      const e1 = tf.sub(model.critic1.apply(input, { inputGrad: false }), y);
+      const e2 = tf.sub(model.critic2.apply(input, { inputGrad: false }), y);
+      return tf.add(tf.mean(tf.square(e1)), tf.mean(tf.square(e2))) as tf.Scalar;
+    });
+    if (readLosses) criticLoss = loss.dataSync()[0]!;
+  });
+
+  if (actorUpdated) {
+    tf.tidy(() => {
+      const loss = model.actorOptimizer.minimize(() => {
+        const action = model.actor.apply(batch.obs, { inputGrad: false });
+        // Only the actor is optimised: the critic passes gradients to its input only.
+        const q = model.critic1.apply(tf.concat([batch.obs, action], 1), { frozen: true });
+        return tf.neg(tf.mean(q)) as tf.Scalar;
+      });
+      if (readLosses) actorLoss = loss.dataSync()[0]!;
+      else actorLoss = NaN;
+    });
+    model.actorTarget.polyakFrom(model.actor, config.tau);
+    model.critic1Target.polyakFrom(model.critic1, config.tau);
+    model.critic2Target.polyakFrom(model.critic2, config.tau);
+  }
+  return { criticLoss, actorLoss, actorUpdated };
+}
