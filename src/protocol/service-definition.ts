@@ -22,14 +22,18 @@ export const LOADER_OPTIONS: protoLoader.Options = {
   oneofs: true,
 };
 
-/** The `proto/` folder, found from this file in src/ or in dist/src/. */
-export function protoRoot(): string {
+/** The package's root folder (holding proto/ and bin/), found from this file in src/ or in dist/src/. */
+export function packageRoot(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, "proto", "simbridge", "v1", "session.proto"))) return join(dir, "proto");
+    if (existsSync(join(dir, "proto", "simbridge", "v1", "session.proto"))) return dir;
     dir = dirname(dir);
   }
   throw new Error("cannot find proto/simbridge/v1/session.proto above " + fileURLToPath(import.meta.url));
+}
+
+export function protoRoot(): string {
+  return join(packageRoot(), "proto");
 }
 
 let cached: { packageDefinition: protoLoader.PackageDefinition; proto: ProtoGrpcType } | undefined;

@@ -1,0 +1,167 @@
+/**
+ * `simbridge bench bridge`: the cost of the bridge. The same work — random
+ * actions on `envs` envs of a task, one batched request per step — in-process
+ * and through a `simbridge serve` child process on loopback, plus the round
+ * trip of a single small step and, as the baseline measured in the same run,
+ * a bare grpc-js bidirectional ping-pong between the same two processes.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { builtinRegistry } from "../../sims/catalog.js";
+import { RemoteVectorEnv } from "../client/remote-vector-env.js";
+import { LocalVectorEnv } from "../env/local-vector-env.js";
+import { Rng } from "../env/rng.js";
+import { sizeOf } from "../env/spec.js";
+import { StepStatus } from "../env/task.js";
+import type { VectorEnv } from "../env/vector-env.js";
+import { packageRoot } from "../protocol/service-definition.js";
+import * as grpc from "@grpc/grpc-js";
+
+export interface BridgeBenchOptions {
+  readonly task: string;
+  readonly envs: number;
+  /** Seconds of stepping per side. */
+  readonly seconds: number;
+  /** Round trips timed for the latency figures. */
+  readonly pings: number;
+}
+
+export interface BridgeBenchResult {
+  task: string;
+  envs: number;
+  in_process_steps_per_s: number;
+  grpc_steps_per_s: number;
+  ratio: number;
+  rtt_us_p50: number;
+  rtt_us_p99: number;
+  rtt_task: string;
+  baseline_pingpong_us_p50: number;
+  baseline_pingpong_us_p99: number;
+}
+
+/** Env steps per second (envs × requests) of random stepping for `seconds`. */
+async function throughput(env: VectorEnv, seconds: number, seed: number): Promise<number> {
+  const rng = new Rng(seed);
+  const n = env.numEnvs;
+  const actions = new Float32Array(n * sizeOf(env.spec.action.shape));
+  await env.reset(Array.from({ length: n }, (_, i) => ({ index: i, seed: seed + i })));
+  const stepOnce = async () => {
+    for (let i = 0; i < actions.length; i++) actions[i] = rng.uniformRange(-1, 1);
+    const s = await env.step(actions);
+    const ended: number[] = [];
+    for (let i = 0; i < n; i++) if (s.status[i] !== StepStatus.RUNNING) ended.push(i);
+    if (ended.length) await env.reset(ended.map((index) => ({ index })));
+  };
+  for (let i = 0; i < 50; i++) await stepOnce(); // warm-up
+  let steps = 0;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  while (performance.now() < end) {
+    await stepOnce();
+    steps += n;
+  }
+  return steps / ((performance.now() - start) / 1000);
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
+}
+
+async function stepLatencies(env: VectorEnv, count: number): Promise<Float64Array> {
+  const us = new Float64Array(count);
+  const action = new Float32Array(sizeOf(env.spec.action.shape));
+  await env.reset([{ index: 0, seed: 1 }]);
+  for (let i = -100; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    const s = await env.step(action);
+    const t1 = process.hrtime.bigint();
+    if (i >= 0) us[i] = Number(t1 - t0) / 1000;
+    if (s.status[0] !== StepStatus.RUNNING) await env.reset([{ index: 0 }]);
+  }
+  return us.sort();
+}
+
+/** Starts a child process and resolves with its first stdout line matching `pattern`. */
+async function startChild(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
+  const child = spawn(process.execPath, args, { cwd: packageRoot(), stdio: ["ignore", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout! });
+  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code} before it was ready`)));
+    lines.on("line", (line) => {
+      const m = pattern.exec(line);
+      if (m) resolve(m);
+    });
+  });
+  return { child, match };
+}
+
+const ECHO_SERVER = `
+import * as grpc from "@grpc/grpc-js";
+const s = new grpc.Server();
+s.register("/bench.Echo/Ping", (call) => { call.on("data", (b) => call.write(b)); call.on("end", () => call.end()); },
+  (b) => b, (b) => b, "bidi");
+s.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => { if (e) throw e; console.log("echo listening on " + p); });
+`;
+
+async function pingPong(address: string, count: number): Promise<Float64Array> {
+  const client = new grpc.Client(address, grpc.credentials.createInsecure());
+  const call = client.makeBidiStreamRequest("/bench.Echo/Ping", (b: Buffer) => b, (b: Buffer) => b);
+  const payload = Buffer.alloc(64, 1);
+  const us = new Float64Array(count);
+  let pending: (() => void) | undefined;
+  call.on("data", () => pending?.());
+  for (let i = -100; i < count; i++) {
+    const t0 = process.hrtime.bigint();
+    await new Promise<void>((resolve) => {
+      pending = resolve;
+      call.write(payload);
+    });
+    if (i >= 0) us[i] = Number(process.hrtime.bigint() - t0) / 1000;
+  }
+  await new Promise<void>((resolve) => {
+    call.on("error", () => resolve()); // the status arrives as an error event when the echo server ends first
+    call.on("end", () => resolve());
+    call.end();
+  });
+  client.close();
+  return us.sort();
+}
+
+export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBenchResult> {
+  const registry = builtinRegistry();
+  registry.get(opts.task); // fail early on an unknown task
+  const local = await LocalVectorEnv.make(registry, opts.task, opts.envs);
+  const inProcess = await throughput(local, opts.seconds, 1000);
+  await local.close();
+
+  const bin = join(packageRoot(), "bin", "simbridge.js");
+  const rttTask = "PointReach-v0";
+  const server = await startChild([bin, "serve", "--task", opts.task, "--task", rttTask, "--port", "0"], /listening on (\S+)/);
+  const echo = await startChild(["--input-type=module", "-e", ECHO_SERVER], /echo listening on (\d+)/);
+  try {
+    const address = server.match[1]!;
+    const remote = await RemoteVectorEnv.connect(address, opts.task, opts.envs);
+    const overGrpc = await throughput(remote, opts.seconds, 1000);
+    await remote.close();
+    const small = await RemoteVectorEnv.connect(address, rttTask, 1);
+    const rtt = await stepLatencies(small, opts.pings);
+    await small.close();
+    const base = await pingPong(`127.0.0.1:${echo.match[1]}`, opts.pings);
+    return {
+      task: opts.task,
+      envs: opts.envs,
+      in_process_steps_per_s: Math.round(inProcess),
+      grpc_steps_per_s: Math.round(overGrpc),
+      ratio: Number((overGrpc / inProcess).toFixed(3)),
+      rtt_us_p50: Math.round(percentile(rtt, 0.5)),
+      rtt_us_p99: Math.round(percentile(rtt, 0.99)),
+      rtt_task: `${rttTask}, 1 env`,
+      baseline_pingpong_us_p50: Math.round(percentile(base, 0.5)),
+      baseline_pingpong_us_p99: Math.round(percentile(base, 0.99)),
+    };
+  } finally {
+    server.child.kill("SIGTERM");
+    echo.child.kill("SIGTERM");
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * `simbridge bench …`: measurements that print JSON on stdout. Each compares
+ * against a baseline measured in the same run; BENCHMARKS.md records results
+ * with the command that produced them.
+ */
+import { intFlag, numberFlag, parse, UsageError } from "./args.js";
+
+export const BENCH_USAGE = `usage:
+  simbridge bench physics [--task Ant-v5] [--seconds 3] --json
+      raw mj_step rate vs full env step rate in-process (+ native MuJoCo when libmujoco-dev is installed)
+  simbridge bench bridge [--task Ant-v5] [--envs 8] [--seconds 3] [--pings 2000] --json
+      the same stepping in-process vs through a loopback server; round-trip latency vs a bare grpc-js ping-pong
+  simbridge bench update [--batch 256] [--hidden 256] [--iters 30] [--backend auto] --json
+      one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline`;
+
+export async function benchCommand(argv: string[]): Promise<void> {
+  const [which, ...rest] = argv;
+  const { values } = parse(
+    rest,
+    {
+      task: { type: "string" },
+      seconds: { type: "string" },
+      envs: { type: "string" },
+      pings: { type: "string" },
+      batch: { type: "string" },
+      hidden: { type: "string" },
+      iters: { type: "string" },
+      backend: { type: "string" },
+      json: { type: "boolean" },
+    },
+    BENCH_USAGE,
+  );
+  let result: object;
+  switch (which) {
+    case "physics": {
+      const { benchPhysics } = await import("../bench/physics.js");
+      result = await benchPhysics({ task: values.task ?? "Ant-v5", seconds: numberFlag(values.seconds, "seconds", 3) });
+      break;
+    }
+    case "bridge": {
+      const { benchBridge } = await import("../bench/bridge.js");
+      result = await benchBridge({
+        task: values.task ?? "Ant-v5",
+        envs: intFlag(values.envs, "envs", 8, 1),
+        seconds: numberFlag(values.seconds, "seconds", 3),
+        pings: intFlag(values.pings, "pings", 2000, 10),
+      });
+      break;
+    }
+    case "update": {
+      const { benchUpdate } = await import("../bench/update.js");
+      result = await benchUpdate({
+        batch: intFlag(values.batch, "batch", 256, 1),
+        hidden: intFlag(values.hidden, "hidden", 256, 1),
+        iters: intFlag(values.iters, "iters", 30, 1),
+        ...(values.backend ? { backend: values.backend } : {}),
+      });
+      break;
+    }
+    default:
+      throw new UsageError(`unknown benchmark '${which ?? ""}'\n\n${BENCH_USAGE}`);
+  }
+  console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+}

@@ -1,0 +1,70 @@
+/**
+ * The `simbridge` command.
+ */
+import { SimbridgeError, codeName } from "../protocol/errors.js";
+import { UsageError } from "./args.js";
+
+const USAGE = `simbridge — a robotics/simulation bridge over gRPC
+
+usage: simbridge <command> [flags]
+
+commands:
+  serve     serve the built-in tasks over gRPC (loopback by default)
+  tasks     list the tasks (built-in, or of --server HOST:PORT)
+  demo      start the embedded MuJoCo server and drive random episodes of every task through it
+  bench     measure: bench physics | bench bridge | bench update (JSON on stdout)
+
+Run 'simbridge <command> --help' for a command's flags.`;
+
+const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<void>; usage: string }>> = {
+  serve: async () => {
+    const m = await import("./serve.js");
+    return { run: m.serveCommand, usage: m.SERVE_USAGE };
+  },
+  tasks: async () => {
+    const m = await import("./tasks.js");
+    return { run: m.tasksCommand, usage: m.TASKS_USAGE };
+  },
+  demo: async () => {
+    const m = await import("./demo.js");
+    return { run: m.demoCommand, usage: m.DEMO_USAGE };
+  },
+  bench: async () => {
+    const m = await import("./bench.js");
+    return { run: m.benchCommand, usage: m.BENCH_USAGE };
+  },
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === "--help" || name === "-h" || name === "help") {
+    console.log(USAGE);
+    return name ? 0 : 2;
+  }
+  const load = commands[name];
+  if (!load) {
+    console.error(`simbridge: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  const command = await load();
+  if (rest.includes("--help") || rest.includes("-h")) {
+    console.log(command.usage);
+    return 0;
+  }
+  try {
+    await command.run(rest);
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      console.error(`simbridge ${name}: ${e.message}`);
+      return 2;
+    }
+    if (e instanceof SimbridgeError) {
+      console.error(`simbridge ${name}: ${codeName(e.code)}: ${e.message}`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));
