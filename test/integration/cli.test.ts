@@ -1,0 +1,84 @@
+// The `simbridge` command as a user runs it: a real `serve` process on port 0,
+// `tasks` against it, the demo, and clear usage errors.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { promisify } from "node:util";
+import { packageRoot } from "../../src/protocol/service-definition.js";
+import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
+import { SimbridgeError, Code } from "../../src/protocol/errors.js";
+
+const run = promisify(execFile);
+const bin = join(packageRoot(), "bin", "simbridge.js");
+
+function simbridge(...args: string[]) {
+  return run(process.execPath, [bin, ...args], { cwd: packageRoot(), timeout: 120_000 });
+}
+
+describe("simbridge serve", () => {
+  let child: ChildProcess;
+  let address: string;
+  before(async () => {
+    child = spawn(process.execPath, [bin, "serve", "--port", "0", "--token", "tok"], { stdio: ["ignore", "pipe", "inherit"] });
+    address = await new Promise<string>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
+      createInterface({ input: child.stdout! }).on("line", (line) => {
+        const m = /listening on (\S+)/.exec(line);
+        if (m) resolve(m[1]!);
+      });
+    });
+  });
+  after(() => {
+    child.kill("SIGTERM");
+  });
+
+  it("prints the chosen port and binds loopback by default", () => {
+    assert.match(address, /^127\.0\.0\.1:\d+$/);
+    assert.notEqual(address, "127.0.0.1:0");
+  });
+
+  it("serves the catalogue to `simbridge tasks --server` with the token", async () => {
+    const { stdout } = await simbridge("tasks", "--server", address, "--token", "tok", "--json");
+    const tasks = JSON.parse(stdout) as Array<{ name: string; action: { shape: number[] } }>;
+    assert.deepEqual(tasks.map((t) => t.name).sort(), ["Ant-v5", "PointReach-v0", "Reacher-v5", "ReacherGoal-v0"]);
+    assert.deepEqual(tasks.find((t) => t.name === "Ant-v5")!.action.shape, [8]);
+  });
+
+  it("refuses a client without the token", async () => {
+    await assert.rejects(simbridge("tasks", "--server", address), /UNAUTHENTICATED/);
+    await assert.rejects(RemoteVectorEnv.connect(address, "Reacher-v5"), (e: unknown) => e instanceof SimbridgeError && e.code === Code.UNAUTHENTICATED);
+  });
+
+  it("steps a MuJoCo task for a remote client", async () => {
+    const env = await RemoteVectorEnv.connect(address, "Reacher-v5", 2, {}, { token: "tok" });
+    const r = await env.reset([{ index: 0, seed: 1 }, { index: 1, seed: 2 }]);
+    assert.equal(r.observations[0]!.length, 20);
+    const s = await env.step(new Float32Array([0.1, -0.1, 0.2, 0.3]));
+    assert.equal(s.reward!.length, 2);
+    await env.close();
+  });
+});
+
+describe("simbridge CLI", () => {
+  it("runs the demo through the embedded server", async () => {
+    const { stdout } = await simbridge("demo", "--episodes", "1", "--envs", "1");
+    for (const task of ["Reacher-v5", "ReacherGoal-v0", "Ant-v5", "PointReach-v0"]) assert.match(stdout, new RegExp(`${task}\\s+1 episodes`));
+  });
+
+  it("lists the built-in tasks", async () => {
+    const { stdout } = await simbridge("tasks");
+    assert.match(stdout, /Ant-v5\s+obs observation\[27\]/);
+  });
+
+  it("fails with a usage error naming the bad flag", async () => {
+    await assert.rejects(simbridge("serve", "--task", "Nope-v1"), (e: { code: number; stderr: string }) => {
+      assert.equal(e.code, 2);
+      assert.match(e.stderr, /unknown task 'Nope-v1'/);
+      return true;
+    });
+    await assert.rejects(simbridge("bench", "bridge", "--envs", "zero"), /--envs: expected an integer/);
+    await assert.rejects(simbridge("frobnicate"), /unknown command 'frobnicate'/);
+  });
+});
