@@ -196,8 +196,9 @@ export class Dense {
     this.outputSize = outputSize;
     this.activation = options.activation ?? "linear";
     const { kernel, bias } = initialWeights(options);
-    this.kernel = tf.variable(tf.tensor2d(kernel, [inputSize, outputSize]), true);
-    this.bias = tf.variable(tf.tensor1d(bias), true);
+    // Inside tidy: tf.variable shares the initial tensor's data, the tidy frees the handle.
+    this.kernel = tf.tidy(() => tf.variable(tf.tensor2d(kernel, [inputSize, outputSize]), true));
+    this.bias = tf.tidy(() => tf.variable(tf.tensor1d(bias), true));
   }
 
   /** Forward pass; call inside `tf.tidy`. */

@@ -130,3 +130,28 @@ test("same seed gives bit-identical weights; copyFrom and polyakFrom", () => {
   assert.throws(() => c.copyFrom(new Mlp({ sizes: [3, 9, 2] })), /expected shape \[3, 8\] but got \[3, 9\]/);
   for (const n of [a, b, c]) n.dispose();
 });
+
+test("actor gradient through a frozen critic equals autodiff of −mean(Q(s, π(s)))", () => {
+  const actor = new Mlp({ sizes: [6, 32, 32, 2], seed: 11, outputActivation: "tanh" });
+  const critic = new Mlp({ sizes: [8, 32, 32, 1], seed: 12 });
+  const s = randn([64, 6]) as tf.Tensor2D;
+  const plain = (net: Mlp, x: tf.Tensor2D, tanh: boolean): tf.Tensor2D => {
+    const vs = net.trainableVariables;
+    let h: tf.Tensor = x;
+    for (let i = 0; i < vs.length; i += 2) {
+      h = tf.add(tf.matMul(h as tf.Tensor2D, vs[i] as tf.Tensor2D), vs[i + 1]!);
+      h = i + 2 < vs.length ? tf.relu(h) : tanh ? tf.tanh(h) : h;
+    }
+    return h as tf.Tensor2D;
+  };
+  const vars = actor.trainableVariables;
+  const fast = tf.variableGrads(() => tf.neg(tf.mean(critic.apply(tf.concat([s, actor.apply(s, { inputGrad: false })], 1), { frozen: true }))) as tf.Scalar, vars);
+  const slow = tf.variableGrads(() => tf.neg(tf.mean(plain(critic, tf.concat([s, plain(actor, s, true)], 1), false))) as tf.Scalar, vars);
+  for (const v of vars) {
+    const err = relError(fast.grads[v.name]!, slow.grads[v.name]!);
+    assert.ok(err < 1e-5, `${v.name}: relative error ${err}`);
+  }
+  tf.dispose([s, fast.value, slow.value, ...Object.values(fast.grads), ...Object.values(slow.grads)]);
+  actor.dispose();
+  critic.dispose();
+});

@@ -1,0 +1,15 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { benchUpdate } from "../../src/bench/update.js";
+
+test("benchUpdate smoke: positive finite numbers, no tensors left behind", async () => {
+  const result = await benchUpdate({ batch: 8, hidden: 16, obsDim: 5, actDim: 2, iters: 3, backend: "wasm" });
+  assert.match(result.backend, /^wasm/);
+  for (const key of ["critic_step_ms", "td3_update_ms", "forward_ms", "baseline_transpose_flag_critic_step_ms"] as const) {
+    assert.ok(Number.isFinite(result[key]) && result[key] > 0, `${key} = ${result[key]}`);
+  }
+  const before = tf.memory().numTensors;
+  await benchUpdate({ batch: 8, hidden: 16, obsDim: 5, actDim: 2, iters: 3, backend: "wasm" });
+  assert.equal(tf.memory().numTensors, before);
+});
