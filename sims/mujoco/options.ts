@@ -1,0 +1,84 @@
+/**
+ * Checking make/reset options of the MuJoCo tasks against their `OptionSpec`s.
+ *
+ * Every option a task accepts is documented by an OptionSpec; anything else is an
+ * error: an unknown name, a value of the wrong type, a non-finite number, a
+ * tensor of the wrong length. Errors are INVALID_ARGUMENT and name the option.
+ */
+import { SimbridgeError } from "../../src/protocol/errors.js";
+import type { OptionSpec, OptionValue, Options } from "../../src/env/task.js";
+
+/** Options with every default filled in, checked against their specs. */
+export class ResolvedOptions {
+  private constructor(
+    private readonly task: string,
+    private readonly values: ReadonlyMap<string, OptionValue>,
+  ) {}
+
+  /**
+   * Checks `options` against `specs` and fills in defaults.
+   * `kind` ("make" or "reset") only appears in error messages.
+   */
+  static resolve(task: string, kind: "make" | "reset", specs: readonly OptionSpec[], options: Options): ResolvedOptions {
+    const values = new Map<string, OptionValue>();
+    for (const [name, value] of Object.entries(options)) {
+      if (value === undefined) continue;
+      const spec = specs.find((s) => s.name === name);
+      if (spec === undefined) {
+        const accepted = specs.length === 0 ? "it accepts none" : `accepted: ${specs.map((s) => s.name).join(", ")}`;
+        throw SimbridgeError.invalidArgument(`${task}: unknown ${kind} option "${name}" (${accepted})`, name);
+      }
+      checkType(task, kind, spec, value);
+      values.set(name, value);
+    }
+    for (const spec of specs) {
+      if (!values.has(spec.name) && spec.default !== undefined) values.set(spec.name, spec.default);
+    }
+    return new ResolvedOptions(task, values);
+  }
+
+  has(name: string): boolean {
+    return this.values.has(name);
+  }
+
+  number(name: string): number {
+    return this.values.get(name) as number;
+  }
+
+  bool(name: string): boolean {
+    return this.values.get(name) as boolean;
+  }
+
+  /** A tensor option, or undefined when it was not given (tensor options have no default). */
+  tensor(name: string): Float64Array | undefined {
+    return this.values.get(name) as Float64Array | undefined;
+  }
+
+  /** Throws INVALID_ARGUMENT about option `name` unless `ok`. */
+  require(ok: boolean, name: string, problem: string): void {
+    if (!ok) throw SimbridgeError.invalidArgument(`${this.task}: option "${name}" ${problem}`, name);
+  }
+}
+
+function checkType(task: string, kind: string, spec: OptionSpec, value: OptionValue): void {
+  const fail = (expected: string): never => {
+    const got = value instanceof Float64Array ? `a tensor of ${value.length}` : `${typeof value} ${String(value)}`;
+    throw SimbridgeError.invalidArgument(`${task}: ${kind} option "${spec.name}" must be ${expected} but got ${got}`, spec.name);
+  };
+  switch (spec.type) {
+    case "number":
+      if (typeof value !== "number") fail("a number");
+      if (!Number.isFinite(value)) fail("a finite number");
+      return;
+    case "bool":
+      if (typeof value !== "boolean") fail("a bool");
+      return;
+    case "string":
+      if (typeof value !== "string") fail("a string");
+      return;
+    case "tensor":
+      if (!(value instanceof Float64Array)) fail("a tensor (Float64Array)");
+      for (const v of value as Float64Array) if (!Number.isFinite(v)) fail("a tensor of finite numbers");
+      return;
+  }
+}
