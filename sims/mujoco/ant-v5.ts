@@ -218,6 +218,10 @@ export class AntV5 extends MujocoTask {
     return !this.isHealthy();
   }
 
+  override healthyZRange(): readonly [number, number] {
+    return [this.zMin, this.zMax];
+  }
+
   protected startEpisode(): void {
     const sim = this.sim;
     const { qpos, qvel, qpos0 } = sim;

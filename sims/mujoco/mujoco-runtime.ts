@@ -138,8 +138,10 @@ export class MjSim {
 
   constructor(
     readonly mj: Mujoco,
-    name: string,
-    xml: string,
+    /** Name of the model (the task name). */
+    readonly name: string,
+    /** The MJCF text the model was compiled from (e.g. for a native baseline). */
+    readonly xml: string,
   ) {
     this.model = compileModel(mj, name, xml);
     try {

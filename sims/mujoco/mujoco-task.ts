@@ -112,6 +112,15 @@ export abstract class MujocoTask implements Task {
     return false;
   }
 
+  /**
+   * The torso heights (qpos[2]) of healthy states, for tools that step the
+   * physics themselves (the native baseline of the benchmark); undefined when
+   * the model cannot fall.
+   */
+  healthyZRange(): readonly [number, number] | undefined {
+    return undefined;
+  }
+
   close(): void {
     this.sim.close();
   }

@@ -17,12 +17,19 @@
  * - Only the floor has conaffinity 1, so the legs touch the floor but never each
  *   other.
  *
+ * `<size memory="2M"/>`: without it MuJoCo 3 reserves about 14 MB of arena
+ * (contacts, constraints, stack) per MjData, which caps a process at ~140 envs
+ * in the 2 GB of WASM memory; this model uses about 35 KB of it, even in long random
+ * rollouts. The arena size changes capacity, never the physics. MuJoCo 2.2
+ * does not know the attribute: the native benchmark removes it.
+ *
  * Embedded as a string so that the compiled JavaScript (dist/) needs no asset
- * files next to it. Kept to MJCF understood by MuJoCo 2.2 as well, so that the
+ * files next to it. Otherwise kept to MJCF understood by MuJoCo 2.2 as well, so that the
  * native baseline of `simbridge bench physics` can load the same text.
  */
 export const ANT_XML = `<mujoco model="simbridge-ant">
   <compiler angle="degree" inertiafromgeom="true"/>
+  <size memory="2M"/>
   <option timestep="0.01" integrator="RK4"/>
   <default>
     <joint armature="1" damping="1" limited="true"/>

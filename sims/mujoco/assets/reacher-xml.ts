@@ -8,12 +8,19 @@
  * target on two slide joints. The slide joints carry `ref` = the target body's
  * offset so that their qpos is the target's world (x, y) position.
  *
+ * `<size memory="256K"/>`: without it MuJoCo 3 reserves about 14 MB of arena
+ * (contacts, constraints, stack) per MjData, which caps a process at ~140 envs
+ * in the 2 GB of WASM memory; this model uses about 2 KB of it, even in long random
+ * rollouts. The arena size changes capacity, never the physics. MuJoCo 2.2
+ * does not know the attribute: the native benchmark removes it.
+ *
  * Embedded as a string so that the compiled JavaScript (dist/) needs no asset
- * files next to it. Kept to MJCF understood by MuJoCo 2.2 as well, so that the
+ * files next to it. Otherwise kept to MJCF understood by MuJoCo 2.2 as well, so that the
  * native baseline of `simbridge bench physics` can load the same text.
  */
 export const REACHER_XML = `<mujoco model="simbridge-reacher">
   <compiler angle="radian" inertiafromgeom="true"/>
+  <size memory="256K"/>
   <option timestep="0.01" integrator="RK4" gravity="0 0 -9.81"/>
   <default>
     <joint armature="1" damping="1" limited="true"/>
