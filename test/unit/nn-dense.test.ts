@@ -155,3 +155,14 @@ test("actor gradient through a frozen critic equals autodiff of −mean(Q(s, π(
   actor.dispose();
   critic.dispose();
 });
+
+test("transpose2d equals tf.transpose for blocked and plain shapes", () => {
+  for (const [r, c] of [[256, 256], [64, 64], [128, 48], [512, 1024], [1024, 256], [300, 400], [40, 256], [256, 40]] as const) {
+    const m = randn([r, c]) as tf.Tensor2D;
+    const fast = transpose2d(m);
+    const slow = tf.transpose(m);
+    assert.deepEqual(fast.shape, [c, r]);
+    assert.deepEqual(fast.dataSync(), slow.dataSync(), `${r}×${c}`);
+    tf.dispose([m, fast, slow]);
+  }
+});
