@@ -99,18 +99,23 @@ async function select(name: BackendName): Promise<BackendInfo> {
     case "tensorflow-gpu":
       return useNative(GPU_PKG, true);
     case "auto": {
-      const gpu = await tryImport(GPU_PKG);
-      if (gpu.ok) {
-        const info = await useNative(GPU_PKG, false);
+      // Packages that are installed but fail to load are skipped, and said so in `detail`.
+      const notes: string[] = [];
+      for (const pkg of [GPU_PKG, NODE_PKG]) {
+        const result = await tryImport(pkg);
         // tfjs-node-gpu without a visible GPU still runs on the CPU, like tfjs-node;
-        // importing tfjs-node as well would register a second libtensorflow.
-        return info;
+        // importing tfjs-node as well would load a second libtensorflow.
+        if (result.ok) return useNative(pkg, false);
+        if (!result.missing) notes.push(`${pkg} failed to load: ${errorMessage(result.error)}`);
       }
-      const cpu = await tryImport(NODE_PKG);
-      if (cpu.ok) return useNative(NODE_PKG, false);
-      return useWasm();
+      const info = await useWasm();
+      return notes.length === 0 ? info : { ...info, detail: `${info.detail}; ${notes.join("; ")}` };
     }
   }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
 
 async function setBackend(name: string): Promise<void> {
@@ -169,7 +174,7 @@ async function useNative(pkg: string, requireGpu: boolean): Promise<BackendInfo>
     const install = `npm install ${pkg}`;
     const why = result.missing
       ? `${pkg} is not installed.`
-      : `${pkg} is installed but failed to load (${String((result.error as Error | undefined)?.message ?? result.error)}).`;
+      : `${pkg} is installed but failed to load (${errorMessage(result.error)}).`;
     throw new BackendUnavailableError(
       `Backend "${pkg === GPU_PKG ? "tensorflow-gpu" : "tensorflow"}" is unavailable: ${why} ` +
         `Install it with \`${install}\` (it downloads libtensorflow${pkg === GPU_PKG ? " and needs CUDA" : ""}), ` +

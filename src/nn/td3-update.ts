@@ -19,6 +19,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "./mlp.js";
 import { Adam } from "./adam.js";
 import { Rng } from "../env/rng.js";
+import type { CheckpointContents } from "./save-load.js";
 
 /** A sampled batch of transitions; every tensor has the batch as its first axis. */
 export interface Td3Batch {
@@ -127,6 +128,26 @@ export function disposeTd3Model(model: Td3Model): void {
   for (const net of [model.actor, model.actorTarget, model.critic1, model.critic2, model.critic1Target, model.critic2Target]) net.dispose();
   model.actorOptimizer.dispose();
   model.criticOptimizer.dispose();
+}
+
+/**
+ * The model's networks and optimisers under fixed names, for saveCheckpoint /
+ * loadCheckpoint (`meta` records the update count; restore it with
+ * `model.updates = manifest.meta.updates`). The noise generator's position is not saved.
+ */
+export function td3CheckpointContents(model: Td3Model): CheckpointContents {
+  return {
+    networks: {
+      actor: model.actor,
+      actorTarget: model.actorTarget,
+      critic1: model.critic1,
+      critic2: model.critic2,
+      critic1Target: model.critic1Target,
+      critic2Target: model.critic2Target,
+    },
+    optimizers: { actor: model.actorOptimizer, critic: model.criticOptimizer },
+    meta: { updates: model.updates },
+  };
 }
 
 /** A NoiseSource drawing from a seeded generator (reproducible, unlike tf.randomNormal). */

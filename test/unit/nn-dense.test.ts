@@ -166,3 +166,21 @@ test("transpose2d equals tf.transpose for blocked and plain shapes", () => {
     tf.dispose([m, fast, slow]);
   }
 });
+
+test("the custom gradient is the same on the cpu backend (no fused kernel path assumptions)", async () => {
+  await selectBackend("cpu");
+  try {
+    for (const activation of ["linear", "relu", "tanh"] as const) {
+      const x = randn([32, 48]) as tf.Tensor2D;
+      const w = randn([48, 64], 0.2) as tf.Tensor2D;
+      const b = randn([64], 0.1) as tf.Tensor1D;
+      const up = randn([32, 64]);
+      const fast = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(dense(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation), up)))([x, w, b]);
+      const slow = tf.grads((xx: tf.Tensor, ww: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(reference(xx as tf.Tensor2D, ww as tf.Tensor2D, bb as tf.Tensor1D, activation), up)))([x, w, b]);
+      fast.forEach((g, i) => assert.ok(relError(g, slow[i]!) < 1e-5, `${activation} grad ${i}`));
+      tf.dispose([x, w, b, up, ...fast, ...slow]);
+    }
+  } finally {
+    await selectBackend("wasm");
+  }
+});

@@ -95,3 +95,35 @@ test("loading into a different architecture fails clearly and changes nothing", 
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a whole TD3 model round-trips through td3CheckpointContents", async () => {
+  const { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update } = await import("../../src/nn/td3-update.js");
+  const dir = await mkdtemp(path.join(tmpdir(), "simbridge-nn-"));
+  try {
+    const batch = {
+      obs: tf.randomNormal([8, 3]) as tf.Tensor2D,
+      action: tf.randomUniform([8, 2], -1, 1) as tf.Tensor2D,
+      reward: tf.randomNormal([8]),
+      nextObs: tf.randomNormal([8, 3]) as tf.Tensor2D,
+      discount: tf.fill([8], 0.99),
+    };
+    const noise = tf.randomNormal([8, 2]) as tf.Tensor2D;
+    const a = createTd3Model({ obsDim: 3, actDim: 2, hidden: [16, 16], seed: 1 });
+    for (let i = 0; i < 3; i++) td3Update(a, batch, undefined, { noise });
+    await saveCheckpoint(dir, td3CheckpointContents(a));
+    const b = createTd3Model({ obsDim: 3, actDim: 2, hidden: [16, 16], seed: 2 });
+    const manifest = await loadCheckpoint(dir, td3CheckpointContents(b));
+    b.updates = (manifest.meta as { updates: number }).updates;
+    const ra = td3Update(a, batch, undefined, { noise });
+    const rb = td3Update(b, batch, undefined, { noise });
+    assert.deepEqual(rb, ra);
+    assert.equal(rb.actorUpdated, true);
+    assert.deepEqual(weights(b.actorTarget), weights(a.actorTarget));
+    assert.deepEqual(weights(b.critic2), weights(a.critic2));
+    disposeTd3Model(a);
+    disposeTd3Model(b);
+    tf.dispose([noise, ...Object.values(batch)]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
