@@ -1,0 +1,41 @@
+"""The task catalogue: every task this server can make, by name.
+
+Add your own ``TaskFactory`` to ``catalog()``; ListTasks, MakeEnvs and the
+unknown-task error all read from here.
+"""
+
+from __future__ import annotations
+
+from .cart2d import Cart2D
+from .errors import not_found
+from .realtime import RealtimeFactory
+from .specs import TaskSpec
+from .task import TaskFactory
+
+
+class Catalog:
+    """Task factories by name."""
+
+    def __init__(self, factories: list[TaskFactory]) -> None:
+        self.factories = {f.name: f for f in factories}
+
+    def get(self, name: str, field: str = "make_envs.task") -> TaskFactory:
+        """The factory for `name`, or NOT_FOUND listing the known names."""
+        factory = self.factories.get(name)
+        if factory is None:
+            known = ", ".join(self.factories) or "(none)"
+            raise not_found(field, f"unknown task '{name}'; this server has: {known}")
+        return factory
+
+    def specs(self) -> list[TaskSpec]:
+        """Every task's spec under default options."""
+        return [f.spec({}) for f in self.factories.values()]
+
+
+def catalog(black_box: bool = False, realtime_hz: float | None = None) -> Catalog:
+    """The tasks this server offers. `black_box` serves them without reward;
+    `realtime_hz` paces every env's steps to a wall clock (see realtime.py)."""
+    factories: list[TaskFactory] = [Cart2D(black_box=black_box)]
+    if realtime_hz:
+        factories = [RealtimeFactory(f, realtime_hz) for f in factories]
+    return Catalog(factories)

@@ -1,0 +1,203 @@
+"""The gRPC server and its command line.
+
+    python3 -m simbridge_external --port 0 [--host 127.0.0.1] [--token T]
+                                  [--black-box] [--realtime-hz N]
+
+prints ``simbridge listening on HOST:PORT`` as its first line of stdout once it
+accepts connections (with --port 0 the system picks a free port), then serves
+until SIGINT or SIGTERM.
+
+Wiring, in one place:
+- ``simbridge.v1.EnvironmentService/Session``: one thread per stream runs a
+  ``Session`` over the stream's requests, in order. The handlers are registered
+  with ``grpc.method_handlers_generic_handler`` rather than generated servicer
+  classes so that the request decoder can be our own: a request that does not
+  decode, or is larger than ``--max-message-bytes``, becomes an error response
+  (id 0) on a session that goes on, instead of a dead stream. Only a request
+  beyond the transport limit (twice that, at least 1 MiB more) ends the stream
+  with RESOURCE_EXHAUSTED — gRPC itself refuses it.
+- ``simbridge.v1.EnvironmentService/ListTasks``: the catalogue as a unary call,
+  guarded by the same token (``authorization: Bearer <token>`` metadata).
+- ``grpc.health.v1.Health/Check`` (health.py).
+Server reflection is not offered: Debian's python3-grpcio has no grpc_reflection.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hmac
+import logging
+import os
+import signal
+import sys
+import threading
+from concurrent import futures
+from dataclasses import dataclass
+
+import grpc
+from google.protobuf.message import DecodeError
+
+from .catalog import catalog
+from .errors import INVALID_ARGUMENT, FatalSessionError, ProtocolError, resource_exhausted, status_code
+from .health import Health
+from .protocol import pb
+from .session import Malformed, Session, SessionConfig, list_tasks_response
+
+SERVICE_NAME = "simbridge.v1.EnvironmentService"
+
+log = logging.getLogger("simbridge_external")
+
+
+def bearer(metadata) -> str | None:
+    """The token of an `authorization: Bearer <token>` metadata entry, if any."""
+    for key, value in metadata or ():
+        if key.lower() == "authorization" and isinstance(value, str):
+            scheme, _, token = value.strip().partition(" ")
+            if scheme.lower() == "bearer" and token.strip():
+                return token.strip()
+    return None
+
+
+def session_handlers(config: SessionConfig) -> grpc.GenericRpcHandler:
+    """The EnvironmentService handlers for `config`."""
+    limit = config.max_message_bytes
+
+    def decode_request(data: bytes):
+        if len(data) > limit:
+            return Malformed(resource_exhausted("", f"request of {len(data)} bytes exceeds this server's limit of {limit} bytes"))
+        try:
+            return pb.SessionRequest.FromString(data)
+        except DecodeError as e:
+            return Malformed(ProtocolError(INVALID_ARGUMENT, f"could not decode request: {e}"))
+
+    def session(requests, context):
+        s = Session(config, bearer(context.invocation_metadata()))
+        try:
+            for request in requests:
+                try:
+                    response = s.handle(request)
+                except FatalSessionError as e:
+                    log.info("session %s ended: %s", s.id, e)
+                    context.abort(status_code(e.code), e.message)
+                yield response
+        finally:
+            s.close()
+
+    def list_tasks(_request, context):
+        if config.token is not None:
+            given = bearer(context.invocation_metadata()) or ""
+            if not hmac.compare_digest(given.encode(), config.token.encode()):
+                context.abort(grpc.StatusCode.UNAUTHENTICATED, "this server requires `authorization: Bearer <token>` metadata")
+        return list_tasks_response(config.catalog)
+
+    return grpc.method_handlers_generic_handler(
+        SERVICE_NAME,
+        {
+            "Session": grpc.stream_stream_rpc_method_handler(
+                session, request_deserializer=decode_request, response_serializer=pb.SessionResponse.SerializeToString
+            ),
+            "ListTasks": grpc.unary_unary_rpc_method_handler(
+                list_tasks,
+                request_deserializer=pb.ListTasksRequest.FromString,
+                response_serializer=pb.ListTasksResponse.SerializeToString,
+            ),
+        },
+    )
+
+
+@dataclass
+class RunningServer:
+    server: grpc.Server
+    health: Health
+    address: str
+
+    def stop(self, grace: float = 1.0) -> None:
+        self.health.serving = False
+        self.server.stop(grace).wait()
+
+
+def start(config: SessionConfig, host: str = "127.0.0.1", port: int = 0, max_sessions: int = 32) -> RunningServer:
+    """Starts serving `config` on host:port (0: a free port)."""
+    transport_limit = max(2 * config.max_message_bytes, config.max_message_bytes + 1024 * 1024)
+    workers = max_sessions + 4  # each open session holds a thread; 4 more for unary calls
+    server = grpc.server(
+        futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simbridge"),
+        maximum_concurrent_rpcs=workers,
+        options=[
+            ("grpc.max_receive_message_length", transport_limit),
+            ("grpc.max_send_message_length", -1),
+            ("grpc.so_reuseport", 0),  # a busy port is an error, not a shared one
+        ],
+    )
+    health = Health((SERVICE_NAME,))
+    server.add_generic_rpc_handlers((session_handlers(config), health.handler()))
+    bracketed = f"[{host}]" if ":" in host else host
+    bound = server.add_insecure_port(f"{bracketed}:{port}")
+    if not bound:
+        raise OSError(f"cannot listen on {host}:{port}")
+    server.start()
+    return RunningServer(server, health, f"{bracketed}:{bound}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(
+        prog="python3 -m simbridge_external",
+        description="The simbridge reference external environment (Python): serves Cart2D-v0 over gRPC.",
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1, loopback only)")
+    p.add_argument("--port", type=int, default=0, help="port to bind (default 0: a free port, printed on start)")
+    p.add_argument(
+        "--token",
+        default=os.environ.get("SIMBRIDGE_TOKEN"),
+        help="require this bearer token from clients (default: $SIMBRIDGE_TOKEN, else none)",
+    )
+    p.add_argument("--black-box", action="store_true", help="withhold reward: steps carry only is_success")
+    p.add_argument(
+        "--realtime-hz", type=float, default=None, metavar="N", help="pace every env's steps to a wall clock at N Hz"
+    )
+    p.add_argument("--max-envs", type=int, default=64, help="most envs one session may have open (default 64)")
+    p.add_argument("--max-sessions", type=int, default=32, help="most sessions open at once (default 32)")
+    p.add_argument(
+        "--max-message-bytes", type=int, default=4 * 1024 * 1024, help="largest request accepted (default 4 MiB)"
+    )
+    p.add_argument("--verbose", action="store_true", help="log sessions to stderr")
+    args = p.parse_args(argv)
+    if args.realtime_hz is not None and not args.realtime_hz > 0:
+        p.error(f"--realtime-hz must be positive, got {args.realtime_hz}")
+    for name in ("max_envs", "max_sessions", "max_message_bytes"):
+        if getattr(args, name) < 1:
+            p.error(f"--{name.replace('_', '-')} must be at least 1")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr, format="%(message)s")
+    extra = (("black_box",) if args.black_box else ()) + (("real_time",) if args.realtime_hz else ())
+    config = SessionConfig(
+        catalog=catalog(black_box=args.black_box, realtime_hz=args.realtime_hz),
+        token=args.token or None,
+        max_envs=args.max_envs,
+        max_message_bytes=args.max_message_bytes,
+        capabilities=extra,
+    )
+    if args.host not in ("127.0.0.1", "::1", "localhost") and not args.host.startswith("127.") and config.token is None:
+        print(
+            f"warning: serving on {args.host} without a token: anyone who can reach this port "
+            "can drive your environments (use --token)",
+            file=sys.stderr,
+        )
+    try:
+        running = start(config, args.host, args.port, args.max_sessions)
+    except (OSError, RuntimeError) as e:
+        print(f"error: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
+        return 1
+    print(f"simbridge listening on {running.address}", flush=True)
+
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+    running.stop()
+    return 0

@@ -1,0 +1,85 @@
+"""Task: one environment instance — the part you replace with your robot.
+
+The server never trusts a request to reach a task unchecked: ``EnvPool``
+checks env ids, episode state, action shape, dtype and finiteness, and option
+names and types first. So a task only has to:
+
+- ``reset(seed, options)``: start an episode. The same seed and the same
+  actions must give a bit-identical trajectory; without a seed, continue the
+  task's own random stream. Return the first ``StepOut`` (status RUNNING,
+  reward 0).
+- ``step(action)``: advance one control step with a finite float32 action of
+  the spec's shape (clip it to the bounds yourself). Count steps and report
+  TRUNCATED at ``spec.max_episode_steps`` (TERMINATED wins when both happen).
+  The pool never steps an episode that has ended.
+- ``check_reset_options(options, field)``: refuse bad reset option *values*
+  before any env of the request is touched (a failed request changes nothing).
+- ``close()``: release the simulator or the robot.
+
+A ``TaskFactory`` makes tasks of one name: ``spec(options)`` validates make
+options and returns the spec they give; ``create(options)`` builds a task.
+"""
+
+from __future__ import annotations
+
+import abc
+from dataclasses import dataclass
+
+import numpy as np
+
+from .specs import TaskSpec
+
+# simbridge.v1.StepStatus
+RUNNING = 1
+TERMINATED = 2
+TRUNCATED = 3
+
+STATUS_NAMES = {RUNNING: "RUNNING", TERMINATED: "TERMINATED", TRUNCATED: "TRUNCATED"}
+
+
+@dataclass
+class StepOut:
+    """The result of one reset or step of one env."""
+
+    #: One float32 array per ``spec.observations`` entry, in that order.
+    observations: list[np.ndarray]
+    #: The step's reward (ignored when the spec withholds reward). 0 after reset.
+    reward: float
+    #: RUNNING, TERMINATED or TRUNCATED.
+    status: int
+    #: Whether the episode's goal is reached at this step.
+    is_success: bool
+    #: float64 values in ``spec.info_keys`` order.
+    info: np.ndarray
+
+
+class Task(abc.ABC):
+    """One env. See the module doc for the contract."""
+
+    spec: TaskSpec
+
+    def check_reset_options(self, options: dict, field: str) -> None:
+        """Raise ProtocolError for bad reset option values (names and types are checked already)."""
+
+    @abc.abstractmethod
+    def reset(self, seed: int | None, options: dict) -> StepOut: ...
+
+    @abc.abstractmethod
+    def step(self, action: np.ndarray) -> StepOut: ...
+
+    def close(self) -> None:
+        """Release what the task holds (a simulator, a robot connection)."""
+
+
+class TaskFactory(abc.ABC):
+    """Makes tasks of one name."""
+
+    name: str
+
+    @abc.abstractmethod
+    def spec(self, options: dict) -> TaskSpec:
+        """The spec under `options` (names and types already checked against the
+        default spec's make_options); raise ProtocolError for bad values."""
+
+    @abc.abstractmethod
+    def create(self, options: dict) -> Task: ...
