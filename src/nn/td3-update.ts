@@ -175,6 +175,23 @@ export interface Td3UpdateResult {
   actorUpdated: boolean;
 }
 
+function checkBatch(model: Td3Model, batch: Td3Batch, config: Td3Config, noise: tf.Tensor2D | undefined): void {
+  const obsDim = model.actor.sizes[0]!;
+  const actDim = model.actor.sizes[model.actor.sizes.length - 1]!;
+  const b = batch.obs.shape[0];
+  const expect = (name: string, t: tf.Tensor, shape: number[]) => {
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      throw new Error(`Expected ${name} of shape [${shape.join(", ")}] but got [${t.shape.join(", ")}]`);
+    }
+  };
+  expect("batch.obs", batch.obs, [b, obsDim]);
+  expect("batch.nextObs", batch.nextObs, [b, obsDim]);
+  expect("batch.action", batch.action, [b, actDim]);
+  if (noise !== undefined) expect("noise", noise, [b, actDim]);
+  if (!(Number.isInteger(config.policyDelay) && config.policyDelay >= 1)) throw new RangeError(`policyDelay must be a positive integer, got ${config.policyDelay}`);
+  if (!(config.tau >= 0 && config.tau <= 1)) throw new RangeError(`tau must be in [0, 1], got ${config.tau}`);
+}
+
 /** Column [B, 1] view of a [B] or [B, 1] tensor. */
 function column(t: tf.Tensor, name: string, batch: number): tf.Tensor2D {
   if (t.size !== batch) throw new Error(`Expected ${name} of shape [${batch}] or [${batch}, 1] but got [${t.shape.join(", ")}]`);
@@ -204,6 +221,7 @@ export function td3Target(model: Td3Model, batch: Td3Batch, config: Td3Config, n
 export function td3Update(model: Td3Model, batch: Td3Batch, config: Td3Config = TD3_DEFAULTS, options: Td3UpdateOptions = {}): Td3UpdateResult {
   const b = batch.obs.shape[0];
   const actDim = batch.action.shape[1];
+  checkBatch(model, batch, config, options.noise);
   const readLosses = options.readLosses ?? true;
   model.updates += 1;
   const actorUpdated = model.updates % config.policyDelay === 0;

@@ -112,3 +112,20 @@ test("td3Update: critic loss uses that target; actor and targets move only every
   tf.dispose([y, input, noise, ...Object.values(batch)]);
   disposeTd3Model(model);
 });
+
+test("td3Update rejects mis-shaped batches and noise with the expected shape", () => {
+  const model = tinyModel();
+  const batch = {
+    obs: tf.zeros([3, 1]) as tf.Tensor2D,
+    action: tf.zeros([3, 2]) as tf.Tensor2D,
+    reward: tf.zeros([3]),
+    nextObs: tf.zeros([3, 1]) as tf.Tensor2D,
+    done: tf.zeros([3]),
+  };
+  assert.throws(() => td3Update(model, batch), /Expected batch.action of shape \[3, 1\] but got \[3, 2\]/);
+  const noise = tf.zeros([2, 1]) as tf.Tensor2D;
+  assert.throws(() => td3Update(model, { ...batch, action: tf.zeros([3, 1]) as tf.Tensor2D }, config, { noise }), /Expected noise of shape \[3, 1\] but got \[2, 1\]/);
+  assert.equal(model.updates, 0);
+  disposeTd3Model(model);
+  tf.dispose([noise, ...Object.values(batch)]);
+});
