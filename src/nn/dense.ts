@@ -7,19 +7,22 @@
  * sends it to a scalar blocked triple loop (`slow_batch_matmul` in
  * batch_mat_mul_impl.cc). Measured on this 2-core machine (wasm, SIMD, 1 thread):
  *
- *   256×256 · 256×256      plain 1.1 ms   transposeA 15 ms   transposeB 14 ms
- *   256×40ᵀ · 256×256      transpose()+plain 0.2 ms   transposeA 2.3 ms
- *   transpose(256×256)     0.2 ms (a copy)
+ *   256×256 · 256×256      plain 0.9–1.1 ms   transposeA 15 ms   transposeB 14 ms
+ *   40×256 · 256×256       transpose()+plain 0.2–0.3 ms   transposeA 2.3 ms
+ *   transpose(256×256)     0.06 ms blocked (see transpose2d), 0.14 ms tf.transpose
  *
- * So the gradient below materialises the transposes with `tf.transpose` and then
- * calls a plain matMul, never the flags. A transpose of a [n,1] or [1,n] matrix is
- * only a reshape (same memory order), which `transpose2d` exploits: for the
- * scalar critic head (256→1) no copy is made at all.
+ * So the gradient below materialises the transposes and then calls a plain matMul,
+ * never the flags. A transpose of a [n,1] or [1,n] matrix is only a reshape (same
+ * memory order): for the scalar critic head (256→1) Wᵀ costs nothing.
  *
- * XNNPACK packs the right-hand matrix of every plain matMul into an operator that
- * is cached by tensor id and freed when the tensor is disposed; the packing costs
- * about one copy of that matrix, so it is paid once per step for each weight
- * (weights change every Adam step) and once per backward matMul.
+ * What remains is mostly GEMM work. XNNPACK packs the right-hand matrix of every plain
+ * matMul into an operator cached by tensor id (freed when the tensor is disposed);
+ * packing a fresh 256×256 matrix costs ~0.2 ms, more than transposing it. Weights
+ * change every Adam step, so each step pays one pack per weight in the forward pass
+ * plus one per backward matMul (dZ for dW, Wᵀ for dX); dB = 1ᵀ·dZ reuses dZ's pack.
+ * A 40→256→256→1 critic Adam step at batch 256 is ~5.4 ms here: three 256³ GEMMs
+ * with fresh packs (~3.3 ms), the 40-wide layer (~0.6 ms), transposes, relu masks
+ * and Adam's elementwise ops. XNNPACK runs single-threaded under Node (backend.ts).
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../env/rng.js";
