@@ -58,9 +58,11 @@ def bearer(metadata) -> str | None:
     return None
 
 
-def session_handlers(config: SessionConfig) -> grpc.GenericRpcHandler:
-    """The EnvironmentService handlers for `config`."""
+def session_handlers(config: SessionConfig, max_sessions: int) -> grpc.GenericRpcHandler:
+    """The EnvironmentService handlers for `config`, with at most `max_sessions` streams open."""
     limit = config.max_message_bytes
+    open_sessions = [0]
+    lock = threading.Lock()
 
     def decode_request(data: bytes):
         if len(data) > limit:
@@ -71,6 +73,15 @@ def session_handlers(config: SessionConfig) -> grpc.GenericRpcHandler:
             return Malformed(ProtocolError(INVALID_ARGUMENT, f"could not decode request: {e}"))
 
     def session(requests, context):
+        with lock:
+            full = open_sessions[0] >= max_sessions
+            if not full:
+                open_sessions[0] += 1
+        if full:
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"this server already has {max_sessions} sessions open (--max-sessions); close one and retry",
+            )
         s = Session(config, bearer(context.invocation_metadata()))
         try:
             for request in requests:
@@ -81,7 +92,10 @@ def session_handlers(config: SessionConfig) -> grpc.GenericRpcHandler:
                     context.abort(status_code(e.code), e.message)
                 yield response
         finally:
+            log.info("session %s closed, %d envs freed", s.id, len(s.pool.slots))
             s.close()
+            with lock:
+                open_sessions[0] -= 1
 
     def list_tasks(_request, context):
         if config.token is not None:
@@ -119,7 +133,7 @@ class RunningServer:
 def start(config: SessionConfig, host: str = "127.0.0.1", port: int = 0, max_sessions: int = 32) -> RunningServer:
     """Starts serving `config` on host:port (0: a free port)."""
     transport_limit = max(2 * config.max_message_bytes, config.max_message_bytes + 1024 * 1024)
-    workers = max_sessions + 4  # each open session holds a thread; 4 more for unary calls
+    workers = max_sessions + 4  # each open session holds a thread; 4 more for unary calls and refusals
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simbridge"),
         maximum_concurrent_rpcs=workers,
@@ -130,7 +144,7 @@ def start(config: SessionConfig, host: str = "127.0.0.1", port: int = 0, max_ses
         ],
     )
     health = Health((SERVICE_NAME,))
-    server.add_generic_rpc_handlers((session_handlers(config), health.handler()))
+    server.add_generic_rpc_handlers((session_handlers(config, max_sessions), health.handler()))
     bracketed = f"[{host}]" if ":" in host else host
     bound = server.add_insecure_port(f"{bracketed}:{port}")
     if not bound:

@@ -23,17 +23,21 @@ DTYPES = {
     pb.BOOL: ("bool", np.dtype("?")),
 }
 
-#: numpy dtype name -> wire dtype.
-WIRE_DTYPE = {dtype.name: wire for wire, (_, dtype) in DTYPES.items()}
+#: dtype name ("float32") -> wire dtype.
+WIRE_DTYPE = {name: wire for wire, (name, _) in DTYPES.items()}
+
+#: numpy dtype -> wire dtype (any byte order: encode() writes little-endian).
+_WIRE_OF_NUMPY = {dtype: wire for wire, (_, dtype) in DTYPES.items()}
+_WIRE_OF_NUMPY.update({dtype.newbyteorder(">"): wire for wire, (_, dtype) in DTYPES.items()})
 
 
 def encode(array: np.ndarray, shape=None):
     """A numpy array as a Tensor (its dtype, `shape` or its own shape, its bytes)."""
-    dtype = array.dtype.newbyteorder("<") if array.dtype.byteorder == ">" else array.dtype
+    wire = _WIRE_OF_NUMPY[array.dtype]
     return pb.Tensor(
-        dtype=WIRE_DTYPE[dtype.name],
+        dtype=wire,
         shape=list(array.shape if shape is None else shape),
-        data=np.ascontiguousarray(array, dtype=dtype).tobytes(),
+        data=array.astype(DTYPES[wire][1], order="C", copy=False).tobytes(),
     )
 
 
