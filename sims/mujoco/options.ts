@@ -12,7 +12,8 @@ import type { OptionSpec, OptionValue, Options } from "../../src/env/task.js";
 export class ResolvedOptions {
   private constructor(
     private readonly task: string,
-    private readonly values: ReadonlyMap<string, OptionValue>,
+    private readonly specs: readonly OptionSpec[],
+    private readonly given: Options,
   ) {}
 
   /**
@@ -20,44 +21,51 @@ export class ResolvedOptions {
    * `kind` ("make" or "reset") only appears in error messages.
    */
   static resolve(task: string, kind: "make" | "reset", specs: readonly OptionSpec[], options: Options): ResolvedOptions {
-    const values = new Map<string, OptionValue>();
-    for (const [name, value] of Object.entries(options)) {
+    for (const name in options) {
+      if (!Object.hasOwn(options, name)) continue;
+      const value = options[name];
       if (value === undefined) continue;
-      const spec = specs.find((s) => s.name === name);
+      const spec = findSpec(specs, name);
       if (spec === undefined) {
         const accepted = specs.length === 0 ? "it accepts none" : `accepted: ${specs.map((s) => s.name).join(", ")}`;
         throw SimbridgeError.invalidArgument(`${task}: unknown ${kind} option "${name}" (${accepted})`, name);
       }
       checkType(task, kind, spec, value);
-      values.set(name, value);
     }
-    for (const spec of specs) {
-      if (!values.has(spec.name) && spec.default !== undefined) values.set(spec.name, spec.default);
-    }
-    return new ResolvedOptions(task, values);
+    return new ResolvedOptions(task, specs, options);
+  }
+
+  private value(name: string): OptionValue | undefined {
+    const v = Object.hasOwn(this.given, name) ? this.given[name] : undefined;
+    return v !== undefined ? v : findSpec(this.specs, name)?.default;
   }
 
   has(name: string): boolean {
-    return this.values.has(name);
+    return this.value(name) !== undefined;
   }
 
   number(name: string): number {
-    return this.values.get(name) as number;
+    return this.value(name) as number;
   }
 
   bool(name: string): boolean {
-    return this.values.get(name) as boolean;
+    return this.value(name) as boolean;
   }
 
   /** A tensor option, or undefined when it was not given (tensor options have no default). */
   tensor(name: string): Float64Array | undefined {
-    return this.values.get(name) as Float64Array | undefined;
+    return this.value(name) as Float64Array | undefined;
   }
 
   /** Throws INVALID_ARGUMENT about option `name` unless `ok`. */
   require(ok: boolean, name: string, problem: string): void {
     if (!ok) throw SimbridgeError.invalidArgument(`${this.task}: option "${name}" ${problem}`, name);
   }
+}
+
+function findSpec(specs: readonly OptionSpec[], name: string): OptionSpec | undefined {
+  for (const s of specs) if (s.name === name) return s;
+  return undefined;
 }
 
 function checkType(task: string, kind: string, spec: OptionSpec, value: OptionValue): void {

@@ -126,8 +126,9 @@ export function reacherStartState(sim: MjSim, rng: Rng, goal?: ArrayLike<number>
   const qpos0 = sim.qpos0;
   qpos[0] = qpos0[0]! + rng.uniformRange(-0.1, 0.1);
   qpos[1] = qpos0[1]! + rng.uniformRange(-0.1, 0.1);
-  let gx: number;
-  let gy: number;
+  // Initialised: a `let` that starts undefined makes V8 box the doubles later put in it.
+  let gx = 0;
+  let gy = 0;
   if (goal !== undefined) {
     gx = goal[0]!;
     gy = goal[1]!;
