@@ -148,6 +148,23 @@ describe("Python external server: handshake", () => {
     await env.close();
   });
 
+  it("takes the token from the `authorization: Bearer` metadata alone", async () => {
+    const { proto } = loadProtocol();
+    const client = new proto.simbridge.v1.EnvironmentService(address("guarded"), grpc.credentials.createInsecure());
+    const md = new grpc.Metadata();
+    md.set("authorization", `Bearer ${TOKEN}`);
+    const stream = client.Session(md);
+    const response = new Promise<{ id: number; error: unknown; payload?: string }>((resolve, reject) => {
+      stream.once("data", resolve);
+      stream.once("error", reject);
+    });
+    stream.write({ id: 1, handshake: { protocol_version: "1.0.0" } }); // no handshake.token
+    const r = await response;
+    stream.end();
+    client.close();
+    assert.deepEqual([r.id, r.error, r.payload], [1, null, "handshake"]);
+  });
+
   it("a different protocol major → FAILED_PRECONDITION naming both versions; a bad semver → INVALID_ARGUMENT", async () => {
     await rejectsWith(Connection.open(address("plain"), { protocolVersion: "2.0.0" }), Code.FAILED_PRECONDITION, /client speaks 2\.0\.0, this server speaks 1\.0\.0/);
     await rejectsWith(Connection.open(address("plain"), { protocolVersion: "one" }), Code.INVALID_ARGUMENT, /not a semver/);
