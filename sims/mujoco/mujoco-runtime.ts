@@ -106,6 +106,16 @@ function compileProbe(mj: Mujoco): MjModel {
   return probeModel;
 }
 
+/**
+ * Safety net for sims that are dropped without `close()`: when the MjSim is
+ * garbage-collected, its MjData and MjModel are freed. `close()` is still the
+ * contract (GC may come late or never); this only bounds the damage.
+ */
+const finalizer = new FinalizationRegistry<{ model: MjModel; data: MjData }>(({ model, data }) => {
+  if (!data.isDeleted()) data.delete();
+  if (!model.isDeleted()) model.delete();
+});
+
 type ObjName = "body" | "joint" | "actuator" | "geom" | "site";
 
 /**
@@ -134,6 +144,7 @@ export class MjSim {
   qpos0!: Float64Array;
 
   private closed = false;
+  private readonly extraViews = new Map<string, Float64Array>();
   private readonly stepFn: (m: MjModel, d: MjData) => void;
 
   constructor(
@@ -160,6 +171,7 @@ export class MjSim {
     opt.delete();
     this.stepFn = mj.mj_step;
     this.bind();
+    finalizer.register(this, { model: this.model, data: this.data }, this);
   }
 
   private bind(): void {
@@ -171,6 +183,24 @@ export class MjSim {
     this.xpos = d.xpos as Float64Array;
     this.cfrcExt = d.cfrc_ext as Float64Array;
     this.qpos0 = m.qpos0 as Float64Array;
+    this.extraViews.clear();
+  }
+
+  /**
+   * A cached view of any other MjData array of doubles, e.g. `view("sensordata")`
+   * or `view("site_xpos")`: read once, then served from a cache (no allocation);
+   * re-read after WASM memory growth like the named views. Call `refresh()`
+   * first, as for those.
+   */
+  view(field: string): Float64Array {
+    let v = this.extraViews.get(field);
+    if (v === undefined || v.byteLength === 0) {
+      const value = (this.data as unknown as Record<string, unknown>)[field];
+      if (!(value instanceof Float64Array)) throw new SimbridgeError(Code.INTERNAL, `MjData has no array of doubles named "${field}"`);
+      v = value;
+      this.extraViews.set(field, v);
+    }
+    return v;
   }
 
   /** Re-reads the views if WASM memory grew since they were taken (allocation-free otherwise). */
@@ -234,6 +264,7 @@ export class MjSim {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    finalizer.unregister(this);
     this.data.delete();
     this.model.delete();
   }
