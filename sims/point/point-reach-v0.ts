@@ -92,11 +92,16 @@ class PointReach implements Task {
     this.out = newTaskStep(spec);
   }
 
-  reset(seed: number | undefined, options: Options): void {
+  validateResetOptions(options: Options): void {
     const goal = options["goal"];
     if (goal instanceof Float64Array && (goal.length !== 2 || Math.abs(goal[0]!) > 1 || Math.abs(goal[1]!) > 1)) {
-      throw SimbridgeError.invalidArgument("options.goal: expected 2 values in [−1, 1]", "options.goal");
+      throw SimbridgeError.invalidArgument(`options.goal: expected 2 values in [−1, 1], got [${Array.from(goal).join(", ")}]`, "options.goal");
     }
+  }
+
+  reset(seed: number | undefined, options: Options): void {
+    this.validateResetOptions(options);
+    const goal = options["goal"];
     if (seed !== undefined) this.rng.seed(seed);
     this.x = this.rng.uniformRange(-0.5, 0.5);
     this.y = this.rng.uniformRange(-0.5, 0.5);

@@ -104,6 +104,7 @@ export class EnvPool {
         throw SimbridgeError.invalidArgument(`${field}.seed: must be an integer in [0, 2^53), got ${e.seed}`, `${field}.seed`);
       }
       checkOptions(slots[i]!.task.spec.resetOptions, e.options ?? {}, `${slots[i]!.task.spec.name} reset option`, `${field}.options`);
+      slots[i]!.task.validateResetOptions?.(e.options ?? {});
     });
     entries.forEach((e, i) => {
       const slot = slots[i]!;

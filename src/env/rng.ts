@@ -35,6 +35,17 @@ export class Rng {
     this.spare = NaN;
   }
 
+  /** The generator's full state, to checkpoint a run and continue it bit-identically. */
+  state(): [number, number, number, number, number] {
+    return [this.a, this.b, this.c, this.d, this.spare];
+  }
+
+  setState(state: readonly number[]): void {
+    if (state.length !== 5) throw new RangeError(`Rng state has 5 numbers, got ${state.length}`);
+    [this.a, this.b, this.c, this.d] = state.slice(0, 4).map((v) => v | 0) as [number, number, number, number];
+    this.spare = state[4] ?? NaN;
+  }
+
   /** Next 32 uniformly random bits. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.b, 5), 7), 9) >>> 0;

@@ -18,6 +18,9 @@
  *   (TERMINATED wins when both happen on the same step).
  * - The same seed passed to `reset` gives a bit-identical trajectory for the same
  *   actions. `reset` without a seed continues the task's own random stream.
+ * - `validateResetOptions` throws (INVALID_ARGUMENT) for reset options `reset`
+ *   would refuse, without changing anything: the pool checks every env of a
+ *   batched reset before resetting any, so a failed reset changes nothing.
  * - `close` frees every native resource; the task is unusable afterwards.
  */
 import type { ArraySpec } from "./spec.js";
@@ -84,6 +87,8 @@ export interface Task {
   readonly spec: TaskSpec;
   readonly out: TaskStep;
   reset(seed: number | undefined, options: Options): void;
+  /** Throws for reset options `reset` would refuse (values out of range, wrong length); changes nothing. */
+  validateResetOptions?(options: Options): void;
   step(action: Float32Array): void;
   /**
    * White-box reward function of goal-conditioned tasks: the reward a step would

@@ -57,7 +57,11 @@ export class Session {
       return { id, ...(await this.dispatch(request)) };
     } catch (e) {
       if (e instanceof FatalSessionError) throw e;
-      return errorResponse(id, asSimbridgeError(e));
+      // Error.field names the request field as the proto says: "step.actions", "reset.envs[2].seed".
+      const err = asSimbridgeError(e);
+      const kind = request.payload;
+      const field = err.field && kind && !err.field.startsWith(`${kind}.`) ? `${kind}.${err.field}` : err.field;
+      return errorResponse(id, new SimbridgeError(err.code, err.message, field));
     }
   }
 

@@ -57,7 +57,7 @@ describe("bad input over gRPC", () => {
   it("wrong action shape → INVALID_ARGUMENT naming the shapes", () =>
     withSession(async (c, ids) => {
       const e = await rejectsWith(c.step(ids, new Float32Array(6), [2, 3]), Code.INVALID_ARGUMENT, /expected shape \[2, 2\] but got \[2, 3\]/);
-      assert.equal(e.field, "actions");
+      assert.equal(e.field, "step.actions");
     }));
 
   it("wrong action dtype → INVALID_ARGUMENT", () =>
@@ -82,6 +82,27 @@ describe("bad input over gRPC", () => {
     withSession(async (c, ids) => {
       await rejectsWith(c.step(ids, new Float32Array([0, 0, 0, Number.NaN]), [2, 2]), Code.INVALID_ARGUMENT, /element 1 of env 1 is NaN/);
       await rejectsWith(c.step(ids, new Float32Array([Number.NEGATIVE_INFINITY, 0, 0, 0]), [2, 2]), Code.INVALID_ARGUMENT, /-Infinity/);
+    }));
+
+  it("a batched reset with one bad option resets nothing", () =>
+    withSession(async (c, ids) => {
+      const before = await c.step(ids, new Float32Array(4), [2, 2]);
+      const e = await rejectsWith(
+        c.reset([{ envId: ids[0]!, seed: 9 }, { envId: ids[1]!, options: { goal: new Float64Array([0, 7]) } }]),
+        Code.INVALID_ARGUMENT,
+        /options.goal: expected 2 values/,
+      );
+      assert.equal(e.field, "reset.options.goal");
+      // env 0 was not reset: it continues its episode exactly as a reference session does.
+      const ref = await Connection.open(open.address);
+      const { envIds } = await ref.makeEnvs("PointReach-v0", 1);
+      await ref.reset([{ envId: envIds[0]!, seed: ids[0]! }]);
+      const refFirst = await ref.step(envIds, new Float32Array(2), [1, 2]);
+      assert.deepEqual(Array.from(refFirst.observations[0]!), Array.from(before.observations[0]!.subarray(0, 4)));
+      const refSecond = await ref.step(envIds, new Float32Array([0.3, 0.3]), [1, 2]);
+      ref.close();
+      const after = await c.step([ids[0]!], new Float32Array([0.3, 0.3]), [1, 2]);
+      assert.deepEqual(Array.from(after.observations[0]!), Array.from(refSecond.observations[0]!));
     }));
 
   it("unknown task → NOT_FOUND listing the known tasks", () =>
