@@ -63,8 +63,7 @@ export abstract class MujocoTask implements Task {
         throw SimbridgeError.invalidArgument(`${this.spec.name}: seed must be a non-negative integer up to 2^53, got ${seed}`, "seed");
       }
     }
-    const opts = ResolvedOptions.resolve(this.spec.name, "reset", this.spec.resetOptions, options);
-    this.checkResetOptions(opts);
+    const opts = this.resolveResetOptions(options);
     if (seed !== undefined) this.rng.seed(seed);
     const sim = this.sim;
     sim.refresh();
@@ -125,8 +124,23 @@ export abstract class MujocoTask implements Task {
     this.sim.close();
   }
 
+  /**
+   * Throws INVALID_ARGUMENT for reset options `reset` would refuse (unknown,
+   * mistyped, out of range), changing nothing.
+   */
+  validateResetOptions(options: Options): void {
+    this.ensureOpen();
+    this.resolveResetOptions(options);
+  }
+
+  private resolveResetOptions(options: Options): ResolvedOptions {
+    const opts = ResolvedOptions.resolve(this.spec.name, "reset", this.spec.resetOptions, options);
+    this.checkResetValues(opts);
+    return opts;
+  }
+
   /** Throws INVALID_ARGUMENT for reset option values the task cannot use; runs before anything changes. */
-  protected checkResetOptions(_options: ResolvedOptions): void {}
+  protected checkResetValues(_options: ResolvedOptions): void {}
 
   /** Sets the starting state (after `mj_resetData`) and writes the first observation into `out`. */
   protected abstract startEpisode(options: ResolvedOptions): void;

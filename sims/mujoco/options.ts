@@ -3,7 +3,9 @@
  *
  * Every option a task accepts is documented by an OptionSpec; anything else is an
  * error: an unknown name, a value of the wrong type, a non-finite number, a
- * tensor of the wrong length. Errors are INVALID_ARGUMENT and name the option.
+ * tensor of the wrong length. Errors are INVALID_ARGUMENT, name the option in
+ * the message and carry the field "options.<name>" (the server prefixes the
+ * request kind, as the pool does for its own checks).
  */
 import { SimbridgeError } from "../../src/protocol/errors.js";
 import type { OptionSpec, OptionValue, Options } from "../../src/env/task.js";
@@ -28,7 +30,7 @@ export class ResolvedOptions {
       const spec = findSpec(specs, name);
       if (spec === undefined) {
         const accepted = specs.length === 0 ? "it accepts none" : `accepted: ${specs.map((s) => s.name).join(", ")}`;
-        throw SimbridgeError.invalidArgument(`${task}: unknown ${kind} option "${name}" (${accepted})`, name);
+        throw SimbridgeError.invalidArgument(`${task}: unknown ${kind} option "${name}" (${accepted})`, `options.${name}`);
       }
       checkType(task, kind, spec, value);
     }
@@ -59,7 +61,7 @@ export class ResolvedOptions {
 
   /** Throws INVALID_ARGUMENT about option `name` unless `ok`. */
   require(ok: boolean, name: string, problem: string): void {
-    if (!ok) throw SimbridgeError.invalidArgument(`${this.task}: option "${name}" ${problem}`, name);
+    if (!ok) throw SimbridgeError.invalidArgument(`${this.task}: option "${name}" ${problem}`, `options.${name}`);
   }
 }
 
@@ -71,7 +73,7 @@ function findSpec(specs: readonly OptionSpec[], name: string): OptionSpec | unde
 function checkType(task: string, kind: string, spec: OptionSpec, value: OptionValue): void {
   const fail = (expected: string): never => {
     const got = value instanceof Float64Array ? `a tensor of ${value.length}` : `${typeof value} ${String(value)}`;
-    throw SimbridgeError.invalidArgument(`${task}: ${kind} option "${spec.name}" must be ${expected} but got ${got}`, spec.name);
+    throw SimbridgeError.invalidArgument(`${task}: ${kind} option "${spec.name}" must be ${expected} but got ${got}`, `options.${spec.name}`);
   };
   switch (spec.type) {
     case "number":

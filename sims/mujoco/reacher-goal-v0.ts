@@ -122,7 +122,7 @@ export class ReacherGoalV0 extends MujocoTask {
     return goalDistance(achieved, desired) < this.distanceThreshold ? 0 : -1;
   }
 
-  protected override checkResetOptions(options: ResolvedOptions): void {
+  protected override checkResetValues(options: ResolvedOptions): void {
     const goal = options.tensor("goal");
     if (goal !== undefined) {
       options.require(goal.length === 2, "goal", `must have 2 values (x, y), got ${goal.length}`);

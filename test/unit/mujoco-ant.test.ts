@@ -222,7 +222,7 @@ test("Ant-v5 is deterministic across instances (with contact forces), bit for bi
 
 test("Ant-v5 rejects bad options, naming them", async () => {
   const invalid = (name: string) => (e: unknown) =>
-    e instanceof SimbridgeError && e.code === Code.INVALID_ARGUMENT && e.message.includes(name) && e.field === name;
+    e instanceof SimbridgeError && e.code === Code.INVALID_ARGUMENT && e.message.includes(name) && e.field === `options.${name}`;
   assert.throws(() => antV5Factory.spec({ use_contact_forces: "yes" }), invalid("use_contact_forces"));
   assert.throws(() => antV5Factory.spec({ use_contact_force: true }), invalid("use_contact_force"));
   assert.throws(() => antV5Factory.spec({ healthy_z_min: 1.2 }), invalid("healthy_z_min"));

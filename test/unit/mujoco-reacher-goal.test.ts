@@ -164,7 +164,7 @@ test("ReacherGoal-v0 is deterministic across instances", async () => {
 
 test("ReacherGoal-v0 rejects bad options, naming them", async () => {
   const invalid = (name: string) => (e: unknown) =>
-    e instanceof SimbridgeError && e.code === Code.INVALID_ARGUMENT && e.message.includes(name) && e.field === name;
+    e instanceof SimbridgeError && e.code === Code.INVALID_ARGUMENT && e.message.includes(name) && e.field === `options.${name}`;
   assert.throws(() => reacherGoalV0Factory.spec({ threshold: 0.1 }), invalid("threshold"));
   await assert.rejects(reacherGoalV0Factory.create({ distance_threshold: -1 }), invalid("distance_threshold"));
   await assert.rejects(reacherGoalV0Factory.create({ distance_threshold: "0.05" }), invalid("distance_threshold"));
@@ -178,6 +178,12 @@ test("ReacherGoal-v0 rejects bad options, naming them", async () => {
     assert.throws(() => task.reset(2, { goal: 0.1 }), invalid("goal"));
     assert.throws(() => task.reset(2, { target: new Float64Array(2) }), invalid("target"));
     // A rejected reset changes nothing.
+    assert.deepEqual([...task.out.observations[0]!], before);
+    // validateResetOptions (what the env pool calls before a batched reset) agrees with reset.
+    assert.throws(() => task.validateResetOptions({ goal: new Float64Array([0.5, 0]) }), invalid("goal"));
+    assert.throws(() => task.validateResetOptions({ target: 1 }), invalid("target"));
+    task.validateResetOptions({ goal: new Float64Array([0.1, 0.1]) });
+    task.validateResetOptions({});
     assert.deepEqual([...task.out.observations[0]!], before);
   } finally {
     task.close();

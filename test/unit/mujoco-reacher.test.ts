@@ -204,7 +204,7 @@ test("Reacher-v5 is deterministic: same seed, same actions → bit-identical acr
 
 test("Reacher-v5 rejects unknown and mistyped options, naming them", async () => {
   assertInvalid(() => reacherV5Factory.spec({ reward_weight: 1 }), "reward_weight");
-  await assert.rejects(reacherV5Factory.create({ reward_dist_weight: "1" }), (e: unknown) => e instanceof SimbridgeError && e.code === Code.INVALID_ARGUMENT && /reward_dist_weight/.test(e.message) && e.field === "reward_dist_weight");
+  await assert.rejects(reacherV5Factory.create({ reward_dist_weight: "1" }), (e: unknown) => e instanceof SimbridgeError && e.code === Code.INVALID_ARGUMENT && /reward_dist_weight/.test(e.message) && e.field === "options.reward_dist_weight");
   await assert.rejects(reacherV5Factory.create({ reward_control_weight: Number.NaN }), /reward_control_weight/);
   await assert.rejects(reacherV5Factory.create({ reward_control_weight: true }), /reward_control_weight/);
   const task = await reacherV5Factory.create({});
