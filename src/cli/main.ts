@@ -12,6 +12,8 @@ commands:
   serve     serve the built-in tasks over gRPC (loopback by default)
   tasks     list the tasks (built-in, or of --server HOST:PORT)
   demo      start the embedded MuJoCo server and drive random episodes of every task through it
+  train     train an agent (TD3 / DDPG / SAC, HER) through the protocol; writes a run folder
+  eval      evaluate a run folder's policy over N episodes
   bench     measure: bench physics | bench bridge | bench update (JSON on stdout)
 
 Run 'simbridge <command> --help' for a command's flags.`;
@@ -28,6 +30,14 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   demo: async () => {
     const m = await import("./demo.js");
     return { run: m.demoCommand, usage: m.DEMO_USAGE };
+  },
+  train: async () => {
+    const m = await import("./train.js");
+    return { run: m.trainCommand, usage: m.TRAIN_USAGE };
+  },
+  eval: async () => {
+    const m = await import("./train.js");
+    return { run: m.evalCommand, usage: m.EVAL_USAGE };
   },
   bench: async () => {
     const m = await import("./bench.js");

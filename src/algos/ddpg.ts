@@ -1,0 +1,127 @@
+/**
+ * DDPG — Deep Deterministic Policy Gradient.
+ * Lillicrap, Hunt, Pritzel, Heess, Erez, Tassa, Silver & Wierstra (2015),
+ * "Continuous control with deep reinforcement learning", https://arxiv.org/abs/1509.02971
+ *
+ * A deterministic actor π(s) trained to climb one critic Q(s, a), which is trained
+ * towards r + γ(1 − done)·Q'(s', π'(s')) with slowly moving (Polyak) target copies
+ * of both networks. This is the variant of HER's OpenAI baselines and CleanRL's
+ * ddpg_continuous_action: Gaussian exploration noise on the action (not the paper's
+ * Ornstein–Uhlenbeck process), plain [256, 256] relu networks, the actor and the
+ * targets updated on every critic step. HER's baselines also penalise large actions
+ * in the actor loss (`actionL2`, 1 there; off by default here, as in CleanRL).
+ * The update math lives in src/nn/ddpg-update.ts; this file is the algorithm as the
+ * training loop sees it.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../env/rng.js";
+import { createDdpgModel, ddpgCheckpointContents, ddpgUpdate, disposeDdpgModel, type DdpgConfig, type DdpgModel } from "../nn/ddpg-update.js";
+import type { CheckpointContents } from "../nn/save-load.js";
+import type { AgentShape, OffPolicyAgent, TransitionBatch } from "./off-policy-agent.js";
+
+export interface DdpgArgs {
+  /** Hidden layer sizes of actor and critic. */
+  readonly hidden: readonly number[];
+  /** Adam learning rate of the actor. */
+  readonly actorLr: number;
+  /** Adam learning rate of the critic. */
+  readonly criticLr: number;
+  /** Discount γ. */
+  readonly gamma: number;
+  /** Polyak rate τ of the target networks. */
+  readonly tau: number;
+  /** Std of the Gaussian exploration noise, in action units ([−1, 1]). */
+  readonly explorationNoise: number;
+  /** Weight of the action penalty mean(π(s)²) in the actor loss (HER's baselines: 1). */
+  readonly actionL2: number;
+}
+
+/** CleanRL's defaults, with the actor updated every step as in the paper and HER's baselines. */
+export const DDPG_ARGS: DdpgArgs = Object.freeze({
+  hidden: Object.freeze([256, 256]),
+  actorLr: 3e-4,
+  criticLr: 3e-4,
+  gamma: 0.99,
+  tau: 0.005,
+  explorationNoise: 0.1,
+  actionL2: 0,
+});
+
+export class Ddpg implements OffPolicyAgent {
+  readonly name = "ddpg";
+  readonly inputDim: number;
+  readonly actDim: number;
+  private readonly model: DdpgModel;
+  private readonly config: DdpgConfig;
+  /** Exploration noise. */
+  private readonly rng: Rng;
+
+  constructor(shape: AgentShape, readonly args: DdpgArgs = DDPG_ARGS) {
+    this.inputDim = shape.inputDim;
+    this.actDim = shape.actDim;
+    this.rng = new Rng(shape.seed + 1);
+    this.model = createDdpgModel({
+      obsDim: shape.inputDim,
+      actDim: shape.actDim,
+      hidden: args.hidden,
+      actorLr: args.actorLr,
+      criticLr: args.criticLr,
+      seed: shape.seed,
+    });
+    this.config = { gamma: args.gamma, tau: args.tau, actionL2: args.actionL2 };
+  }
+
+  act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
+    checkInput(input, rows, this.inputDim);
+    const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);
+    if (mode === "explore") {
+      for (let i = 0; i < out.length; i++) {
+        out[i] = Math.max(-1, Math.min(1, out[i]! + this.args.explorationNoise * this.rng.normal()));
+      }
+    }
+    return out;
+  }
+
+  update(batch: TransitionBatch): Record<string, number> {
+    const b = batch.rows;
+    const tensors = {
+      obs: tf.tensor2d(batch.obs, [b, this.inputDim]),
+      action: tf.tensor2d(batch.action, [b, this.actDim]),
+      reward: tf.tensor1d(batch.reward),
+      nextObs: tf.tensor2d(batch.nextObs, [b, this.inputDim]),
+      done: tf.tensor1d(batch.terminated),
+    };
+    try {
+      const r = ddpgUpdate(this.model, tensors, this.config);
+      return { critic_loss: r.criticLoss, actor_loss: r.actorLoss };
+    } finally {
+      tf.dispose(Object.values(tensors));
+    }
+  }
+
+  checkpointContents(): CheckpointContents {
+    const c = ddpgCheckpointContents(this.model);
+    return { ...c, meta: { updates: this.model.updates, rng: this.rng.state().map(nullIfNaN) } };
+  }
+
+  restoreMeta(meta: unknown): void {
+    const m = meta as { updates?: unknown; rng?: unknown } | null;
+    if (m === null || typeof m !== "object" || !Number.isInteger(m.updates) || !Array.isArray(m.rng)) {
+      throw new Error(`DDPG checkpoint meta must be {updates, rng}, got ${JSON.stringify(meta)}`);
+    }
+    this.model.updates = m.updates as number;
+    this.rng.setState((m.rng as Array<number | null>).map((v) => v ?? NaN));
+  }
+
+  dispose(): void {
+    disposeDdpgModel(this.model);
+  }
+}
+
+function checkInput(input: Float32Array, rows: number, inputDim: number): void {
+  if (input.length !== rows * inputDim) throw new Error(`Expected ${rows} × ${inputDim} = ${rows * inputDim} input values but got ${input.length}`);
+}
+
+function nullIfNaN(v: number): number | null {
+  return Number.isNaN(v) ? null : v;
+}

@@ -1,0 +1,50 @@
+/**
+ * The contract between the off-policy training loop (src/train/) and one
+ * algorithm file (td3.ts, ddpg.ts, sac.ts). The loop owns the environment,
+ * replay, HER, normalisers, metrics and checkpoints; the algorithm owns its
+ * networks, optimisers and update rule. Inputs are already normalised and, for
+ * goal-conditioned tasks, concatenated with the desired goal; actions live in
+ * [−1, 1] (the loop rescales them to the task's bounds).
+ */
+import type { CheckpointContents } from "../nn/save-load.js";
+
+/** A batch of transitions, row-major Float32Arrays. */
+export interface TransitionBatch {
+  readonly rows: number;
+  /** [rows × inputDim] */
+  readonly obs: Float32Array;
+  /** [rows × actDim], in [−1, 1] */
+  readonly action: Float32Array;
+  /** [rows] */
+  readonly reward: Float32Array;
+  /** [rows × inputDim] */
+  readonly nextObs: Float32Array;
+  /** [rows], 1 where nextObs is terminal (TERMINATED, never TRUNCATED) */
+  readonly terminated: Float32Array;
+}
+
+export interface OffPolicyAgent {
+  readonly name: string;
+  readonly inputDim: number;
+  readonly actDim: number;
+  /**
+   * Actions in [−1, 1] for `rows` inputs ([rows × inputDim]). "explore" adds
+   * the algorithm's exploration (Gaussian noise, or sampling the policy);
+   * "deterministic" is the policy used for evaluation.
+   */
+  act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array;
+  /** One gradient update; returns the losses it computed (names → values). */
+  update(batch: TransitionBatch): Record<string, number>;
+  /** Networks, optimisers and counters for save/load. */
+  checkpointContents(): CheckpointContents;
+  /** Called after loadCheckpoint filled the networks: restores counters from `meta`. */
+  restoreMeta(meta: unknown): void;
+  dispose(): void;
+}
+
+/** What every algorithm's constructor receives besides its own hyper-parameters. */
+export interface AgentShape {
+  readonly inputDim: number;
+  readonly actDim: number;
+  readonly seed: number;
+}

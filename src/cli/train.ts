@@ -1,0 +1,140 @@
+/**
+ * `simbridge train` and `simbridge eval`.
+ */
+import { BACKEND_NAMES, type BackendName } from "../nn/backend.js";
+import { ALGO_NAMES } from "../algos/registry.js";
+import type { OptionValue } from "../env/task.js";
+import { RunFolder } from "../train/run-folder.js";
+import { evalRun, trainRun, type TrainArgs } from "../train/train-run.js";
+import { intFlag, numberFlag, parse, UsageError } from "./args.js";
+
+export const TRAIN_USAGE = `usage: simbridge train --algo td3 --task ReacherGoal-v0 [--her] --steps N --seed S --out runs/NAME
+                      [--server HOST:PORT] [--token T] [--envs 1] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
+                      [--batch-size 256] [--buffer-size 1000000] [--learning-starts 1000] [--updates-per-step 1]
+                      [--her-k 4] [--no-normalize] [--eval-every 0] [--eval-episodes 20] [--final-eval-episodes 100]
+                      [--checkpoint-every 5000] [--save-replay] [--log-every 1000]
+                      [--option NAME=VALUE ...] [--set NAME=VALUE ...]
+       simbridge train --resume runs/NAME [--steps N]
+  Without --server, the embedded MuJoCo server starts on loopback and training goes over gRPC.
+  --option sets a task make option (e.g. use_contact_forces=true); --set an algorithm hyper-parameter
+  (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2).
+  Writes runs/NAME/{args.json, versions.json, metrics.jsonl, checkpoint/, eval.json, curves.svg}.`;
+
+export const EVAL_USAGE = `usage: simbridge eval --run runs/NAME [--episodes 100] [--server HOST:PORT] [--token T] [--json]
+  Evaluates the run's latest checkpoint with the deterministic policy.`;
+
+function parseValue(text: string): OptionValue {
+  if (text === "true" || text === "false") return text === "true";
+  const n = Number(text);
+  return text.trim() !== "" && Number.isFinite(n) ? n : text;
+}
+
+function pairs(list: string[] | undefined, flag: string): Array<[string, string]> {
+  return (list ?? []).map((item) => {
+    const eq = item.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--${flag}: expected NAME=VALUE, got '${item}'`);
+    return [item.slice(0, eq), item.slice(eq + 1)];
+  });
+}
+
+export async function trainCommand(argv: string[]): Promise<void> {
+  const { values } = parse(
+    argv,
+    {
+      algo: { type: "string" },
+      task: { type: "string" },
+      her: { type: "boolean" },
+      steps: { type: "string" },
+      seed: { type: "string" },
+      out: { type: "string" },
+      resume: { type: "string" },
+      server: { type: "string" },
+      token: { type: "string" },
+      envs: { type: "string" },
+      backend: { type: "string" },
+      "batch-size": { type: "string" },
+      "buffer-size": { type: "string" },
+      "learning-starts": { type: "string" },
+      "updates-per-step": { type: "string" },
+      "her-k": { type: "string" },
+      "no-normalize": { type: "boolean" },
+      "eval-every": { type: "string" },
+      "eval-episodes": { type: "string" },
+      "final-eval-episodes": { type: "string" },
+      "checkpoint-every": { type: "string" },
+      "save-replay": { type: "boolean" },
+      "log-every": { type: "string" },
+      option: { type: "string", multiple: true },
+      set: { type: "string", multiple: true },
+    },
+    TRAIN_USAGE,
+  );
+  const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
+  if (values.resume) {
+    const folder = new RunFolder(values.resume);
+    const saved = folder.readJson<TrainArgs>("args.json");
+    const args: TrainArgs = { ...saved, steps: intFlag(values.steps, "steps", saved.steps, 1) };
+    if (args.steps !== saved.steps) folder.writeJson("args.json", args);
+    await report(await trainRun(args, values.resume, { resume: true, ...(token ? { token } : {}) }));
+    return;
+  }
+  if (!values.task) throw new UsageError(`--task is required\n\n${TRAIN_USAGE}`);
+  if (!values.out) throw new UsageError(`--out is required (the run folder, e.g. runs/reacher-td3)\n\n${TRAIN_USAGE}`);
+  if (RunFolder.exists(values.out)) throw new UsageError(`--out: ${values.out} already holds a run; use --resume ${values.out} to continue it, or another folder`);
+  const algo = values.algo ?? "td3";
+  if (!ALGO_NAMES.includes(algo)) throw new UsageError(`--algo: unknown algorithm '${algo}'; available: ${ALGO_NAMES.join(", ")}`);
+  const backend = (values.backend ?? "auto") as BackendName;
+  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got '${backend}'`);
+  const steps = intFlag(values.steps, "steps", 20_000, 1);
+  const algoArgs: Record<string, number | number[]> = {};
+  for (const [k, v] of pairs(values.set, "set")) {
+    const nums = v.split(",").map(Number);
+    if (nums.some((x) => !Number.isFinite(x))) throw new UsageError(`--set ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
+    algoArgs[k] = nums.length === 1 && k !== "hidden" ? nums[0]! : nums;
+  }
+  const args: TrainArgs = {
+    algo,
+    task: values.task,
+    taskOptions: Object.fromEntries(pairs(values.option, "option").map(([k, v]) => [k, parseValue(v)])),
+    her: values.her ?? false,
+    steps,
+    seed: intFlag(values.seed, "seed", 0),
+    envs: intFlag(values.envs, "envs", 1, 1),
+    server: values.server ?? "",
+    backend,
+    batchSize: intFlag(values["batch-size"], "batch-size", 256, 1),
+    bufferSize: intFlag(values["buffer-size"], "buffer-size", 1_000_000, 1),
+    learningStarts: intFlag(values["learning-starts"], "learning-starts", 1000, 0),
+    updatesPerStep: numberFlag(values["updates-per-step"], "updates-per-step", 1),
+    herK: intFlag(values["her-k"], "her-k", 4, 0),
+    normalize: !(values["no-normalize"] ?? false),
+    evalEvery: intFlag(values["eval-every"], "eval-every", 0, 0),
+    evalEpisodes: intFlag(values["eval-episodes"], "eval-episodes", 20, 1),
+    finalEvalEpisodes: intFlag(values["final-eval-episodes"], "final-eval-episodes", 100, 1),
+    logEvery: intFlag(values["log-every"], "log-every", 1000, 1),
+    checkpointEvery: intFlag(values["checkpoint-every"], "checkpoint-every", 5000, 0),
+    saveReplay: values["save-replay"] ?? false,
+    algoArgs,
+  };
+  await report(await trainRun(args, values.out, { resume: false, ...(token ? { token } : {}) }));
+}
+
+async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> {
+  const e = run.eval;
+  const success = Number.isNaN(e.success_rate) ? "" : `success ${e.success_rate.toFixed(3)}, `;
+  console.log(`final evaluation over ${e.episodes} episodes: ${success}return ${e.return_mean.toFixed(2)} ± ${e.return_std.toFixed(2)}; wall time ${Math.round(run.wallSeconds)} s`);
+  console.log(`run folder: ${run.folder.dir} (metrics.jsonl, eval.json, curves.svg)`);
+}
+
+export async function evalCommand(argv: string[]): Promise<void> {
+  const { values } = parse(
+    argv,
+    { run: { type: "string" }, episodes: { type: "string" }, server: { type: "string" }, token: { type: "string" }, json: { type: "boolean" } },
+    EVAL_USAGE,
+  );
+  if (!values.run) throw new UsageError(`--run is required\n\n${EVAL_USAGE}`);
+  const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
+  const r = await evalRun(values.run, intFlag(values.episodes, "episodes", 100, 1), { ...(values.server ? { server: values.server } : {}), ...(token ? { token } : {}) });
+  const out = { task: r.task, episodes: r.episodes, success_rate: Number.isNaN(r.success_rate) ? null : r.success_rate, return_mean: r.return_mean, return_std: r.return_std };
+  console.log(values.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));
+}

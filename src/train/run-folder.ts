@@ -1,0 +1,100 @@
+/**
+ * A run folder (`runs/NAME/`): everything one training run leaves behind.
+ *
+ *   args.json         the arguments, so `--resume` and `eval` rebuild the same run
+ *   versions.json     simbridge, node, TF.js backend, protocol
+ *   metrics.jsonl     one JSON record per episode / log interval / evaluation
+ *   checkpoint/       networks + optimiser state + loop state (+ replay.bin if asked)
+ *   eval.json         the final evaluation
+ *   curves.svg        learning curves (success / return vs env steps)
+ */
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { loadCheckpoint, saveCheckpoint } from "../nn/save-load.js";
+import type { OffPolicyAgent } from "../algos/off-policy-agent.js";
+import type { OffPolicyTrainer, TrainerState } from "./off-policy-trainer.js";
+import { MetricsLog, readMetrics } from "./metrics-log.js";
+import { renderLinePlot, type Series } from "./svg-plot.js";
+
+export class RunFolder {
+  readonly metrics: MetricsLog;
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.metrics = new MetricsLog(join(dir, "metrics.jsonl"));
+  }
+
+  static exists(dir: string): boolean {
+    return existsSync(join(dir, "args.json"));
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeFileSync(join(this.dir, name), JSON.stringify(value, null, 2) + "\n");
+  }
+
+  readJson<T>(name: string): T {
+    const path = join(this.dir, name);
+    if (!existsSync(path)) throw new Error(`${path} does not exist: is ${this.dir} a simbridge run folder?`);
+    return JSON.parse(readFileSync(path, "utf8")) as T;
+  }
+
+  get hasCheckpoint(): boolean {
+    return existsSync(join(this.dir, "checkpoint", "manifest.json")) || existsSync(join(this.dir, "checkpoint.old", "manifest.json"));
+  }
+
+  /**
+   * Saves agent + loop state. Written to checkpoint.tmp/ and swapped in by
+   * renames, so a kill at any moment leaves a whole checkpoint behind.
+   */
+  async saveCheckpoint(agent: OffPolicyAgent, trainer: OffPolicyTrainer, withReplay: boolean): Promise<void> {
+    const tmp = join(this.dir, "checkpoint.tmp");
+    const final = join(this.dir, "checkpoint");
+    const old = join(this.dir, "checkpoint.old");
+    rmSync(tmp, { recursive: true, force: true });
+    const contents = agent.checkpointContents();
+    await saveCheckpoint(tmp, { ...contents, meta: { agent: contents.meta ?? null, trainer: trainer.state() } });
+    if (withReplay) writeFileSync(join(tmp, "replay.bin"), trainer.serializeReplay());
+    rmSync(old, { recursive: true, force: true });
+    if (existsSync(final)) renameSync(final, old);
+    renameSync(tmp, final);
+    rmSync(old, { recursive: true, force: true });
+  }
+
+  /** Restores agent and loop (and the replay, when saved and `withReplay`) from the latest whole checkpoint; returns its step. */
+  async loadCheckpoint(agent: OffPolicyAgent, trainer: OffPolicyTrainer, withReplay = true): Promise<number> {
+    const dir = existsSync(join(this.dir, "checkpoint", "manifest.json")) ? join(this.dir, "checkpoint") : join(this.dir, "checkpoint.old");
+    const contents = agent.checkpointContents();
+    const manifest = await loadCheckpoint(dir, contents);
+    const meta = manifest.meta as { agent: unknown; trainer: TrainerState };
+    agent.restoreMeta(meta.agent);
+    const replayPath = join(dir, "replay.bin");
+    trainer.restore(meta.trainer, withReplay && existsSync(replayPath) ? new Uint8Array(readFileSync(replayPath)) : undefined);
+    return meta.trainer.step;
+  }
+
+  /** The learning curves from metrics.jsonl as an SVG. */
+  writeCurves(title: string): string {
+    const records = readMetrics(this.metrics.path);
+    const train = records.filter((r) => r["kind"] === "train");
+    const evals = records.filter((r) => r["kind"] === "eval");
+    const pts = (rs: typeof records, key: string) => rs.map((r) => [r["step"] as number, r[key] as number] as const).filter(([, v]) => typeof v === "number");
+    const plots: string[] = [];
+    const success: Series[] = [
+      { label: "training episodes (last 20)", points: pts(train, "recent_success") },
+      { label: "evaluation (deterministic)", points: pts(evals, "success_rate") },
+    ].filter((s) => s.points.length > 0);
+    if (success.length) plots.push(renderLinePlot({ title: `${title}: success rate`, xLabel: "env steps", yLabel: "success rate", series: success, yRange: [0, 1] }));
+    const returns: Series[] = [
+      { label: "training episodes (last 20)", points: pts(train, "recent_return") },
+      { label: "evaluation (deterministic)", points: pts(evals, "return_mean") },
+    ].filter((s) => s.points.length > 0);
+    if (returns.length) plots.push(renderLinePlot({ title: `${title}: return`, xLabel: "env steps", yLabel: "episode return", series: returns }));
+    // Two charts stacked in one file.
+    const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${420 * plots.length}">\n${plots
+      .map((p, i) => `<g transform="translate(0 ${420 * i})">${p}</g>`)
+      .join("\n")}\n</svg>\n`;
+    const path = join(this.dir, "curves.svg");
+    writeFileSync(path, svg);
+    return path;
+  }
+}
