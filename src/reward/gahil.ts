@@ -433,6 +433,7 @@ export class Gahil implements RewardModel {
   /** See RewardModel and the file header: clip(rewardScale·D + rewardOffset), or `unreadyReward` before the first round. */
   rewards(batch: RewardBatch, out: Float32Array): void {
     const { unreadyReward, rewardScale, rewardOffset, rewardClip } = this.options;
+    if (out.length === 0) return;
     if (!this.isReady) {
       batchRows(batch, this.layout, out.length);
       out.fill(unreadyReward);

@@ -1,0 +1,167 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { Rng } from "../../src/env/rng.js";
+import { selectBackend } from "../../src/nn/backend.js";
+import { loadCheckpoint, saveCheckpoint } from "../../src/nn/save-load.js";
+import { Gahil } from "../../src/reward/gahil.js";
+import type { GahilOptions } from "../../src/reward/gahil.js";
+import type { RewardBatch } from "../../src/reward/reward-model.js";
+
+await selectBackend("wasm");
+
+const SIZES = { goalSize: 2, obsSize: 3, actionSize: 2 } as const;
+
+/** n random transitions (goal 2, obs 3, action 2). */
+function batch(n: number, rng: Rng): Required<RewardBatch> {
+  const f = (size: number) => Float32Array.from({ length: n * size }, () => rng.uniformRange(-1, 1));
+  return { achievedGoal: f(2), desiredGoal: f(2), nextAchievedGoal: f(2), obs: f(3), nextObs: f(3), action: f(2) };
+}
+
+function small(options: Partial<GahilOptions> = {}): Gahil {
+  return new Gahil({ ...SIZES, hidden: [16, 8], batchSize: 32, stepsPerRound: 2, trainEvery: 10, minPositives: 5, ...options });
+}
+
+test("defaults: the author's schedule, 400-300 net, pools of 40k and 100k", () => {
+  const g = new Gahil(SIZES);
+  const o = g.options;
+  assert.deepEqual([o.hidden, o.learningRate, o.positiveCapacity, o.negativeCapacity, o.trainEvery, o.stepsPerRound, o.batchSize, o.minPositives],
+    [[400, 300], 3e-3, 40_000, 100_000, 33_333, 6, 4096, 4096]);
+  assert.deepEqual(g.net.sizes, [2 + 2 + 3 + 3 + 2, 400, 300, 1]);
+  assert.equal(g.name, "gahil");
+  assert.equal(g.isLearned, true);
+  assert.equal(g.ready, false);
+  g.dispose();
+  assert.throws(() => new Gahil({ ...SIZES, loss: "gan" as "label" }), /loss: expected/);
+  assert.throws(() => new Gahil({ ...SIZES, trainEvery: 0 }), /trainEvery/);
+});
+
+test("schedule: a round every `trainEvery` negatives, never before `minPositives`", () => {
+  const rng = new Rng(1);
+  const g = small();
+  const out = new Float32Array(4);
+  g.addPositives(batch(4, rng));
+  g.addNegatives(batch(25, rng));
+  assert.equal(g.pendingNegatives, 25);
+  assert.deepEqual(g.maybeTrain(), { trained: false, loss: NaN }, "4 < minPositives 5");
+  g.rewards(batch(4, rng), out);
+  assert.deepEqual(Array.from(out), [-1, -1, -1, -1], "not ready: the unready reward");
+  g.addAchievedPositives(batch(1, rng));
+  const first = g.maybeTrain();
+  assert.equal(first.trained, true, "5 positives: the overdue round runs");
+  assert.ok(Number.isFinite(first.loss));
+  assert.equal(g.ready, true);
+  assert.equal(g.optimizer.step, 2, "stepsPerRound Adam steps");
+  assert.equal(g.pendingNegatives, 0);
+  assert.equal(g.maybeTrain().trained, false, "nothing new");
+  g.addNegatives(batch(9, rng));
+  assert.equal(g.maybeTrain().trained, false, "9 < trainEvery 10");
+  g.addNegatives(batch(1, rng));
+  assert.equal(g.maybeTrain().trained, true, "10 = trainEvery");
+  assert.equal(g.optimizer.step, 4);
+  // addReal routes successes to the targets and failures to the others (and counts them).
+  const [pos, neg] = g.addReal(batch(6, rng), [1, 0, true, false, 0, 0]);
+  assert.deepEqual([pos, neg, g.targets.size, g.others.size, g.pendingNegatives], [2, 4, 7, 39, 4]);
+  for (let k = 0; k < 6; k++) g.addNegatives(batch(1, rng));
+  assert.equal(g.maybeTrain().trained, true);
+  assert.equal(g.rounds, 3);
+  g.rewards(batch(4, rng), out);
+  for (const r of out) assert.ok(r >= -1 && r <= 0, `reward ${r} in the default clip [−1, 0]`);
+  g.dispose();
+});
+
+/** Mean of element 0 of the goals (2 per row) in both arrays. */
+function meanOf(...goals: Float32Array[]): number {
+  let sum = 0;
+  let n = 0;
+  for (const g of goals) for (let i = 0; i < g.length; i += 2, n++) sum += g[i]!;
+  return sum / n;
+}
+
+test("the normalisers learn from what GAHIL is fed, not from what it scores", () => {
+  const g = small();
+  const b = batch(50, new Rng(2));
+  g.addPositives(b);
+  g.addNegatives(b);
+  assert.equal(g.goalNorm.count, 200, "desired and judged goals of every row fed");
+  assert.equal(g.obsNorm!.count, 200, "obs and next obs");
+  assert.ok(Math.abs(g.goalNorm.mean[0]! - meanOf(b.desiredGoal, b.nextAchievedGoal)) < 1e-6);
+  g.trainRound();
+  g.rewards(batch(10, new Rng(3)), new Float32Array(10));
+  assert.equal(g.goalNorm.count, 200);
+  g.dispose();
+});
+
+test("no tensor leaks over many rounds and reward calls", () => {
+  const rng = new Rng(4);
+  const g = small({ batchSize: 64 });
+  g.addPositives(batch(20, rng));
+  const out = new Float32Array(100);
+  const before = tf.memory().numTensors;
+  for (let k = 0; k < 30; k++) {
+    g.addNegatives(batch(10, rng));
+    g.maybeTrain();
+    g.rewards(batch(100, rng), out);
+  }
+  assert.equal(g.rounds, 30);
+  assert.equal(tf.memory().numTensors, before);
+  g.dispose();
+});
+
+test("save → restore gives identical rewards, and with the pools an identical next round", async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), "gahil-"));
+  try {
+    const rng = new Rng(5);
+    const a = small({ seed: 1 });
+    a.addPositives(batch(40, rng));
+    for (let k = 0; k < 5; k++) {
+      a.addNegatives(batch(10, rng));
+      a.maybeTrain();
+    }
+    a.addNegatives(batch(3, rng)); // a pending count to carry over
+    await saveCheckpoint(dir, a.checkpointContents());
+    const pools = a.serializePools();
+
+    const b = small({ seed: 2 });
+    const manifest = await loadCheckpoint(dir, b.checkpointContents());
+    b.restoreMeta(manifest.meta);
+    b.restorePools(pools);
+    assert.deepEqual([b.ready, b.rounds, b.pendingNegatives, b.optimizer.step], [a.ready, a.rounds, a.pendingNegatives, a.optimizer.step]);
+
+    const probe = batch(64, new Rng(6));
+    const ra = new Float32Array(64);
+    const rb = new Float32Array(64);
+    a.rewards(probe, ra);
+    b.rewards(probe, rb);
+    assert.deepEqual(rb, ra);
+    a.discriminate(probe, ra);
+    b.discriminate(probe, rb);
+    assert.deepEqual(rb, ra);
+
+    assert.equal(b.trainRound(), a.trainRound(), "same batches (rng restored), same Adam state");
+    a.discriminate(probe, ra);
+    b.discriminate(probe, rb);
+    assert.deepEqual(rb, ra);
+
+    const other = new Gahil({ ...SIZES, obsSize: 4, hidden: [16, 8] });
+    assert.throws(() => other.restoreMeta(manifest.meta), /input size 14 and loss label but got 12/);
+    assert.throws(() => other.restoreMeta({}), /simbridge.gahil/);
+    other.dispose();
+    a.dispose();
+    b.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("rewards validate the batch: missing context for D is an error", () => {
+  const g = small();
+  const b = batch(3, new Rng(7));
+  assert.throws(() => g.rewards({ achievedGoal: b.achievedGoal, desiredGoal: b.desiredGoal }, new Float32Array(3)), /obs: GAHIL's discriminator reads it/);
+  assert.throws(() => g.rewards(b, new Float32Array(4)), /expected 4 rows/);
+  g.rewards(b, new Float32Array(0));
+  g.dispose();
+});
