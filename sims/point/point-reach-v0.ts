@@ -20,7 +20,7 @@
  * | desired_goal  | [2]   | goal x, y                                 |
  *
  * ## Dynamics
- * velocity ← 0.5·velocity + 0.5·action·max_speed (max_speed 0.1 per step);
+ * velocity ← action·max_speed (max_speed 0.1 per step, no inertia);
  * position ← clip(position + velocity, −1, 1).
  *
  * ## Reward
@@ -120,8 +120,8 @@ class PointReach implements Task {
   step(action: Float32Array): void {
     const ax = Math.max(-1, Math.min(1, action[0]!));
     const ay = Math.max(-1, Math.min(1, action[1]!));
-    this.vx = 0.5 * this.vx + 0.5 * ax * MAX_SPEED;
-    this.vy = 0.5 * this.vy + 0.5 * ay * MAX_SPEED;
+    this.vx = ax * MAX_SPEED;
+    this.vy = ay * MAX_SPEED;
     this.x = Math.max(-1, Math.min(1, this.x + this.vx));
     this.y = Math.max(-1, Math.min(1, this.y + this.vy));
     this.t++;

@@ -103,12 +103,13 @@ export class Td3 implements OffPolicyAgent {
 
   checkpointContents(): CheckpointContents {
     const c = td3CheckpointContents(this.model);
-    return { ...c, meta: { updates: this.model.updates, rng: this.rng.state().map(nullIfNaN) } };
+    return { ...c, meta: { ...(c.meta as object), rng: this.rng.state().map(nullIfNaN) } };
   }
 
   restoreMeta(meta: unknown): void {
-    const m = meta as { updates: number; rng: Array<number | null> };
+    const m = meta as { updates: number; noiseRng: Array<number | null>; rng: Array<number | null> };
     this.model.updates = m.updates;
+    this.model.noiseRng.setState(m.noiseRng.map((v) => v ?? NaN));
     this.rng.setState(m.rng.map((v) => v ?? NaN));
   }
 

@@ -2,7 +2,7 @@
  * `simbridge train` and `simbridge eval`.
  */
 import { BACKEND_NAMES, type BackendName } from "../nn/backend.js";
-import { ALGO_NAMES } from "../algos/registry.js";
+import { ALGO_NAMES, checkOverrides } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { evalRun, trainRun, type TrainArgs } from "../train/train-run.js";
@@ -91,6 +91,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
     const nums = v.split(",").map(Number);
     if (nums.some((x) => !Number.isFinite(x))) throw new UsageError(`--set ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
     algoArgs[k] = nums.length === 1 && k !== "hidden" ? nums[0]! : nums;
+  }
+  try {
+    checkOverrides(algo, algoArgs);
+  } catch (e) {
+    throw new UsageError(`--set: ${(e as Error).message}`);
   }
   const args: TrainArgs = {
     algo,

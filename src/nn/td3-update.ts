@@ -77,6 +77,8 @@ export interface Td3Model {
   criticOptimizer: Adam;
   /** Standard normal noise for target policy smoothing. */
   noise: NoiseSource;
+  /** The generator behind `noise` (its state goes into checkpoints so a resumed run continues exactly). */
+  noiseRng: Rng;
   /** td3Update calls so far. */
   updates: number;
 }
@@ -109,6 +111,7 @@ export function createTd3Model(options: Td3ModelOptions): Td3Model {
   actorTarget.copyFrom(actor);
   critic1Target.copyFrom(critic1);
   critic2Target.copyFrom(critic2);
+  const noiseRng = new Rng(rng.nextSeed());
   return {
     actor,
     actorTarget,
@@ -118,7 +121,8 @@ export function createTd3Model(options: Td3ModelOptions): Td3Model {
     critic2Target,
     actorOptimizer: new Adam(actor.trainableVariables, { learningRate: options.actorLr ?? 3e-4 }),
     criticOptimizer: new Adam([...critic1.trainableVariables, ...critic2.trainableVariables], { learningRate: options.criticLr ?? 3e-4 }),
-    noise: gaussianNoise(new Rng(rng.nextSeed())),
+    noise: gaussianNoise(noiseRng),
+    noiseRng,
     updates: 0,
   };
 }
@@ -133,7 +137,7 @@ export function disposeTd3Model(model: Td3Model): void {
 /**
  * The model's networks and optimisers under fixed names, for saveCheckpoint /
  * loadCheckpoint (`meta` records the update count; restore it with
- * `model.updates = manifest.meta.updates`). The noise generator's position is not saved.
+ * `model.updates = manifest.meta.updates`, `model.noiseRng.setState(meta.noiseRng)`).
  */
 export function td3CheckpointContents(model: Td3Model): CheckpointContents {
   return {
@@ -146,7 +150,7 @@ export function td3CheckpointContents(model: Td3Model): CheckpointContents {
       critic2Target: model.critic2Target,
     },
     optimizers: { actor: model.actorOptimizer, critic: model.criticOptimizer },
-    meta: { updates: model.updates },
+    meta: { updates: model.updates, noiseRng: model.noiseRng.state().map((v) => (Number.isNaN(v) ? null : v)) },
   };
 }
 

@@ -14,7 +14,7 @@
  *     gahil.addReal(realSteps, isSuccess);           // successes → targets, failures → others
  *     gahil.addAchievedPositives(realSteps);         // each step with goal := the goal it reached
  *     const sample = her.sample(256, rng);
- *     gahil.addNegatives(relabelledPart(sample));    // the relabelled transitions → others
+ *     gahil.addRelabelledNegatives(sample);          // its relabelled transitions → others
  *     const { trained, loss } = gahil.maybeTrain();  // a round every `trainEvery` negatives
  *
  * ## The discriminator
@@ -81,6 +81,7 @@ import { Adam } from "../nn/adam.js";
 import { Mlp } from "../nn/mlp.js";
 import type { CheckpointContents } from "../nn/save-load.js";
 import { SimbridgeError } from "../protocol/errors.js";
+import type { HerSample } from "../replay/her-buffer.js";
 import { Normalizer } from "../replay/normalizer.js";
 import type { NormalizerState } from "../replay/normalizer.js";
 import { batchRows, TransitionPool, writeRow } from "./gahil-pools.js";
@@ -324,6 +325,29 @@ export class Gahil implements RewardModel {
     const n = this.others.add(batch);
     this.pending += n;
     return n;
+  }
+
+  /**
+   * The relabelled transitions of a HER sample (rows with `relabelled` 1, which
+   * `HerReplayBuffer.sample` puts last) as negatives. Returns the row count.
+   */
+  addRelabelledNegatives(sample: HerSample): number {
+    const n = sample.relabelled.length;
+    let first = n;
+    while (first > 0 && sample.relabelled[first - 1] === 1) first--;
+    for (let i = 0; i < first; i++) {
+      if (sample.relabelled[i] === 1) throw SimbridgeError.invalidArgument(`sample: relabelled row ${i} comes before real row ${first - 1}; expected relabelled rows last`, "sample");
+    }
+    if (first === n) return 0;
+    const { goal, obs, action } = this.layout;
+    return this.addNegatives({
+      achievedGoal: sample.achievedGoal.subarray(first * goal),
+      desiredGoal: sample.desiredGoal.subarray(first * goal),
+      nextAchievedGoal: sample.nextAchievedGoal.subarray(first * goal),
+      obs: sample.obs.subarray(first * obs),
+      nextObs: sample.nextObs.subarray(first * obs),
+      action: sample.action.subarray(first * action),
+    });
   }
 
   /**

@@ -27,6 +27,8 @@ import type { MetricRecord } from "./metrics-log.js";
 export interface TrainerConfig {
   /** Total env steps (summed over envs). */
   readonly steps: number;
+  /** Envs stepped together (the VectorEnv's numEnvs); HER keeps one episode lane per env. */
+  readonly envs: number;
   readonly seed: number;
   /** Transitions per update. */
   readonly batchSize: number;
@@ -125,6 +127,7 @@ export class OffPolicyTrainer {
   /** Trains until `config.steps` env steps; `evalEnv` (optional) is used for periodic evaluation. */
   async train(env: VectorEnv, hooks: TrainerHooks, evalEnv?: VectorEnv): Promise<void> {
     const n = env.numEnvs;
+    if (n !== this.config.envs) throw new Error(`the trainer was configured for ${this.config.envs} envs but the VectorEnv has ${n}`);
     const spec = this.spec;
     const sizes = spec.observations.map((o) => sizeOf(o.shape));
     const actDim = sizeOf(spec.action.shape);
@@ -235,7 +238,7 @@ export class OffPolicyTrainer {
     const her = new HerReplayBuffer({
       sizes: { obs: obsDim, goal: goalDim, action: actDim },
       capacity: this.config.bufferSize,
-      numEnvs: 64,
+      numEnvs: this.config.envs,
       rewardModel,
       nSampledGoal: this.config.herK,
     });

@@ -27,8 +27,6 @@ export interface TrainArgs extends TrainerConfig {
   readonly algo: string;
   readonly task: string;
   readonly taskOptions: Options;
-  /** Parallel envs stepped in one request. */
-  readonly envs: number;
   /** HOST:PORT of a simbridge server; empty: the embedded server on loopback. */
   readonly server: string;
   readonly backend: BackendName;
@@ -73,11 +71,13 @@ async function knownRewardFor(spec: TaskSpec, options: Options): Promise<{ model
   return { model: KnownReward.fromTask(task), task };
 }
 
-function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined): { agent: OffPolicyAgent; trainer: OffPolicyTrainer } {
+function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined, actingOnly = false): { agent: OffPolicyAgent; trainer: OffPolicyTrainer } {
   const obsDim = sizeOf(spec.observations[0]!.shape);
   const goalDim = spec.goalConditioned ? sizeOf(spec.observations[2]!.shape) : 0;
-  const agent = makeAgent(args.algo, { inputDim: obsDim + goalDim, actDim: sizeOf(spec.action.shape), seed: args.seed }, args.algoArgs);
-  return { agent, trainer: new OffPolicyTrainer(spec, agent, args, reward) };
+  const agent = makeAgent(args.algo, { inputDim: obsDim + goalDim, actDim: sizeOf(spec.action.shape), seed: args.seed }, args.algoArgs, args.her);
+  // An acting-only trainer (for eval) needs the encoder, not the replay.
+  const config = actingOnly ? { ...args, her: false, bufferSize: 1 } : args;
+  return { agent, trainer: new OffPolicyTrainer(spec, agent, config, reward) };
 }
 
 function versions(backend: string): Record<string, string> {
@@ -152,8 +152,7 @@ export async function evalRun(dir: string, episodes: number, options: { server?:
   if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
   await selectBackend(options.backend ?? args.backend);
   const { env, server } = await connect({ ...args, server: options.server ?? args.server }, Math.min(10, episodes), options.token ? { token: options.token } : {});
-  // An acting-only trainer: the encoder's statistics come from the checkpoint, no replay is needed.
-  const { agent, trainer } = build({ ...args, her: false, bufferSize: 1 }, env.spec, undefined);
+  const { agent, trainer } = build(args, env.spec, undefined, true);
   try {
     await folder.loadCheckpoint(agent, trainer, false);
     return await trainer.evaluate(env, episodes);

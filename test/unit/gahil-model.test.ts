@@ -165,3 +165,18 @@ test("rewards validate the batch: missing context for D is an error", () => {
   g.rewards(b, new Float32Array(0));
   g.dispose();
 });
+
+test("addRelabelledNegatives takes the relabelled tail of a HER sample", () => {
+  const g = small({ hidden: [4] });
+  const b = batch(4, new Rng(8));
+  const sample = { ...b, reward: new Float32Array(4), terminated: new Float32Array(4), relabelled: new Float32Array([0, 0, 1, 1]) };
+  assert.equal(g.addRelabelledNegatives(sample), 2);
+  assert.equal(g.others.size, 2);
+  assert.equal(g.pendingNegatives, 2);
+  // Row 2 of the sample, raw: desired goal, next achieved goal, obs, next obs, action.
+  const want = [b.desiredGoal.subarray(4, 6), b.nextAchievedGoal.subarray(4, 6), b.obs.subarray(6, 9), b.nextObs.subarray(6, 9), b.action.subarray(4, 6)].flatMap((a) => Array.from(a));
+  assert.deepEqual(Array.from(g.others.row(0)), want);
+  assert.equal(g.addRelabelledNegatives({ ...sample, relabelled: new Float32Array(4) }), 0);
+  assert.throws(() => g.addRelabelledNegatives({ ...sample, relabelled: new Float32Array([1, 0, 1, 1]) }), /expected relabelled rows last/);
+  g.dispose();
+});
