@@ -3,6 +3,8 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, execFile, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { promisify } from "node:util";
@@ -58,6 +60,42 @@ describe("simbridge serve", () => {
     const s = await env.step(new Float32Array([0.1, -0.1, 0.2, 0.3]));
     assert.equal(s.reward!.length, 2);
     await env.close();
+  });
+});
+
+describe("simbridge train, killed and resumed", () => {
+  it("a run killed with SIGKILL resumes from its last checkpoint, losing at most the checkpoint interval", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), "simbridge-kill-")), "run");
+    const child = spawn(
+      process.execPath,
+      [bin, "train", "--task", "PointReach-v0", "--her", "--steps", "100000", "--out", out, "--checkpoint-every", "400", "--learning-starts", "200", "--set", "hidden=32,32", "--batch-size", "64"],
+      { stdio: ["ignore", "ignore", "pipe"] },
+    );
+    let lastCheckpoint = 0;
+    await new Promise<void>((resolve, reject) => {
+      child.once("exit", (code) => reject(new Error(`train exited early with ${code}`)));
+      createInterface({ input: child.stderr! }).on("line", (line) => {
+        const m = /checkpoint at step (\d+)/.exec(line);
+        if (m) lastCheckpoint = Number(m[1]);
+        if (lastCheckpoint >= 800) {
+          child.removeAllListeners("exit");
+          child.kill("SIGKILL");
+          resolve();
+        }
+      });
+    });
+    await new Promise((r) => child.once("exit", r));
+    const { stderr, stdout } = await simbridge("train", "--resume", out, "--steps", String(lastCheckpoint + 400));
+    const resumedAt = Number(/resumed from the checkpoint at step (\d+)/.exec(stderr)?.[1]);
+    assert.ok(resumedAt >= lastCheckpoint, `resumed at ${resumedAt}, last checkpoint seen ${lastCheckpoint}`);
+    assert.match(stdout, /final evaluation over 100 episodes/);
+    const evalJson = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { steps: number };
+    assert.equal(evalJson.steps, lastCheckpoint + 400);
+    const { stdout: evalOut } = await simbridge("eval", "--run", out, "--episodes", "20", "--json");
+    const e = JSON.parse(evalOut) as { task: string; episodes: number; success_rate: number };
+    assert.equal(e.task, "PointReach-v0");
+    assert.equal(e.episodes, 20);
+    assert.ok(e.success_rate >= 0 && e.success_rate <= 1);
   });
 });
 
