@@ -2,13 +2,13 @@
  * `simbridge serve`: serves the built-in tasks over gRPC until interrupted.
  */
 import { builtinRegistry } from "../../sims/catalog.js";
-import { TaskRegistry } from "../env/task-registry.js";
 import { startServer } from "../server/server.js";
 import { intFlag, parse, UsageError } from "./args.js";
 
-export const SERVE_USAGE = `usage: simbridge serve [--task NAME ...] [--host 127.0.0.1] [--port 0] [--token T]
+export const SERVE_USAGE = `usage: simbridge serve [--task NAME ...] [--black-box] [--host 127.0.0.1] [--port 0] [--token T]
                       [--max-envs 64] [--max-message-bytes 4194304]
   --task               serve only these tasks (repeatable; default: every built-in task)
+  --black-box          serve the tasks as black boxes: no reward, no info, only success (like a real robot)
   --host               address to bind (default 127.0.0.1, loopback only)
   --port               port (default 0: a free port, printed on start)
   --token              require this bearer token (also read from SIMBRIDGE_TOKEN)
@@ -20,6 +20,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     argv,
     {
       task: { type: "string", multiple: true },
+      "black-box": { type: "boolean" },
       host: { type: "string", default: "127.0.0.1" },
       port: { type: "string", default: "0" },
       token: { type: "string" },
@@ -29,14 +30,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
     SERVE_USAGE,
   );
   const all = builtinRegistry();
-  let registry = all;
-  if (values.task?.length) {
-    registry = new TaskRegistry();
-    for (const name of values.task) {
-      if (!all.names.includes(name)) throw new UsageError(`--task: unknown task '${name}'; built-in tasks: ${all.names.join(", ")}`);
-      registry.add(all.get(name));
-    }
+  for (const name of values.task ?? []) {
+    if (!all.names.includes(name)) throw new UsageError(`--task: unknown task '${name}'; built-in tasks: ${all.names.join(", ")}`);
   }
+  let registry = values.task?.length ? all.only(values.task) : all;
+  if (values["black-box"]) registry = registry.asBlackBox();
   const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
   const server = await startServer({
     registry,
@@ -48,7 +46,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   // The first line is machine-readable: tools wait for it to learn the port.
   console.log(`simbridge listening on ${server.address}`);
-  console.log(`tasks: ${registry.names.join(", ")}${token ? " (token required)" : ""}`);
+  console.log(`tasks: ${registry.names.join(", ")}${values["black-box"] ? " (black box)" : ""}${token ? " (token required)" : ""}`);
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once("SIGINT", stop);

@@ -2,6 +2,7 @@
  * TaskRegistry: the catalogue of tasks a process can make, by name.
  */
 import { SimbridgeError } from "../protocol/errors.js";
+import { blackBox } from "./black-box.js";
 import type { Options, TaskFactory, TaskSpec } from "./task.js";
 
 export class TaskRegistry {
@@ -37,5 +38,15 @@ export class TaskRegistry {
 
   spec(name: string, options: Options = {}): TaskSpec {
     return this.get(name).spec(options);
+  }
+
+  /** The same tasks served as black boxes (see black-box.ts). */
+  asBlackBox(): TaskRegistry {
+    return new TaskRegistry([...this.factories.values()].map(blackBox));
+  }
+
+  /** Only the named tasks; unknown names fail with NOT_FOUND. */
+  only(names: readonly string[]): TaskRegistry {
+    return new TaskRegistry(names.map((n) => this.get(n)));
   }
 }

@@ -9,15 +9,21 @@ import { vectorEnvContract } from "./vector-env-contract.js";
 
 const registry = builtinRegistry();
 let server: RunningServer;
+let blackBoxServer: RunningServer;
 before(async () => {
   server = await startServer({ registry, port: 0 });
+  blackBoxServer = await startServer({ registry: registry.asBlackBox(), port: 0 });
 });
 after(async () => {
   await server.close();
+  await blackBoxServer.close();
 });
 
 for (const task of registry.names) {
   vectorEnvContract(`${task} in-process`, (n) => LocalVectorEnv.make(registry, task, n));
   vectorEnvContract(`${task} over gRPC`, (n) => RemoteVectorEnv.connect(server.address, task, n));
+}
+for (const task of ["ReacherGoal-v0", "PointReach-v0"]) {
+  vectorEnvContract(`${task} as a black box, over gRPC`, (n) => RemoteVectorEnv.connect(blackBoxServer.address, task, n));
 }
 vectorEnvContract("Ant-v5 with contact forces, over gRPC", (n) => RemoteVectorEnv.connect(server.address, "Ant-v5", n, { use_contact_forces: true }));
