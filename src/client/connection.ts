@@ -18,6 +18,7 @@ import type { SessionResponse__Output } from "../protocol/generated/simbridge/v1
 import type { StepResult__Output } from "../protocol/generated/simbridge/v1/StepResult.js";
 import type { EnvironmentServiceClient } from "../protocol/generated/simbridge/v1/EnvironmentService.js";
 import type { Options, TaskSpec } from "../env/task.js";
+import { channelCredentials, channelOptions, type TlsClientOptions } from "./tls.js";
 
 export interface ConnectOptions {
   /** Bearer token, when the server requires one. */
@@ -27,6 +28,8 @@ export interface ConnectOptions {
   readonly timeoutMs?: number;
   /** Protocol version to announce (tests use it to check version errors). */
   readonly protocolVersion?: string;
+  /** TLS, when the server has a certificate. */
+  readonly tls?: TlsClientOptions;
 }
 
 export interface ServerHello {
@@ -46,6 +49,18 @@ export interface RemoteStep {
   readonly status: Uint8Array;
   readonly isSuccess: Uint8Array;
   readonly info: Float64Array;
+  /** Real-time envs only: ticks each env advanced on a held action before this result. */
+  readonly lateTicks?: Uint32Array;
+}
+
+export interface RealtimeEnvStats {
+  readonly envId: number;
+  readonly hz: number;
+  readonly ticks: number;
+  readonly heldTicks: number;
+  readonly lateSteps: number;
+  readonly jitterUsP50: number;
+  readonly jitterUsP99: number;
 }
 
 export interface RemoteReset {
@@ -82,7 +97,8 @@ export class Connection {
   static async open(address: string, options: ConnectOptions = {}): Promise<Connection> {
     const timeoutMs = options.timeoutMs ?? 60_000;
     const { proto } = loadProtocol();
-    const client = new proto.simbridge.v1.EnvironmentService(address, grpc.credentials.createInsecure(), {
+    const client = new proto.simbridge.v1.EnvironmentService(address, channelCredentials(options.tls), {
+      ...channelOptions(options.tls),
       "grpc.max_receive_message_length": -1,
       "grpc.max_send_message_length": -1,
     });
@@ -133,8 +149,9 @@ export class Connection {
     return r.list_tasks!.tasks.map(decodeTaskSpec);
   }
 
-  async makeEnvs(task: string, count: number, options: Options = {}): Promise<{ envIds: number[]; spec: TaskSpec }> {
-    const r = await this.request({ make_envs: { task, count, options: encodeOptions(options) } });
+  /** Makes `count` envs; `realtimeHz` > 0 makes them real-time envs on the server's clock. */
+  async makeEnvs(task: string, count: number, options: Options = {}, realtimeHz = 0): Promise<{ envIds: number[]; spec: TaskSpec }> {
+    const r = await this.request({ make_envs: { task, count, options: encodeOptions(options), realtime_hz: realtimeHz } });
     return { envIds: r.make_envs!.env_ids, spec: decodeTaskSpec(r.make_envs!.spec) };
   }
 
@@ -155,6 +172,20 @@ export class Connection {
   async step(envIds: readonly number[], actions: Float32Array, shape: readonly number[]): Promise<RemoteStep> {
     const r = await this.request({ step: { env_ids: envIds as number[], actions: encodeTensor(actions, shape) } });
     return decodeStep(r.step!);
+  }
+
+  /** Timing of real-time envs (all of the session's when `envIds` is empty). */
+  async realtimeStats(envIds: readonly number[] = []): Promise<RealtimeEnvStats[]> {
+    const r = await this.request({ realtime_stats: { env_ids: envIds as number[] } });
+    return r.realtime_stats!.envs.map((e) => ({
+      envId: e.env_id,
+      hz: e.hz,
+      ticks: Number(e.ticks),
+      heldTicks: Number(e.held_ticks),
+      lateSteps: Number(e.late_steps),
+      jitterUsP50: e.jitter_us_p50,
+      jitterUsP99: e.jitter_us_p99,
+    }));
   }
 
   async closeEnvs(envIds: readonly number[]): Promise<number[]> {
@@ -227,5 +258,6 @@ function decodeStep(s: StepResult__Output): RemoteStep {
     status: Uint8Array.from(s.status as number[]),
     isSuccess: Uint8Array.from(s.is_success, (b) => (b ? 1 : 0)),
     info: info instanceof Float64Array ? info : Float64Array.from(info),
+    ...(s.late_ticks.length ? { lateTicks: Uint32Array.from(s.late_ticks) } : {}),
   };
 }

@@ -20,9 +20,9 @@ export class RemoteVectorEnv implements VectorEnv {
     this.all = allIndices(envIds.length);
   }
 
-  /** Makes envs on an open connection (the connection stays the caller's). */
-  static async make(connection: Connection, task: string, numEnvs = 1, options: Options = {}): Promise<RemoteVectorEnv> {
-    const { envIds, spec } = await connection.makeEnvs(task, numEnvs, options);
+  /** Makes envs on an open connection (the connection stays the caller's). `realtimeHz` > 0: real-time envs. */
+  static async make(connection: Connection, task: string, numEnvs = 1, options: Options = {}, realtimeHz = 0): Promise<RemoteVectorEnv> {
+    const { envIds, spec } = await connection.makeEnvs(task, numEnvs, options, realtimeHz);
     return new RemoteVectorEnv(connection, envIds, spec, false);
   }
 
@@ -83,5 +83,13 @@ export class RemoteVectorEnv implements VectorEnv {
 }
 
 function toBatch(indices: readonly number[], s: RemoteStep): BatchStep {
-  return { indices: [...indices], observations: s.observations, reward: s.reward, status: s.status, isSuccess: s.isSuccess, info: s.info };
+  return {
+    indices: [...indices],
+    observations: s.observations,
+    reward: s.reward,
+    status: s.status,
+    isSuccess: s.isSuccess,
+    info: s.info,
+    ...(s.lateTicks ? { lateTicks: s.lateTicks } : {}),
+  };
 }

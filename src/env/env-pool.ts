@@ -34,12 +34,23 @@ export interface EnvPoolLimits {
   readonly maxEnvs: number;
 }
 
-interface Slot {
+export interface Slot {
   readonly task: Task;
   /** Envs whose spec key is equal may be stepped in one batch. */
   readonly specKey: string;
   /** 0 until the first reset, then the status of the last reset/step. */
   status: number;
+  /** Episodes begun (1 after the first reset). */
+  episode: number;
+  /** Steps since the last reset. */
+  episodeStep: number;
+}
+
+/** Where an env is in its life, for watchers and real-time stats. */
+export interface EnvProgress {
+  readonly spec: TaskSpec;
+  readonly episode: number;
+  readonly episodeStep: number;
 }
 
 export class EnvPool {
@@ -61,7 +72,11 @@ export class EnvPool {
   }
 
   /** Makes `count` envs of `taskName`; all or none. */
-  async make(taskName: string, count: number, options: Options = {}): Promise<{ envIds: number[]; spec: TaskSpec }> {
+  /**
+   * `batchKey`, when given, further separates envs that may be batched together
+   * (real-time groups each run on their own clock).
+   */
+  async make(taskName: string, count: number, options: Options = {}, batchKey = ""): Promise<{ envIds: number[]; spec: TaskSpec }> {
     this.checkOpen();
     const factory = this.registry.get(taskName);
     if (!Number.isInteger(count) || count < 1) {
@@ -76,7 +91,7 @@ export class EnvPool {
     const defaults = factory.spec({});
     checkOptions(defaults.makeOptions, options, `${taskName} make option`, "options");
     const spec = factory.spec(options);
-    const specKey = `${taskName}\u0000${canonicalOptions(options)}`;
+    const specKey = `${taskName}\u0000${canonicalOptions(options)}\u0000${batchKey}`;
     const tasks: Task[] = [];
     try {
       for (let i = 0; i < count; i++) tasks.push(await factory.create(options));
@@ -86,7 +101,7 @@ export class EnvPool {
     }
     const envIds = tasks.map((task) => {
       const id = this.nextId++;
-      this.slots.set(id, { task, specKey, status: 0 });
+      this.slots.set(id, { task, specKey, status: 0, episode: 0, episodeStep: 0 });
       return id;
     });
     return { envIds, spec };
@@ -110,6 +125,8 @@ export class EnvPool {
       const slot = slots[i]!;
       slot.task.reset(e.seed, e.options ?? {});
       slot.status = slot.task.out.status;
+      slot.episode++;
+      slot.episodeStep = 0;
     });
     return gather(ids, slots);
   }
@@ -119,6 +136,25 @@ export class EnvPool {
    * actions' shape as received ([ids.length, ...action shape]).
    */
   step(envIds: readonly number[], actions: NumericArray, shape: readonly number[]): PoolStep {
+    const slots = this.checkStep(envIds, actions, shape, true);
+    const actionSpec = slots[0]!.task.spec.action;
+    const per = sizeOf(actionSpec.shape);
+    const f32 = actions as Float32Array;
+    for (let i = 0; i < slots.length; i++) {
+      const s = slots[i]!;
+      s.task.step(f32.subarray(i * per, (i + 1) * per));
+      s.status = s.task.out.status;
+      s.episodeStep++;
+    }
+    return gather(envIds, slots);
+  }
+
+  /**
+   * Every check of `step` without stepping: ids, one spec, reset, action shape,
+   * dtype and finiteness, and (when `running`) that every episode is RUNNING.
+   * Real-time envs use it when an action arrives, before its tick.
+   */
+  checkStep(envIds: readonly number[], actions: NumericArray, shape: readonly number[], running: boolean): Slot[] {
     this.checkOpen();
     if (envIds.length === 0) throw SimbridgeError.invalidArgument("env_ids: no env to step", "env_ids");
     const slots = this.batchSlots(envIds, "env_ids");
@@ -127,7 +163,7 @@ export class EnvPool {
       if (s.status === 0) {
         throw SimbridgeError.failedPrecondition(`env ${envIds[i]} has not been reset; reset it before stepping`, "env_ids");
       }
-      if (s.status !== StepStatus.RUNNING) {
+      if (running && s.status !== StepStatus.RUNNING) {
         throw SimbridgeError.failedPrecondition(
           `env ${envIds[i]}'s episode is ${statusName(s.status)}; reset it before stepping again`,
           "env_ids",
@@ -142,14 +178,7 @@ export class EnvPool {
       );
     }
     validateArray({ ...actionSpec, name: "actions" }, actions, shape, envIds.length);
-    const per = sizeOf(actionSpec.shape);
-    const f32 = actions as Float32Array;
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i]!;
-      s.task.step(f32.subarray(i * per, (i + 1) * per));
-      s.status = s.task.out.status;
-    }
-    return gather(envIds, slots);
+    return slots;
   }
 
   /** Closes the listed envs; unknown ids fail before anything is closed. */
@@ -168,6 +197,11 @@ export class EnvPool {
     for (const s of this.slots.values()) s.task.close();
     this.slots.clear();
     this.closed = true;
+  }
+
+  progress(envId: number): EnvProgress {
+    const s = this.slot(envId, "env_id");
+    return { spec: s.task.spec, episode: s.episode, episodeStep: s.episodeStep };
   }
 
   /** The white-box reward function of an env's task, when it has one. */

@@ -30,6 +30,8 @@ export interface BatchStep {
   readonly isSuccess: Uint8Array;
   /** [rows × spec.infoKeys.length]. */
   readonly info: Float64Array;
+  /** Real-time envs only: [rows], ticks the env advanced on a held action before this step's action (0 = on time). */
+  readonly lateTicks?: Uint32Array;
 }
 
 export interface ResetEntry {

@@ -17,7 +17,11 @@ import { loadProtocol, SERVICE_NAME } from "../protocol/service-definition.js";
 import type { SessionRequest__Output } from "../protocol/generated/simbridge/v1/SessionRequest.js";
 import type { SessionResponse } from "../protocol/generated/simbridge/v1/SessionResponse.js";
 import type { TaskRegistry } from "../env/task-registry.js";
-import { FatalSessionError, Session, type MalformedRequest, type SessionConfig } from "./session.js";
+import { FatalSessionError, Session, sameSecret, type MalformedRequest, type SessionConfig } from "./session.js";
+import { WatchHub } from "./watch-hub.js";
+import { readPem } from "../client/tls.js";
+import type { WatchFrame } from "../protocol/generated/simbridge/v1/WatchFrame.js";
+import type { WatchRequest__Output } from "../protocol/generated/simbridge/v1/WatchRequest.js";
 
 export interface ServerOptions {
   readonly registry: TaskRegistry;
@@ -31,6 +35,8 @@ export interface ServerOptions {
   /** Default 4 MiB. */
   readonly maxMessageBytes?: number;
   readonly serverName?: string;
+  /** Serve TLS with this PEM certificate chain and private key (default: plaintext). */
+  readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Where warnings go (default console.warn). */
   readonly warn?: (message: string) => void;
 }
@@ -42,6 +48,8 @@ export interface RunningServer {
   readonly address: string;
   /** Number of open sessions. */
   readonly sessionCount: number;
+  /** Number of open Watch streams. */
+  readonly watcherCount: number;
   /** Stops accepting, ends every session, frees every env. */
   close(): Promise<void>;
 }
@@ -52,8 +60,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const host = options.host ?? "127.0.0.1";
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const transportLimit = Math.max(2 * maxMessageBytes, maxMessageBytes + 1024 * 1024);
+  const hub = new WatchHub();
   const config: SessionConfig = {
     registry: options.registry,
+    hub,
     ...(options.token !== undefined ? { token: options.token } : {}),
     maxEnvs: options.maxEnvsPerSession ?? 64,
     maxMessageBytes,
@@ -94,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     "grpc.max_send_message_length": -1,
   });
   const sessions = new Set<Session>();
+  const watchers = new Set<grpc.ServerWritableStream<WatchRequest__Output, WatchFrame>>();
 
   server.addService(serviceWithSafeDecode as unknown as grpc.ServiceDefinition, {
     Session: (call: grpc.ServerDuplexStream<SessionRequest__Output | MalformedRequest, SessionResponse>) => {
@@ -133,8 +144,29 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       call.on("cancelled", finish);
       call.on("error", finish);
     },
+    Watch: (call: grpc.ServerWritableStream<WatchRequest__Output, WatchFrame>) => {
+      const r = call.request;
+      if (config.token !== undefined && !sameSecret(r.token || bearer(call.metadata) || "", config.token)) {
+        call.emit("error", { code: grpc.status.UNAUTHENTICATED, details: "this server requires a bearer token (watch.token or `authorization: Bearer …` metadata)" });
+        return;
+      }
+      if (!(r.max_hz >= 0 && Number.isFinite(r.max_hz))) {
+        call.emit("error", { code: grpc.status.INVALID_ARGUMENT, details: `max_hz: must be a finite number ≥ 0, got ${r.max_hz}` });
+        return;
+      }
+      const unsubscribe = hub.subscribe(
+        { sessionId: r.session_id, envIds: r.env_ids, maxHz: r.max_hz },
+        { write: (frame) => call.write(frame), onDrain: (fn) => call.once("drain", fn) },
+      );
+      const stop = () => unsubscribe();
+      call.on("cancelled", stop);
+      call.on("close", stop);
+      call.on("error", stop);
+      watchers.add(call);
+      call.on("close", () => watchers.delete(call));
+    },
     ListTasks: (call: grpc.ServerUnaryCall<unknown, unknown>, callback: grpc.sendUnaryData<unknown>) => {
-      if (config.token !== undefined && bearer(call.metadata) !== config.token) {
+      if (config.token !== undefined && !sameSecret(bearer(call.metadata) ?? "", config.token)) {
         callback({ code: grpc.status.UNAUTHENTICATED, details: "this server requires `authorization: Bearer <token>` metadata" });
         return;
       }
@@ -146,8 +178,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   health.addToServer(server);
   new ReflectionService(packageDefinition).addToServer(server);
 
+  const credentials = options.tls
+    ? grpc.ServerCredentials.createSsl(null, [{ cert_chain: readPem(options.tls.certFile, "TLS certificate"), private_key: readPem(options.tls.keyFile, "TLS private key") }])
+    : grpc.ServerCredentials.createInsecure();
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${options.port ?? 0}`, grpc.ServerCredentials.createInsecure(), (err, p) =>
+    server.bindAsync(`${host.includes(":") ? `[${host}]` : host}:${options.port ?? 0}`, credentials, (err, p) =>
       err ? reject(new Error(`cannot listen on ${host}:${options.port ?? 0}: ${err.message}`)) : resolve(p),
     );
   });
@@ -159,11 +194,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     get sessionCount() {
       return sessions.size;
     },
+    get watcherCount() {
+      return hub.watcherCount;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         health.setStatus("", "NOT_SERVING");
         for (const s of sessions) s.close();
         sessions.clear();
+        for (const w of watchers) w.end();
+        watchers.clear();
         server.forceShutdown();
         resolve();
       }),

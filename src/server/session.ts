@@ -12,8 +12,11 @@ import { PROTOCOL_VERSION } from "../protocol/service-definition.js";
 import type { SessionRequest__Output } from "../protocol/generated/simbridge/v1/SessionRequest.js";
 import type { SessionResponse } from "../protocol/generated/simbridge/v1/SessionResponse.js";
 import type { StepResult } from "../protocol/generated/simbridge/v1/StepResult.js";
+import type { WatchFrame } from "../protocol/generated/simbridge/v1/WatchFrame.js";
 import { EnvPool, type PoolStep } from "../env/env-pool.js";
 import type { TaskRegistry } from "../env/task-registry.js";
+import { RealtimeGroup, type RealtimeStep } from "./realtime-group.js";
+import type { WatchHub } from "./watch-hub.js";
 
 export interface SessionConfig {
   readonly registry: TaskRegistry;
@@ -24,6 +27,8 @@ export interface SessionConfig {
   /** Largest request accepted, in bytes (checked before decoding). */
   readonly maxMessageBytes: number;
   readonly serverName: string;
+  /** Where resets and steps are offered to Watch streams. */
+  readonly hub?: WatchHub;
 }
 
 /** A request the transport could not decode; answered with an error, the session goes on. */
@@ -31,7 +36,7 @@ export interface MalformedRequest {
   readonly malformed: SimbridgeError;
 }
 
-export const CAPABILITIES = ["vector_envs", "partial_reset", "per_env_seed", "pipelining", "goal_conditioned"];
+export const CAPABILITIES = ["vector_envs", "partial_reset", "per_env_seed", "pipelining", "goal_conditioned", "watch", "realtime", "black_box"];
 
 /** Thrown by `handle` when the session must end (the stream closes with this status). */
 export class FatalSessionError extends SimbridgeError {}
@@ -40,6 +45,7 @@ export class Session {
   readonly id = randomUUID();
   private readonly pool: EnvPool;
   private handshaken = false;
+  private readonly realtime: RealtimeGroup[] = [];
 
   constructor(
     private readonly config: SessionConfig,
@@ -67,7 +73,41 @@ export class Session {
 
   /** Frees every env of the session. */
   close(): void {
+    for (const g of this.realtime) g.stop();
     this.pool.closeAll();
+  }
+
+  private groupOf(envId: number): RealtimeGroup | undefined {
+    return this.realtime.find((g) => g.has(envId));
+  }
+
+  /** Offers each row of a reset/step result to the watchers. */
+  private publish(step: PoolStep): void {
+    const hub = this.config.hub;
+    if (!hub || hub.watcherCount === 0) return;
+    const spec = step.spec;
+    step.envIds.forEach((envId, row) => {
+      if (!hub.wants(this.id, envId)) return;
+      hub.publish(this.id, envId, () => {
+        const p = this.pool.progress(envId);
+        return {
+          session_id: this.id,
+          env_id: envId,
+          task: spec.name,
+          episode: p.episode,
+          episode_step: p.episodeStep,
+          sim_time: p.episodeStep * spec.controlDt,
+          wall_time_us: Math.round((performance.timeOrigin + performance.now()) * 1000),
+          status: step.status[row] as WatchFrame["status"],
+          observations: step.observations.map((o, k) => {
+            const size = o.length / step.envIds.length;
+            return encodeTensor(o.slice(row * size, (row + 1) * size), spec.observations[k]!.shape);
+          }),
+          ...(step.reward ? { reward: step.reward[row]! } : {}),
+          is_success: step.isSuccess[row] === 1,
+        };
+      });
+    });
   }
 
   private async dispatch(request: SessionRequest__Output): Promise<Omit<SessionResponse, "id">> {
@@ -80,7 +120,11 @@ export class Session {
         return { list_tasks: { tasks: this.config.registry.specs().map(encodeTaskSpec) } };
       case "make_envs": {
         const m = request.make_envs!;
-        const { envIds, spec } = await this.pool.make(m.task, m.count, decodeOptions(m.options, "make_envs.options"));
+        const hz = m.realtime_hz ?? 0;
+        if (!(hz >= 0 && hz <= 10_000)) throw SimbridgeError.invalidArgument(`realtime_hz: must be 0 (lockstep) or in (0, 10000], got ${hz}`, "realtime_hz");
+        const key = hz > 0 ? `realtime-${this.realtime.length}` : "";
+        const { envIds, spec } = await this.pool.make(m.task, m.count, decodeOptions(m.options, "make_envs.options"), key);
+        if (hz > 0) this.realtime.push(new RealtimeGroup(this.pool, envIds, spec, hz, (step) => this.publish(step)));
         return { make_envs: { env_ids: envIds, spec: encodeTaskSpec(spec) } };
       }
       case "reset": {
@@ -92,15 +136,48 @@ export class Session {
             options: decodeOptions(e.options, `reset.envs[${i}].options`),
           })),
         );
+        this.groupOf(out.envIds[0]!)?.afterReset(out);
+        this.publish(out);
         return { reset: encodeStep(out) };
       }
       case "step": {
         const s = request.step!;
         const actions = decodeTensor(s.actions, "step.actions");
-        return { step: encodeStep(this.pool.step(s.env_ids, actions.data, actions.shape)) };
+        const group = s.env_ids.length ? this.groupOf(s.env_ids[0]!) : undefined;
+        if (group) {
+          if (!(actions.data instanceof Float32Array)) throw SimbridgeError.invalidArgument(`actions: expected dtype float32 but got ${actions.dtype}`, "actions");
+          return { step: encodeStep(await group.submit(s.env_ids, actions.data, actions.shape)) };
+        }
+        const out = this.pool.step(s.env_ids, actions.data, actions.shape);
+        this.publish(out);
+        return { step: encodeStep(out) };
       }
-      case "close_envs":
-        return { close_envs: { env_ids: this.pool.close(request.close_envs!.env_ids) } };
+      case "close_envs": {
+        const closed = this.pool.close(request.close_envs!.env_ids);
+        for (const g of this.realtime) g.remove(closed);
+        return { close_envs: { env_ids: closed } };
+      }
+      case "realtime_stats": {
+        const wanted = request.realtime_stats!.env_ids;
+        for (const id of wanted) {
+          this.pool.progress(id); // NOT_FOUND for unknown ids
+          if (!this.groupOf(id)) throw SimbridgeError.failedPrecondition(`env ${id} is not a real-time env (make it with realtime_hz > 0)`, "env_ids");
+        }
+        const envs = this.realtime.flatMap((g) => g.stats()).filter((e) => wanted.length === 0 || wanted.includes(e.envId));
+        return {
+          realtime_stats: {
+            envs: envs.map((e) => ({
+              env_id: e.envId,
+              hz: e.hz,
+              ticks: e.ticks,
+              held_ticks: e.heldTicks,
+              late_steps: e.lateSteps,
+              jitter_us_p50: e.jitterUsP50,
+              jitter_us_p99: e.jitterUsP99,
+            })),
+          },
+        };
+      }
     }
   }
 
@@ -136,9 +213,10 @@ export function errorResponse(id: number, e: SimbridgeError): SessionResponse {
   return { id, error: { code: e.code, message: e.message, field: e.field } };
 }
 
-function encodeStep(s: PoolStep): StepResult {
+function encodeStep(s: PoolStep | RealtimeStep): StepResult {
   const n = s.envIds.length;
   return {
+    ...("lateTicks" in s ? { late_ticks: Array.from(s.lateTicks) } : {}),
     env_ids: s.envIds as number[],
     observations: s.observations.map((o, k) => encodeTensor(o, [n, ...s.spec.observations[k]!.shape])),
     ...(s.reward ? { reward: encodeTensor(s.reward, [n]) } : {}),
@@ -153,7 +231,7 @@ function parseSemver(v: string): [number, number, number] | undefined {
   return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
 }
 
-function sameSecret(a: string, b: string): boolean {
+export function sameSecret(a: string, b: string): boolean {
   const x = Buffer.from(a);
   const y = Buffer.from(b);
   return x.length === y.length && timingSafeEqual(x, y);

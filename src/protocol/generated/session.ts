@@ -14,6 +14,9 @@ import type { ListTasksResponse as _simbridge_v1_ListTasksResponse, ListTasksRes
 import type { MakeEnvsRequest as _simbridge_v1_MakeEnvsRequest, MakeEnvsRequest__Output as _simbridge_v1_MakeEnvsRequest__Output } from './simbridge/v1/MakeEnvsRequest.js';
 import type { MakeEnvsResponse as _simbridge_v1_MakeEnvsResponse, MakeEnvsResponse__Output as _simbridge_v1_MakeEnvsResponse__Output } from './simbridge/v1/MakeEnvsResponse.js';
 import type { OptionSpec as _simbridge_v1_OptionSpec, OptionSpec__Output as _simbridge_v1_OptionSpec__Output } from './simbridge/v1/OptionSpec.js';
+import type { RealtimeEnvStats as _simbridge_v1_RealtimeEnvStats, RealtimeEnvStats__Output as _simbridge_v1_RealtimeEnvStats__Output } from './simbridge/v1/RealtimeEnvStats.js';
+import type { RealtimeStatsRequest as _simbridge_v1_RealtimeStatsRequest, RealtimeStatsRequest__Output as _simbridge_v1_RealtimeStatsRequest__Output } from './simbridge/v1/RealtimeStatsRequest.js';
+import type { RealtimeStatsResponse as _simbridge_v1_RealtimeStatsResponse, RealtimeStatsResponse__Output as _simbridge_v1_RealtimeStatsResponse__Output } from './simbridge/v1/RealtimeStatsResponse.js';
 import type { ResetRequest as _simbridge_v1_ResetRequest, ResetRequest__Output as _simbridge_v1_ResetRequest__Output } from './simbridge/v1/ResetRequest.js';
 import type { SessionRequest as _simbridge_v1_SessionRequest, SessionRequest__Output as _simbridge_v1_SessionRequest__Output } from './simbridge/v1/SessionRequest.js';
 import type { SessionResponse as _simbridge_v1_SessionResponse, SessionResponse__Output as _simbridge_v1_SessionResponse__Output } from './simbridge/v1/SessionResponse.js';
@@ -22,6 +25,8 @@ import type { StepResult as _simbridge_v1_StepResult, StepResult__Output as _sim
 import type { TaskSpec as _simbridge_v1_TaskSpec, TaskSpec__Output as _simbridge_v1_TaskSpec__Output } from './simbridge/v1/TaskSpec.js';
 import type { Tensor as _simbridge_v1_Tensor, Tensor__Output as _simbridge_v1_Tensor__Output } from './simbridge/v1/Tensor.js';
 import type { Value as _simbridge_v1_Value, Value__Output as _simbridge_v1_Value__Output } from './simbridge/v1/Value.js';
+import type { WatchFrame as _simbridge_v1_WatchFrame, WatchFrame__Output as _simbridge_v1_WatchFrame__Output } from './simbridge/v1/WatchFrame.js';
+import type { WatchRequest as _simbridge_v1_WatchRequest, WatchRequest__Output as _simbridge_v1_WatchRequest__Output } from './simbridge/v1/WatchRequest.js';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -44,6 +49,9 @@ export interface ProtoGrpcType {
       MakeEnvsRequest: MessageTypeDefinition<_simbridge_v1_MakeEnvsRequest, _simbridge_v1_MakeEnvsRequest__Output>
       MakeEnvsResponse: MessageTypeDefinition<_simbridge_v1_MakeEnvsResponse, _simbridge_v1_MakeEnvsResponse__Output>
       OptionSpec: MessageTypeDefinition<_simbridge_v1_OptionSpec, _simbridge_v1_OptionSpec__Output>
+      RealtimeEnvStats: MessageTypeDefinition<_simbridge_v1_RealtimeEnvStats, _simbridge_v1_RealtimeEnvStats__Output>
+      RealtimeStatsRequest: MessageTypeDefinition<_simbridge_v1_RealtimeStatsRequest, _simbridge_v1_RealtimeStatsRequest__Output>
+      RealtimeStatsResponse: MessageTypeDefinition<_simbridge_v1_RealtimeStatsResponse, _simbridge_v1_RealtimeStatsResponse__Output>
       ResetRequest: MessageTypeDefinition<_simbridge_v1_ResetRequest, _simbridge_v1_ResetRequest__Output>
       SessionRequest: MessageTypeDefinition<_simbridge_v1_SessionRequest, _simbridge_v1_SessionRequest__Output>
       SessionResponse: MessageTypeDefinition<_simbridge_v1_SessionResponse, _simbridge_v1_SessionResponse__Output>
@@ -53,6 +61,8 @@ export interface ProtoGrpcType {
       TaskSpec: MessageTypeDefinition<_simbridge_v1_TaskSpec, _simbridge_v1_TaskSpec__Output>
       Tensor: MessageTypeDefinition<_simbridge_v1_Tensor, _simbridge_v1_Tensor__Output>
       Value: MessageTypeDefinition<_simbridge_v1_Value, _simbridge_v1_Value__Output>
+      WatchFrame: MessageTypeDefinition<_simbridge_v1_WatchFrame, _simbridge_v1_WatchFrame__Output>
+      WatchRequest: MessageTypeDefinition<_simbridge_v1_WatchRequest, _simbridge_v1_WatchRequest__Output>
     }
   }
 }

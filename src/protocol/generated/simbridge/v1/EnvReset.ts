@@ -11,6 +11,8 @@ export interface EnvReset {
   /**
    * Seeds the episode: the same seed and the same actions give a bit-identical
    * trajectory. Without a seed the env continues its own random stream.
+   * Servers must accept seeds in [0, 2^53) (the TypeScript server refuses
+   * larger ones with INVALID_ARGUMENT, since JavaScript numbers end there).
    */
   'seed'?: (number | string | Long);
   /**
@@ -28,6 +30,8 @@ export interface EnvReset__Output {
   /**
    * Seeds the episode: the same seed and the same actions give a bit-identical
    * trajectory. Without a seed the env continues its own random stream.
+   * Servers must accept seeds in [0, 2^53) (the TypeScript server refuses
+   * larger ones with INVALID_ARGUMENT, since JavaScript numbers end there).
    */
   'seed'?: (number);
   /**

@@ -6,6 +6,8 @@ import type { ListTasksRequest as _simbridge_v1_ListTasksRequest, ListTasksReque
 import type { ListTasksResponse as _simbridge_v1_ListTasksResponse, ListTasksResponse__Output as _simbridge_v1_ListTasksResponse__Output } from '../../simbridge/v1/ListTasksResponse.js';
 import type { SessionRequest as _simbridge_v1_SessionRequest, SessionRequest__Output as _simbridge_v1_SessionRequest__Output } from '../../simbridge/v1/SessionRequest.js';
 import type { SessionResponse as _simbridge_v1_SessionResponse, SessionResponse__Output as _simbridge_v1_SessionResponse__Output } from '../../simbridge/v1/SessionResponse.js';
+import type { WatchFrame as _simbridge_v1_WatchFrame, WatchFrame__Output as _simbridge_v1_WatchFrame__Output } from '../../simbridge/v1/WatchFrame.js';
+import type { WatchRequest as _simbridge_v1_WatchRequest, WatchRequest__Output as _simbridge_v1_WatchRequest__Output } from '../../simbridge/v1/WatchRequest.js';
 
 export interface EnvironmentServiceClient extends grpc.Client {
   /**
@@ -36,6 +38,23 @@ export interface EnvironmentServiceClient extends grpc.Client {
   session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse__Output>;
   session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse__Output>;
   
+  /**
+   * Live frames of running envs (any session's), pushed by the server and
+   * rate-limited per watcher. Watching never slows stepping: frames a watcher
+   * cannot take in time are dropped and counted. Needs the bearer token when
+   * the server has one (request field or `authorization` metadata).
+   */
+  Watch(argument: _simbridge_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_simbridge_v1_WatchFrame__Output>;
+  Watch(argument: _simbridge_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_simbridge_v1_WatchFrame__Output>;
+  /**
+   * Live frames of running envs (any session's), pushed by the server and
+   * rate-limited per watcher. Watching never slows stepping: frames a watcher
+   * cannot take in time are dropped and counted. Needs the bearer token when
+   * the server has one (request field or `authorization` metadata).
+   */
+  watch(argument: _simbridge_v1_WatchRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_simbridge_v1_WatchFrame__Output>;
+  watch(argument: _simbridge_v1_WatchRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_simbridge_v1_WatchFrame__Output>;
+  
 }
 
 export interface EnvironmentServiceHandlers extends grpc.UntypedServiceImplementation {
@@ -50,9 +69,18 @@ export interface EnvironmentServiceHandlers extends grpc.UntypedServiceImplement
    */
   Session: grpc.handleBidiStreamingCall<_simbridge_v1_SessionRequest__Output, _simbridge_v1_SessionResponse>;
   
+  /**
+   * Live frames of running envs (any session's), pushed by the server and
+   * rate-limited per watcher. Watching never slows stepping: frames a watcher
+   * cannot take in time are dropped and counted. Needs the bearer token when
+   * the server has one (request field or `authorization` metadata).
+   */
+  Watch: grpc.handleServerStreamingCall<_simbridge_v1_WatchRequest__Output, _simbridge_v1_WatchFrame>;
+  
 }
 
 export interface EnvironmentServiceDefinition extends grpc.ServiceDefinition {
   ListTasks: MethodDefinition<_simbridge_v1_ListTasksRequest, _simbridge_v1_ListTasksResponse, _simbridge_v1_ListTasksRequest__Output, _simbridge_v1_ListTasksResponse__Output>
   Session: MethodDefinition<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse, _simbridge_v1_SessionRequest__Output, _simbridge_v1_SessionResponse__Output>
+  Watch: MethodDefinition<_simbridge_v1_WatchRequest, _simbridge_v1_WatchFrame, _simbridge_v1_WatchRequest__Output, _simbridge_v1_WatchFrame__Output>
 }

@@ -15,7 +15,8 @@ export interface Error {
    */
   'message'?: (string);
   /**
-   * The request field at fault ("step.actions", "reset.envs[2].seed"), when known.
+   * The request field at fault, prefixed with the request kind
+   * ("step.actions", "reset.envs[2].seed"), when known.
    */
   'field'?: (string);
 }
@@ -34,7 +35,8 @@ export interface Error__Output {
    */
   'message': (string);
   /**
-   * The request field at fault ("step.actions", "reset.envs[2].seed"), when known.
+   * The request field at fault, prefixed with the request kind
+   * ("step.actions", "reset.envs[2].seed"), when known.
    */
   'field': (string);
 }

@@ -19,6 +19,16 @@ export interface MakeEnvsRequest {
    * Task options (see TaskSpec.make_options); unknown ones fail with INVALID_ARGUMENT.
    */
   'options'?: ({[key: string]: _simbridge_v1_Value});
+  /**
+   * 0 (default): lockstep, each env waits for its next action. > 0: real-time
+   * mode at this control rate (Hz), as a real robot behaves: the group's envs
+   * advance on the server's wall clock every tick whether or not an action
+   * came, holding the last action applied (zero after a reset). A step
+   * request's actions are applied at the next tick and answered after it;
+   * `StepResult.late_ticks` counts the ticks that passed on a held action
+   * before them. Requires the server's "realtime" capability.
+   */
+  'realtime_hz'?: (number | string);
 }
 
 /**
@@ -38,4 +48,14 @@ export interface MakeEnvsRequest__Output {
    * Task options (see TaskSpec.make_options); unknown ones fail with INVALID_ARGUMENT.
    */
   'options': ({[key: string]: _simbridge_v1_Value__Output});
+  /**
+   * 0 (default): lockstep, each env waits for its next action. > 0: real-time
+   * mode at this control rate (Hz), as a real robot behaves: the group's envs
+   * advance on the server's wall clock every tick whether or not an action
+   * came, holding the last action applied (zero after a reset). A step
+   * request's actions are applied at the next tick and answered after it;
+   * `StepResult.late_ticks` counts the ticks that passed on a held action
+   * before them. Requires the server's "realtime" capability.
+   */
+  'realtime_hz': (number);
 }

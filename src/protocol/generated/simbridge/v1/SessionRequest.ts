@@ -6,6 +6,7 @@ import type { MakeEnvsRequest as _simbridge_v1_MakeEnvsRequest, MakeEnvsRequest_
 import type { ResetRequest as _simbridge_v1_ResetRequest, ResetRequest__Output as _simbridge_v1_ResetRequest__Output } from '../../simbridge/v1/ResetRequest.js';
 import type { StepRequest as _simbridge_v1_StepRequest, StepRequest__Output as _simbridge_v1_StepRequest__Output } from '../../simbridge/v1/StepRequest.js';
 import type { CloseEnvsRequest as _simbridge_v1_CloseEnvsRequest, CloseEnvsRequest__Output as _simbridge_v1_CloseEnvsRequest__Output } from '../../simbridge/v1/CloseEnvsRequest.js';
+import type { RealtimeStatsRequest as _simbridge_v1_RealtimeStatsRequest, RealtimeStatsRequest__Output as _simbridge_v1_RealtimeStatsRequest__Output } from '../../simbridge/v1/RealtimeStatsRequest.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface SessionRequest {
@@ -20,7 +21,8 @@ export interface SessionRequest {
   'reset'?: (_simbridge_v1_ResetRequest | null);
   'step'?: (_simbridge_v1_StepRequest | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsRequest | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs";
+  'realtime_stats'?: (_simbridge_v1_RealtimeStatsRequest | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
 }
 
 export interface SessionRequest__Output {
@@ -35,5 +37,6 @@ export interface SessionRequest__Output {
   'reset'?: (_simbridge_v1_ResetRequest__Output | null);
   'step'?: (_simbridge_v1_StepRequest__Output | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsRequest__Output | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs";
+  'realtime_stats'?: (_simbridge_v1_RealtimeStatsRequest__Output | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
 }

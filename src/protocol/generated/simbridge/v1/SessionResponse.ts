@@ -6,6 +6,7 @@ import type { ListTasksResponse as _simbridge_v1_ListTasksResponse, ListTasksRes
 import type { MakeEnvsResponse as _simbridge_v1_MakeEnvsResponse, MakeEnvsResponse__Output as _simbridge_v1_MakeEnvsResponse__Output } from '../../simbridge/v1/MakeEnvsResponse.js';
 import type { StepResult as _simbridge_v1_StepResult, StepResult__Output as _simbridge_v1_StepResult__Output } from '../../simbridge/v1/StepResult.js';
 import type { CloseEnvsResponse as _simbridge_v1_CloseEnvsResponse, CloseEnvsResponse__Output as _simbridge_v1_CloseEnvsResponse__Output } from '../../simbridge/v1/CloseEnvsResponse.js';
+import type { RealtimeStatsResponse as _simbridge_v1_RealtimeStatsResponse, RealtimeStatsResponse__Output as _simbridge_v1_RealtimeStatsResponse__Output } from '../../simbridge/v1/RealtimeStatsResponse.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface SessionResponse {
@@ -24,7 +25,8 @@ export interface SessionResponse {
   'reset'?: (_simbridge_v1_StepResult | null);
   'step'?: (_simbridge_v1_StepResult | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsResponse | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs";
+  'realtime_stats'?: (_simbridge_v1_RealtimeStatsResponse | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
 }
 
 export interface SessionResponse__Output {
@@ -43,5 +45,6 @@ export interface SessionResponse__Output {
   'reset'?: (_simbridge_v1_StepResult__Output | null);
   'step'?: (_simbridge_v1_StepResult__Output | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsResponse__Output | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs";
+  'realtime_stats'?: (_simbridge_v1_RealtimeStatsResponse__Output | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
 }

@@ -30,6 +30,14 @@ export interface StepResult {
    * FLOAT64 [len(env_ids), len(TaskSpec.info_keys)]: reward terms and flags.
    */
   'info'?: (_simbridge_v1_Tensor | null);
+  /**
+   * Real-time envs only (empty otherwise): per env, the ticks that advanced on
+   * a held action since the env's previous reset or step result. 0 means the
+   * action arrived in time for its tick; more means it was late by that many
+   * ticks (it is still applied, at the next tick). If the episode ended during
+   * those ticks, the action was not applied and `status` says how it ended.
+   */
+  'late_ticks'?: (number)[];
 }
 
 /**
@@ -59,4 +67,12 @@ export interface StepResult__Output {
    * FLOAT64 [len(env_ids), len(TaskSpec.info_keys)]: reward terms and flags.
    */
   'info': (_simbridge_v1_Tensor__Output | null);
+  /**
+   * Real-time envs only (empty otherwise): per env, the ticks that advanced on
+   * a held action since the env's previous reset or step result. 0 means the
+   * action arrived in time for its tick; more means it was late by that many
+   * ticks (it is still applied, at the next tick). If the episode ended during
+   * those ticks, the action was not applied and `status` says how it ended.
+   */
+  'late_ticks': (number)[];
 }

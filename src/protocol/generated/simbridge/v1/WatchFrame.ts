@@ -1,0 +1,101 @@
+// Original file: proto/simbridge/v1/session.proto
+
+import type { StepStatus as _simbridge_v1_StepStatus, StepStatus__Output as _simbridge_v1_StepStatus__Output } from '../../simbridge/v1/StepStatus.js';
+import type { Tensor as _simbridge_v1_Tensor, Tensor__Output as _simbridge_v1_Tensor__Output } from '../../simbridge/v1/Tensor.js';
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * One env's state after a reset or step.
+ */
+export interface WatchFrame {
+  /**
+   * Consecutive per watcher, from 1.
+   */
+  'sequence'?: (number | string | Long);
+  'session_id'?: (string);
+  'env_id'?: (number);
+  /**
+   * Task name.
+   */
+  'task'?: (string);
+  /**
+   * The env's episode number (1 for its first episode).
+   */
+  'episode'?: (number | string | Long);
+  /**
+   * Steps since the episode's reset (0 for the reset itself).
+   */
+  'episode_step'?: (number);
+  /**
+   * Simulated seconds since the reset: episode_step × control_dt.
+   */
+  'sim_time'?: (number | string);
+  /**
+   * Server wall clock when the reset or step finished, microseconds since the Unix epoch.
+   */
+  'wall_time_us'?: (number | string | Long);
+  /**
+   * Frames of this env not sent to this watcher since its previous frame
+   * (over the rate limit, or the watcher was too slow to take them).
+   */
+  'dropped'?: (number | string | Long);
+  'status'?: (_simbridge_v1_StepStatus);
+  /**
+   * One per TaskSpec.observations entry, shape = the spec's shape.
+   */
+  'observations'?: (_simbridge_v1_Tensor)[];
+  /**
+   * Absent when the task withholds reward.
+   */
+  'reward'?: (number | string);
+  'is_success'?: (boolean);
+  '_reward'?: "reward";
+}
+
+/**
+ * One env's state after a reset or step.
+ */
+export interface WatchFrame__Output {
+  /**
+   * Consecutive per watcher, from 1.
+   */
+  'sequence': (number);
+  'session_id': (string);
+  'env_id': (number);
+  /**
+   * Task name.
+   */
+  'task': (string);
+  /**
+   * The env's episode number (1 for its first episode).
+   */
+  'episode': (number);
+  /**
+   * Steps since the episode's reset (0 for the reset itself).
+   */
+  'episode_step': (number);
+  /**
+   * Simulated seconds since the reset: episode_step × control_dt.
+   */
+  'sim_time': (number);
+  /**
+   * Server wall clock when the reset or step finished, microseconds since the Unix epoch.
+   */
+  'wall_time_us': (number);
+  /**
+   * Frames of this env not sent to this watcher since its previous frame
+   * (over the rate limit, or the watcher was too slow to take them).
+   */
+  'dropped': (number);
+  'status': (_simbridge_v1_StepStatus__Output);
+  /**
+   * One per TaskSpec.observations entry, shape = the spec's shape.
+   */
+  'observations': (_simbridge_v1_Tensor__Output)[];
+  /**
+   * Absent when the task withholds reward.
+   */
+  'reward'?: (number);
+  'is_success': (boolean);
+  '_reward'?: "reward";
+}

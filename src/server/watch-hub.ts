@@ -1,0 +1,103 @@
+/**
+ * WatchHub: fans the resets and steps of every session out to Watch streams.
+ *
+ * Sessions call `publish` after each reset/step with a lazy frame builder; the
+ * hub decides per watcher whether a frame is due (its env filter, its `max_hz`
+ * rate limit, whether its stream can take more) and only then builds the frame.
+ * A watcher whose stream is full (grpc-js `write` returned false) gets nothing
+ * until it drains: its frames are dropped and counted, so a slow watcher never
+ * slows stepping and never grows the server's memory.
+ */
+import type { WatchFrame } from "../protocol/generated/simbridge/v1/WatchFrame.js";
+
+export interface WatchFilter {
+  /** "" = every session. */
+  readonly sessionId: string;
+  /** Empty = every env. */
+  readonly envIds: readonly number[];
+  /** 0 = every frame. */
+  readonly maxHz: number;
+}
+
+/** Where a watcher's frames go: returns false when it cannot take more now. */
+export interface WatchSink {
+  write(frame: WatchFrame): boolean;
+  /** Calls `fn` once the sink can take frames again. */
+  onDrain(fn: () => void): void;
+}
+
+/** The part of a frame the hub fills in per watcher. */
+export type FrameBody = Omit<WatchFrame, "sequence" | "dropped">;
+
+interface PerEnv {
+  lastSentMs: number;
+  dropped: number;
+}
+
+class Watcher {
+  sequence = 0;
+  blocked = false;
+  readonly perEnv = new Map<string, PerEnv>();
+  private readonly minIntervalMs: number;
+
+  constructor(
+    readonly filter: WatchFilter,
+    readonly sink: WatchSink,
+  ) {
+    this.minIntervalMs = filter.maxHz > 0 ? 1000 / filter.maxHz : 0;
+  }
+
+  matches(sessionId: string, envId: number): boolean {
+    return (this.filter.sessionId === "" || this.filter.sessionId === sessionId) && (this.filter.envIds.length === 0 || this.filter.envIds.includes(envId));
+  }
+
+  offer(key: string, nowMs: number, build: () => FrameBody): void {
+    let env = this.perEnv.get(key);
+    if (!env) {
+      env = { lastSentMs: -Infinity, dropped: 0 };
+      this.perEnv.set(key, env);
+    }
+    if (this.blocked || nowMs - env.lastSentMs < this.minIntervalMs) {
+      env.dropped++;
+      return;
+    }
+    env.lastSentMs = nowMs;
+    const frame: WatchFrame = { ...build(), sequence: ++this.sequence, dropped: env.dropped };
+    env.dropped = 0;
+    if (!this.sink.write(frame)) {
+      this.blocked = true;
+      this.sink.onDrain(() => (this.blocked = false));
+    }
+  }
+}
+
+export class WatchHub {
+  private readonly watchers = new Set<Watcher>();
+
+  get watcherCount(): number {
+    return this.watchers.size;
+  }
+
+  /** True when some watcher could want frames of this env (cheap pre-check for publishers). */
+  wants(sessionId: string, envId: number): boolean {
+    for (const w of this.watchers) if (w.matches(sessionId, envId)) return true;
+    return false;
+  }
+
+  /** Offers one env's new state to every matching watcher; `build` runs at most once. */
+  publish(sessionId: string, envId: number, build: () => FrameBody): void {
+    if (this.watchers.size === 0) return;
+    const now = performance.now();
+    let body: FrameBody | undefined;
+    const lazy = () => (body ??= build());
+    const key = `${sessionId}/${envId}`;
+    for (const w of this.watchers) if (w.matches(sessionId, envId)) w.offer(key, now, lazy);
+  }
+
+  /** Adds a watcher; returns the function that removes it. */
+  subscribe(filter: WatchFilter, sink: WatchSink): () => void {
+    const w = new Watcher(filter, sink);
+    this.watchers.add(w);
+    return () => this.watchers.delete(w);
+  }
+}
