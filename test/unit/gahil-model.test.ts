@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../../src/env/rng.js";
 import { selectBackend } from "../../src/nn/backend.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/nn/save-load.js";
+import { HerReplayBuffer } from "../../src/replay/her-buffer.js";
 import { Gahil } from "../../src/reward/gahil.js";
 import type { GahilOptions } from "../../src/reward/gahil.js";
 import type { RewardBatch } from "../../src/reward/reward-model.js";
@@ -147,7 +148,7 @@ test("save → restore gives identical rewards, and with the pools an identical 
     assert.deepEqual(rb, ra);
 
     const other = new Gahil({ ...SIZES, obsSize: 4, hidden: [16, 8] });
-    assert.throws(() => other.restoreMeta(manifest.meta), /input size 14 and loss label but got 12/);
+    assert.throws(() => other.restoreMeta(manifest.meta), /input size 14 and loss relativistic but got 12/);
     assert.throws(() => other.restoreMeta({}), /simbridge.gahil/);
     other.dispose();
     a.dispose();
@@ -178,5 +179,28 @@ test("addRelabelledNegatives takes the relabelled tail of a HER sample", () => {
   assert.deepEqual(Array.from(g.others.row(0)), want);
   assert.equal(g.addRelabelledNegatives({ ...sample, relabelled: new Float32Array(4) }), 0);
   assert.throws(() => g.addRelabelledNegatives({ ...sample, relabelled: new Float32Array([1, 0, 1, 1]) }), /expected relabelled rows last/);
+  g.dispose();
+});
+
+test("as the HER buffer's reward model: scores every sample, learns from its relabelled part", () => {
+  const g = small({ trainEvery: 50, minPositives: 20 });
+  const her = new HerReplayBuffer({ sizes: { obs: 3, goal: 2, action: 2 }, capacity: 1000, rewardModel: g });
+  const rng = new Rng(9);
+  const v = (n: number) => Array.from({ length: n }, () => rng.uniformRange(-1, 1));
+  let rounds = 0;
+  for (let t = 0; t < 60; t++) {
+    const step = { obs: v(3), achievedGoal: v(2), desiredGoal: v(2), action: v(2), nextObs: v(3), nextAchievedGoal: v(2), reward: NaN, isSuccess: false, terminated: false };
+    her.add(step);
+    const one = (a: number[]) => Float32Array.from(a);
+    const real = { obs: one(step.obs), achievedGoal: one(step.achievedGoal), desiredGoal: one(step.desiredGoal), action: one(step.action), nextObs: one(step.nextObs), nextAchievedGoal: one(step.nextAchievedGoal) };
+    g.addReal(real, [step.isSuccess]);
+    g.addAchievedPositives(real);
+    const sample = her.sample(16, rng);
+    if (!g.ready) assert.ok(sample.reward.every((r) => r === -1), "the unready reward for every row");
+    else assert.ok(sample.reward.every((r) => r >= -1 && r <= 0), "D's rewards in [−1, 0]");
+    g.addRelabelledNegatives(sample);
+    if (g.maybeTrain().trained) rounds++;
+  }
+  assert.ok(rounds >= 5, `${rounds} rounds`);
   g.dispose();
 });
