@@ -315,6 +315,11 @@ export class Gahil implements RewardModel {
     return this.roundCount;
   }
 
+  /** Loss of the last round's last step (NaN before the first round): for metrics. */
+  get lastRoundLoss(): number {
+    return this.lastLoss;
+  }
+
   /** New negatives since the last round. */
   get pendingNegatives(): number {
     return this.pending;

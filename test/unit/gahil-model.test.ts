@@ -53,6 +53,7 @@ test("schedule: a round every `trainEvery` negatives, never before `minPositives
   g.addAchievedPositives(batch(1, rng));
   const first = g.maybeTrain();
   assert.equal(first.trained, true, "5 positives: the overdue round runs");
+  assert.equal(g.lastRoundLoss, first.loss);
   assert.ok(Number.isFinite(first.loss));
   assert.equal(g.ready, true);
   assert.equal(g.optimizer.step, 2, "stepsPerRound Adam steps");
