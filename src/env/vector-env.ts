@@ -12,7 +12,9 @@
  *   FAILED_PRECONDITION error is thrown. There is no auto-reset: an env whose
  *   status becomes TERMINATED or TRUNCATED waits for an explicit reset.
  * - Errors are `SimbridgeError`s with gRPC codes; after an error every env is
- *   as it was before the call.
+ *   as it was before the call — except ABORTED, which a remote env throws
+ *   after it lost its server and reconnected: every env was re-created and
+ *   must be reset before stepping.
  * - `close()` frees every env; any call afterwards fails with FAILED_PRECONDITION.
  */
 import type { Options, StepStatus, TaskSpec } from "./task.js";

@@ -23,6 +23,12 @@ import { toEnvActions } from "./action-scale.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { InputEncoder, type InputEncoderState } from "./input-encoder.js";
 import type { MetricRecord } from "./metrics-log.js";
+import { Code, SimbridgeError } from "../protocol/errors.js";
+
+/** A RemoteVectorEnv lost its server, reconnected and re-created its envs (they need a reset). */
+function isEnvsRecreated(e: unknown): boolean {
+  return e instanceof SimbridgeError && e.code === Code.ABORTED;
+}
 
 export interface TrainerConfig {
   /** Total env steps (summed over envs). */
@@ -134,9 +140,21 @@ export class OffPolicyTrainer {
     const episodeReturn = new Float64Array(n);
     const episodeLength = new Int32Array(n);
     const all = Array.from({ length: n }, (_, i) => i);
-    const first = await env.reset(all.map((i) => ({ index: i, seed: this.episodeSeed() })));
-    const current = first.observations.map((o) => o.slice());
-    this.encoder.observe(current[0]!, current[1], current[2]);
+    const current = spec.observations.map((_, k) => new Float32Array(n * sizes[k]!));
+    /** Resets every env (at the start, and when a lost server came back with fresh envs). */
+    const resetAll = async () => {
+      for (;;) {
+        try {
+          const r = await env.reset(all.map((i) => ({ index: i, seed: this.episodeSeed() })));
+          r.observations.forEach((o, k) => current[k]!.set(o));
+          this.encoder.observe(current[0]!, current[1], current[2]);
+          return;
+        } catch (e) {
+          if (!isEnvsRecreated(e)) throw e;
+        }
+      }
+    };
+    await resetAll();
     let losses: Record<string, number> = {};
     const started = performance.now();
     const startStep = this.step;
@@ -150,7 +168,22 @@ export class OffPolicyTrainer {
       const actions = random
         ? Float32Array.from({ length: n * actDim }, () => this.rng.uniformRange(-1, 1))
         : this.agent.act(this.encoder.encode(current[0]!, spec.goalConditioned ? current[2] : undefined, n), n, "explore");
-      const s = await env.step(toEnvActions(spec.action, actions));
+      let s: Awaited<ReturnType<VectorEnv["step"]>>;
+      try {
+        s = await env.step(toEnvActions(spec.action, actions));
+      } catch (e) {
+        if (!isEnvsRecreated(e)) throw e;
+        // The server was lost and is back with fresh envs: the episodes in flight are cut
+        // (their stored steps stay in replay, like truncated ones), and new ones begin.
+        for (let i = 0; i < n; i++) {
+          this.endEpisode(i);
+          episodeReturn[i] = 0;
+          episodeLength[i] = 0;
+        }
+        hooks.metric({ kind: "reconnect", step: this.step, replay_size: this.replay.size, message: (e as Error).message });
+        await resetAll();
+        continue;
+      }
       const ended: number[] = [];
       for (let i = 0; i < n; i++) {
         const terminated = s.status[i] === StepStatus.TERMINATED;
@@ -185,7 +218,15 @@ export class OffPolicyTrainer {
       const sps = (this.step - startStep) / ((performance.now() - started) / 1000);
       if (this.step >= nextLog) {
         nextLog += this.config.logEvery;
-        hooks.metric({ kind: "train", step: this.step, steps_per_s: Math.round(sps), recent_return: this.recentReturn(), recent_success: this.recentSuccess(), ...losses });
+        hooks.metric({
+          kind: "train",
+          step: this.step,
+          steps_per_s: Math.round(sps),
+          replay_size: this.replay.size,
+          recent_return: this.recentReturn(),
+          recent_success: this.recentSuccess(),
+          ...losses,
+        });
       }
       hooks.progress?.({ step: this.step, stepsPerSecond: sps, recentReturn: this.recentReturn(), recentSuccess: this.recentSuccess(), losses });
       if (evalEnv && this.step >= nextEval) {
@@ -202,8 +243,14 @@ export class OffPolicyTrainer {
   }
 
   /** Evaluation episodes use seeds far from the training ones: the same episodes every time. */
-  evaluate(env: VectorEnv, episodes: number): Promise<EvalResult> {
-    return evaluate(env, this.policy(), episodes, 1_000_000_000);
+  async evaluate(env: VectorEnv, episodes: number): Promise<EvalResult> {
+    for (;;) {
+      try {
+        return await evaluate(env, this.policy(), episodes, 1_000_000_000);
+      } catch (e) {
+        if (!isEnvsRecreated(e)) throw e; // the server came back: evaluate again from the start
+      }
+    }
   }
 
   private episodeSeed(): number {

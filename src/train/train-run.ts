@@ -46,16 +46,23 @@ export interface RunHandle {
   readonly wallSeconds: number;
 }
 
-/** The environments of a run: the embedded server unless `args.server` is set. */
-async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions">, numEnvs: number, connectOptions: ConnectOptions) {
+/**
+ * The environments of a run: the embedded server unless `args.server` is set.
+ * They reconnect when the server is lost; `log` hears about it.
+ */
+async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions">, numEnvs: number, connectOptions: ConnectOptions, log: (line: string) => void) {
   let server: RunningServer | undefined;
   let address = args.server;
   if (!address) {
     server = await startServer({ registry: builtinRegistry(), port: 0 });
     address = server.address;
   }
-  const env = await RemoteVectorEnv.connect(address, args.task, numEnvs, args.taskOptions, connectOptions);
-  return { env, address, server };
+  const reconnect = {
+    onEvent: (e: { attempt: number; error?: Error; restored?: boolean }) =>
+      log(e.restored ? `reconnected to ${address} (attempt ${e.attempt}); envs re-created` : `lost ${address} (${e.error?.message}); reconnecting, attempt ${e.attempt}`),
+  };
+  const env = await RemoteVectorEnv.connect(address, args.task, numEnvs, args.taskOptions, connectOptions, { reconnect });
+  return { env, address, server, reconnect };
 }
 
 /** The white-box reward of a built-in goal task, computed in this process. */
@@ -92,9 +99,9 @@ export async function trainRun(args: TrainArgs, dir: string, options: { resume: 
   log(`TF.js backend: ${backend.name} (${backend.detail})`);
   const folder = new RunFolder(dir);
   const connectOptions: ConnectOptions = options.token ? { token: options.token } : {};
-  const { env, address, server } = await connect(args, args.envs, connectOptions);
+  const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
   log(`training ${args.algo}${args.her ? "+HER" : ""} on ${args.task} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s)`);
-  const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions);
+  const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
   const known = args.her ? await knownRewardFor(env.spec, args.taskOptions) : undefined;
   if (args.her && !known) {
     throw new Error(`--her needs the task's reward function, and ${args.task} offers none here (black box or not built in)`);
@@ -151,7 +158,7 @@ export async function evalRun(dir: string, episodes: number, options: { server?:
   const args = folder.readJson<TrainArgs>("args.json");
   if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
   await selectBackend(options.backend ?? args.backend);
-  const { env, server } = await connect({ ...args, server: options.server ?? args.server }, Math.min(10, episodes), options.token ? { token: options.token } : {});
+  const { env, server } = await connect({ ...args, server: options.server ?? args.server }, Math.min(10, episodes), options.token ? { token: options.token } : {}, () => undefined);
   const { agent, trainer } = build(args, env.spec, undefined, true);
   try {
     await folder.loadCheckpoint(agent, trainer, false);

@@ -335,7 +335,7 @@ describe("bad input over gRPC", () => {
 
   it("a server that dies mid-session fails pending and later calls with UNAVAILABLE", async () => {
     const doomed = await startServer({ registry, port: 0 });
-    const env = await RemoteVectorEnv.connect(doomed.address, "PointReach-v0", 1);
+    const env = await RemoteVectorEnv.connect(doomed.address, "PointReach-v0", 1, {}, {}, { reconnect: false });
     await env.reset();
     await doomed.close();
     await assert.rejects(env.step(new Float32Array(2)), (e: unknown) => {

@@ -1,0 +1,69 @@
+// A training run survives its server dying: a real `simbridge serve` process is
+// killed mid-run and restarted on the same port; the run reconnects with
+// backoff, re-creates its envs and finishes, keeping its replay.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { packageRoot } from "../../src/protocol/service-definition.js";
+import { trainRun } from "../../src/train/train-run.js";
+import { readMetrics } from "../../src/train/metrics-log.js";
+
+const bin = join(packageRoot(), "bin", "simbridge.js");
+
+function serve(port: number): Promise<{ child: ChildProcess; address: string }> {
+  const child = spawn(process.execPath, [bin, "serve", "--task", "PointReach-v0", "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const m = /listening on (\S+)/.exec(line);
+      if (m) {
+        child.removeAllListeners("exit");
+        resolve({ child, address: m[1]! });
+      }
+    });
+  });
+}
+
+describe("reconnection", () => {
+  it("training continues after the server process is killed and restarted", async () => {
+    const first = await serve(0);
+    const port = Number(first.address.split(":").pop());
+    const dir = mkdtempSync(join(tmpdir(), "simbridge-reconnect-"));
+    const lines: string[] = [];
+    const run = trainRun(
+      {
+        algo: "td3", task: "PointReach-v0", taskOptions: {}, her: true, steps: 2500, seed: 0, envs: 2, server: first.address, backend: "wasm",
+        batchSize: 64, bufferSize: 20_000, learningStarts: 300, updatesPerStep: 1, herK: 4, normalize: true, evalEvery: 0, evalEpisodes: 5,
+        finalEvalEpisodes: 10, logEvery: 100, checkpointEvery: 0, saveReplay: false, algoArgs: { hidden: [32, 32] },
+      },
+      dir,
+      { resume: false, log: (l) => lines.push(l) },
+    );
+    // Kill the server once the run is well under way, then bring it back on the same port.
+    const metricsPath = join(dir, "metrics.jsonl");
+    while (!(existsSync(metricsPath) && readMetrics(metricsPath).some((m) => m["kind"] === "train" && (m["step"] as number) >= 1000))) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    first.child.kill("SIGKILL");
+    await new Promise((r) => setTimeout(r, 300));
+    const second = await serve(port);
+    try {
+      const result = await run;
+      assert.equal(result.eval.episodes, 10);
+      const metrics = readMetrics(metricsPath);
+      const reconnect = metrics.find((m) => m["kind"] === "reconnect");
+      assert.ok(reconnect, "no reconnect record in metrics.jsonl");
+      const replayAtLoss = reconnect["replay_size"] as number;
+      const later = metrics.filter((m) => m["kind"] === "train" && (m["step"] as number) > (reconnect["step"] as number));
+      assert.ok(later.length > 0, "no training after the reconnect");
+      assert.ok((later.at(-1)!["replay_size"] as number) > replayAtLoss, "the replay was lost or stopped growing");
+      assert.ok(lines.some((l) => /reconnected to/.test(l)), lines.join("\n"));
+    } finally {
+      second.child.kill("SIGTERM");
+    }
+  });
+});
