@@ -5,9 +5,7 @@
  * trip of a single small step and, as the baseline measured in the same run,
  * a bare grpc-js bidirectional ping-pong between the same two processes.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { builtinRegistry } from "../../sims/catalog.js";
 import { RemoteVectorEnv } from "../client/remote-vector-env.js";
 import { LocalVectorEnv } from "../env/local-vector-env.js";
@@ -17,6 +15,7 @@ import { StepStatus } from "../env/task.js";
 import type { VectorEnv } from "../env/vector-env.js";
 import { packageRoot } from "../protocol/service-definition.js";
 import * as grpc from "@grpc/grpc-js";
+import { startChild } from "./child-process.js";
 
 export interface BridgeBenchOptions {
   readonly task: string;
@@ -82,22 +81,9 @@ async function stepLatencies(env: VectorEnv, count: number): Promise<Float64Arra
   return us.sort();
 }
 
-/** Starts a child process and resolves with its first stdout line matching `pattern`. */
-async function startChild(args: string[], pattern: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { cwd: packageRoot(), stdio: ["ignore", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout! });
-  const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`${args.join(" ")} exited with ${code} before it was ready`)));
-    lines.on("line", (line) => {
-      const m = pattern.exec(line);
-      if (m) resolve(m);
-    });
-  });
-  return { child, match };
-}
-
 const ECHO_SERVER = `
 import * as grpc from "@grpc/grpc-js";
+import { startChild } from "./child-process.js";
 const s = new grpc.Server();
 s.register("/bench.Echo/Ping", (call) => { call.on("data", (b) => call.write(b)); call.on("end", () => call.end()); },
   (b) => b, (b) => b, "bidi");

@@ -10,6 +10,8 @@ export const BENCH_USAGE = `usage:
       raw mj_step rate vs full env step rate in-process (+ native MuJoCo when libmujoco-dev is installed)
   simbridge bench bridge [--task Ant-v5] [--envs 8] [--seconds 3] [--pings 2000] --json
       the same stepping in-process vs through a loopback server; round-trip latency vs a bare grpc-js ping-pong
+  simbridge bench load [--task PointReach-v0] [--sessions 64] [--envs 1] [--steps 200] [--rounds 3] --json
+      concurrent sessions on one server process: every step answered, steps/s, latency, server memory per round
   simbridge bench update [--batch 256] [--hidden 256] [--iters 30] [--backend auto] --json
       one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline`;
 
@@ -22,6 +24,9 @@ export async function benchCommand(argv: string[]): Promise<void> {
       seconds: { type: "string" },
       envs: { type: "string" },
       pings: { type: "string" },
+      sessions: { type: "string" },
+      steps: { type: "string" },
+      rounds: { type: "string" },
       batch: { type: "string" },
       hidden: { type: "string" },
       iters: { type: "string" },
@@ -44,6 +49,17 @@ export async function benchCommand(argv: string[]): Promise<void> {
         envs: intFlag(values.envs, "envs", 8, 1),
         seconds: numberFlag(values.seconds, "seconds", 3),
         pings: intFlag(values.pings, "pings", 2000, 10),
+      });
+      break;
+    }
+    case "load": {
+      const { benchLoad } = await import("../bench/load.js");
+      result = await benchLoad({
+        task: values.task ?? "PointReach-v0",
+        sessions: intFlag(values.sessions, "sessions", 64, 1),
+        envsPerSession: intFlag(values.envs, "envs", 1, 1),
+        steps: intFlag(values.steps, "steps", 200, 1),
+        rounds: intFlag(values.rounds, "rounds", 3, 1),
       });
       break;
     }
