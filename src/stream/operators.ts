@@ -305,21 +305,31 @@ export function episodeSummaries(): OperatorFunction<Frame, EpisodeSummary> {
     });
 }
 
-/** Aggregates of the last episodes (see `episodeStats`). */
+/**
+ * Aggregates of the last episodes (see `episodeStats`). Through a rate-limited
+ * watcher most episodes are seen only in part, so each aggregate uses only the
+ * episodes it is exact for.
+ */
 export interface EpisodeStats {
   /** Episodes summarised since subscribing. */
   readonly episodes: number;
-  /** Episodes in the aggregates below (the last `lastN`). */
+  /** Episodes aggregated below: the last `lastN`. */
   readonly window: number;
-  /** Fraction of the window's episodes with `success`. */
-  readonly successRate: number;
-  /** Mean `return` of the window's episodes that have one; undefined if none has. */
+  /** Of those, episodes whose last frame was seen (`status` set): the basis of `successRate` and `meanSteps`. */
+  readonly ended: number;
+  /** Of those, episodes seen whole (`complete`): the basis of `meanReturn`. */
+  readonly complete: number;
+  /** Fraction of the `ended` episodes with `success`; undefined when `ended` is 0. */
+  readonly successRate: number | undefined;
+  /** Mean length of the `ended` episodes; undefined when `ended` is 0. */
+  readonly meanSteps: number | undefined;
+  /** Mean return of the `complete` episodes that have one; undefined if none has. */
   readonly meanReturn: number | undefined;
-  /** Mean `steps` of the window's episodes. */
-  readonly meanSteps: number;
 }
 
-/** Success rate, mean return and mean length over the last `lastN` episode summaries; emits per summary. */
+const mean = (xs: readonly number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : undefined);
+
+/** Success rate, mean length and mean return over the last `lastN` episode summaries; emits per summary. */
 export function episodeStats(lastN = 100): OperatorFunction<EpisodeSummary, EpisodeStats> {
   if (!(Number.isInteger(lastN) && lastN >= 1)) throw new RangeError(`lastN: must be an integer ≥ 1, got ${lastN}`);
   return reduceEach(
@@ -330,13 +340,16 @@ export function episodeStats(lastN = 100): OperatorFunction<EpisodeSummary, Epis
       if (acc.recent.length > lastN) acc.recent.shift();
     },
     ({ count, recent }) => {
-      const withReturn = recent.filter((s) => s.return !== undefined);
+      const ended = recent.filter((s) => s.status !== undefined);
+      const complete = ended.filter((s) => s.complete);
       return {
         episodes: count,
         window: recent.length,
-        successRate: recent.filter((s) => s.success).length / recent.length,
-        meanReturn: withReturn.length ? withReturn.reduce((a, s) => a + s.return!, 0) / withReturn.length : undefined,
-        meanSteps: recent.reduce((a, s) => a + s.steps, 0) / recent.length,
+        ended: ended.length,
+        complete: complete.length,
+        successRate: mean(ended.map((s) => (s.success ? 1 : 0))),
+        meanSteps: mean(ended.map((s) => s.steps)),
+        meanReturn: mean(complete.filter((s) => s.return !== undefined).map((s) => s.return!)),
       };
     },
   );

@@ -185,18 +185,24 @@ test("episodeSummaries: an episode whose end was not seen ends at the env's next
   });
 });
 
-test("episodeStats: success rate, mean return and length over the last N episodes", () => {
+test("episodeStats: success rate and length over the last N episodes whose end was seen, return over the complete ones", () => {
   const ts = scheduler();
+  const { TERMINATED, TRUNCATED } = StepStatus;
   ts.run(({ cold, expectObservable }) => {
-    const src = cold("a-b-c|", {
-      a: episode({ success: true, return: -1, steps: 2 }),
-      b: episode({ success: false, return: undefined, steps: 4 }),
-      c: episode({ success: true, return: -3, steps: 6 }),
+    const src = cold("a-b-c-d|", {
+      a: episode({ success: true, return: -1, steps: 2, status: TERMINATED, complete: true }),
+      b: episode({ success: false, return: -9, steps: 9, status: undefined }), // end not seen: only counted
+      c: episode({ success: false, return: -3, steps: 6, status: TRUNCATED, complete: false }), // end seen, not whole
+      d: episode({ success: true, return: undefined, steps: 4, status: TERMINATED, complete: true }), // black box
     });
-    expectObservable(src.pipe(episodeStats(2))).toBe("a-b-c|", {
-      a: { episodes: 1, window: 1, successRate: 1, meanReturn: -1, meanSteps: 2 },
-      b: { episodes: 2, window: 2, successRate: 0.5, meanReturn: -1, meanSteps: 3 },
-      c: { episodes: 3, window: 2, successRate: 0.5, meanReturn: -3, meanSteps: 5 },
+    expectObservable(src.pipe(episodeStats(3))).toBe("a-b-c-d|", {
+      a: { episodes: 1, window: 1, ended: 1, complete: 1, successRate: 1, meanSteps: 2, meanReturn: -1 },
+      b: { episodes: 2, window: 2, ended: 1, complete: 1, successRate: 1, meanSteps: 2, meanReturn: -1 },
+      c: { episodes: 3, window: 3, ended: 2, complete: 1, successRate: 0.5, meanSteps: 4, meanReturn: -1 },
+      d: { episodes: 4, window: 3, ended: 2, complete: 1, successRate: 0.5, meanSteps: 5, meanReturn: undefined },
+    });
+    expectObservable(cold("b|", { b: episode({ status: undefined, steps: 3 }) }).pipe(episodeStats())).toBe("b|", {
+      b: { episodes: 1, window: 1, ended: 0, complete: 0, successRate: undefined, meanSteps: undefined, meanReturn: undefined },
     });
   });
   assert.throws(() => episodeStats(0), /lastN/);

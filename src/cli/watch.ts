@@ -1,0 +1,277 @@
+/**
+ * `simbridge watch HOST:PORT`: a live view of a running server's envs over the
+ * Watch RPC — redrawn in place on a terminal, one status line per second when
+ * piped, or one JSON object per frame with `--jsonl`.
+ *
+ * The data flow is `watch()` (src/stream/watch.ts) → `monitor()` → `sampleEvery`
+ * → render; this file only parses flags, renders and does I/O.
+ */
+import { Subject, takeUntil, take, tap, timer, type Observable } from "rxjs";
+import { watch } from "../stream/watch.js";
+import { monitor, type MonitorSnapshot } from "../stream/monitor.js";
+import { sampleEvery, type EnvKey, type EpisodeStats } from "../stream/operators.js";
+import type { Frame, WatchOptions } from "../client/watch-client.js";
+import { statusName } from "../env/task.js";
+import { Code, SimbridgeError } from "../protocol/errors.js";
+import { intFlag, numberFlag, parse, UsageError } from "./args.js";
+
+export const WATCH_USAGE = `usage: simbridge watch HOST:PORT [--env ID ...] [--session ID] [--hz N] [--token T] [--tls-ca FILE]
+                       [--jsonl] [--frames N] [--seconds S]
+
+Live frames of a running server's envs (every session's, unless filtered): frames/s,
+and per env its episode, step, status, success, dropped frames and the latest
+observation (first numbers and norm). Redrawn in place on a terminal; one status
+line per second when stdout is not a terminal. Ctrl-C stops.
+
+  --env ID       only env ID (repeat, or comma-separated: --env 1,2); ids are per session
+  --session ID   only this session's envs
+  --hz N         at most N frames per second per env; 0 = every reset and step
+                 (default 10 for the live view, 0 with --jsonl)
+  --token T      the server's bearer token (default: $SIMBRIDGE_TOKEN)
+  --tls-ca FILE  connect with TLS, trusting this CA / self-signed certificate (PEM)
+  --jsonl        print one JSON object per frame (observations as arrays), for piping
+  --frames N     stop after N frames
+  --seconds S    stop after S seconds`;
+
+const VIEW_REFRESH_MS = 250;
+const LINE_REFRESH_MS = 1000;
+
+export async function watchCommand(argv: string[]): Promise<void> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      env: { type: "string", multiple: true },
+      session: { type: "string" },
+      hz: { type: "string" },
+      token: { type: "string" },
+      "tls-ca": { type: "string" },
+      jsonl: { type: "boolean" },
+      frames: { type: "string" },
+      seconds: { type: "string" },
+    },
+    WATCH_USAGE,
+  );
+  if (positionals.length !== 1) {
+    throw new UsageError(`${positionals.length === 0 ? "missing HOST:PORT" : `expected one HOST:PORT, got ${positionals.join(" ")}`}\n\n${WATCH_USAGE}`);
+  }
+  const address = positionals[0]!;
+  const jsonl = values.jsonl ?? false;
+  const envIds = (values.env ?? []).flatMap((v) => v.split(",")).map((v) => intFlag(v.trim(), "env", 0));
+  const maxHz = hzFlag(values.hz, jsonl ? 0 : 10);
+  const maxFrames = intFlag(values.frames, "frames", 0, 1);
+  const seconds = numberFlag(values.seconds, "seconds", 0);
+  const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
+  const options: WatchOptions = {
+    maxHz,
+    ...(envIds.length ? { envIds } : {}),
+    ...(values.session ? { sessionId: values.session } : {}),
+    ...(token ? { token } : {}),
+    ...(values["tls-ca"] ? { tls: { caFile: values["tls-ca"] } } : {}),
+  };
+
+  // Ctrl-C, --seconds, --frames and a closed stdout all end the stream the same way: it completes.
+  const stop = new Subject<void>();
+  const onSignal = () => stop.next();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  const out = process.stdout;
+  const onOutError = (e: NodeJS.ErrnoException) => {
+    if (e.code === "EPIPE") stop.next(); // `simbridge watch --jsonl | head`: the reader left
+  };
+  out.on("error", onOutError);
+  let frames$ = watch(address, options).pipe(takeUntil(stop));
+  if (maxFrames > 0) frames$ = frames$.pipe(take(maxFrames));
+  if (seconds > 0) frames$ = frames$.pipe(takeUntil(timer(seconds * 1000)));
+
+  const tty = !jsonl && out.isTTY === true;
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  try {
+    if (jsonl) {
+      await runToEnd(frames$.pipe(tap((f) => out.destroyed || out.write(JSON.stringify(frameToJson(f)) + "\n"))));
+    } else if (tty) {
+      out.write("\x1b[?25l\x1b[2J");
+      try {
+        await runToEnd(
+          frames$.pipe(
+            monitor(),
+            sampleEvery(VIEW_REFRESH_MS),
+            tap((s) => out.write("\x1b[H" + renderView(s, address, elapsed(), out.columns || 120).map((l) => l + "\x1b[K\n").join("") + "\x1b[J")),
+          ),
+        );
+      } finally {
+        out.write("\x1b[?25h");
+      }
+    } else {
+      await runToEnd(frames$.pipe(monitor(), sampleEvery(LINE_REFRESH_MS), tap((s) => out.write(renderLine(s, elapsed()) + "\n"))));
+    }
+  } catch (e) {
+    throw withHint(e, address);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    out.off("error", onOutError);
+  }
+}
+
+function hzFlag(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--hz: expected a number ≥ 0 (0 = every frame), got '${value}'`);
+  return n;
+}
+
+function runToEnd<T>(source: Observable<T>): Promise<void> {
+  return new Promise<void>((resolve, reject) => source.subscribe({ error: reject, complete: resolve }));
+}
+
+function withHint(e: unknown, address: string): unknown {
+  if (!(e instanceof SimbridgeError)) return e;
+  if (e.code === Code.UNAVAILABLE) return new SimbridgeError(e.code, `${e.message} (is a simbridge server running at ${address}?)`);
+  if (e.code === Code.UNAUTHENTICATED) return new SimbridgeError(e.code, `${e.message} (pass --token or set SIMBRIDGE_TOKEN)`);
+  return e;
+}
+
+// ---------------------------------------------------------------- output formats
+
+/** A frame as one JSON object (proto field names; observations as arrays of numbers, in TaskSpec order). */
+export function frameToJson(f: Frame) {
+  return {
+    sequence: f.sequence,
+    session_id: f.sessionId,
+    env_id: f.envId,
+    task: f.task,
+    episode: f.episode,
+    episode_step: f.episodeStep,
+    sim_time: f.simTime,
+    wall_time_us: f.wallTimeUs,
+    dropped: f.dropped,
+    status: statusName(f.status),
+    observations: f.observations.map((o) => Array.from(o, shortestFloat32)),
+    reward: f.reward ?? null,
+    is_success: f.isSuccess,
+  };
+}
+
+/** The shortest decimal that reads back as the same float32 (0.1 rather than 0.10000000149011612). */
+export function shortestFloat32(v: number): number {
+  if (!Number.isFinite(v)) return v;
+  for (let p = 1; p < 9; p++) {
+    const s = Number(v.toPrecision(p));
+    if (Math.fround(s) === v) return s;
+  }
+  return v;
+}
+
+/** "[0.120 -0.400 0.000 …] norm 0.421": the first `count` numbers and the Euclidean norm. */
+export function summarizeObservation(o: Float32Array, count = 3): string {
+  let sq = 0;
+  for (let i = 0; i < o.length; i++) sq += o[i]! * o[i]!;
+  const head = Array.from(o.subarray(0, count), (v) => fixed(v, 3)).join(" ");
+  return `[${head}${o.length > count ? " …" : ""}] norm ${fixed(Math.sqrt(sq), 3)}`;
+}
+
+function fixed(v: number, digits: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const s = v.toFixed(digits);
+  return /^-0\.?0*$/.test(s) ? s.slice(1) : s; // no "-0.000"
+}
+
+function rate(v: number | undefined): string {
+  return (v ?? 0).toFixed(1);
+}
+
+/** One status line (non-terminal output). */
+export function renderLine(s: MonitorSnapshot, seconds: number): string {
+  const parts = [`${seconds.toFixed(1)}s`, `frames ${s.frames} (${rate(s.framesPerSecond)}/s)`, `dropped ${s.dropped}`, `envs ${s.latest.size}`];
+  if (s.episodes) parts.push(episodesText(s.episodes));
+  return parts.join("  ");
+}
+
+/**
+ * "episodes 28  success 25% (4 ends seen of last 28)  length 29.5  return -28.00 (2 whole)":
+ * through a rate-limited watch most episodes are seen in part; each figure uses
+ * only the episodes it is exact for (see `episodeStats`).
+ */
+export function episodesText(e: EpisodeStats): string {
+  const parts = [`episodes ${e.episodes}`];
+  if (e.successRate !== undefined && e.meanSteps !== undefined) {
+    parts.push(`success ${(100 * e.successRate).toFixed(0)}% (${e.ended} ends seen of last ${e.window})`, `length ${e.meanSteps.toFixed(1)}`);
+  } else {
+    parts.push(`(no episode end seen in the last ${e.window}; try a higher --hz)`);
+  }
+  if (e.meanReturn !== undefined) parts.push(`return ${e.meanReturn.toFixed(2)} (${e.complete} whole)`);
+  return parts.join("  ");
+}
+
+const COLUMNS: ReadonlyArray<[string, number]> = [
+  ["session", 8],
+  ["env", 4],
+  ["task", 16],
+  ["episode", 7],
+  ["step", 6],
+  ["sim s", 7],
+  ["status", 10],
+  ["success", 7],
+  ["frames/s", 8],
+  ["steps/s", 8],
+  ["dropped", 8],
+  ["reward", 7],
+];
+
+function row(cells: readonly string[]): string {
+  return cells.map((c, i) => (i < COLUMNS.length ? c.padEnd(COLUMNS[i]![1]) : c)).join(" ");
+}
+
+/** The full-screen view (terminal output), as lines no wider than `width`. */
+export function renderView(s: MonitorSnapshot, address: string, seconds: number, width = 120): string[] {
+  const lines = [
+    `simbridge watch ${address}   ${seconds.toFixed(1)} s   ${s.frames} frames   ${rate(s.framesPerSecond)} frames/s   ${s.dropped} dropped   (Ctrl-C to stop)`,
+  ];
+  const e = s.episodes;
+  lines.push(e ? episodesText(e) : "episodes 0");
+  lines.push("");
+  if (s.latest.size === 0) {
+    lines.push("waiting for frames (no env has been reset or stepped yet)…");
+  } else {
+    lines.push(row([...COLUMNS.map(([name]) => name), "observation[0]"]));
+    const keys = [...s.latest.keys()].sort(byEnv(s.latest));
+    for (const k of keys) {
+      const f = s.latest.get(k)!;
+      const o = f.observations[0];
+      lines.push(
+        row([
+          f.sessionId.slice(0, 8),
+          String(f.envId),
+          f.task.slice(0, 16),
+          String(f.episode),
+          String(f.episodeStep),
+          f.simTime.toFixed(2),
+          statusName(f.status),
+          f.isSuccess ? "yes" : "no",
+          rate(s.framesPerSecondPerEnv.get(k)),
+          rate(s.stepsPerSecondPerEnv.get(k)),
+          String(s.droppedPerEnv.get(k) ?? 0),
+          f.reward === undefined ? "-" : fixed(f.reward, 3),
+          o ? summarizeObservation(o) : "-",
+        ]),
+      );
+      const last = s.lastEpisodePerEnv.get(k);
+      if (last) {
+        lines.push(
+          `${"".padEnd(9)}last episode ${last.episode}: ${last.steps} steps, ${last.simTime.toFixed(2)} sim s, ${last.status ? statusName(last.status) : "end not seen"}, ` +
+            `success ${last.success ? "yes" : "no"}${last.return !== undefined ? `, return ${last.return.toFixed(3)}` : ""}${last.complete ? "" : " (partly seen)"}`,
+        );
+      }
+    }
+  }
+  return lines.map((l) => (l.length > width ? l.slice(0, Math.max(1, width - 1)) + "…" : l));
+}
+
+function byEnv(latest: ReadonlyMap<EnvKey, Frame>) {
+  return (a: EnvKey, b: EnvKey) => {
+    const fa = latest.get(a)!;
+    const fb = latest.get(b)!;
+    return fa.sessionId < fb.sessionId ? -1 : fa.sessionId > fb.sessionId ? 1 : fa.envId - fb.envId;
+  };
+}
