@@ -5,19 +5,22 @@ import { BACKEND_NAMES, type BackendName } from "../nn/backend.js";
 import { ALGO_NAMES, checkOverrides } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
-import { evalRun, trainRun, type TrainArgs } from "../train/train-run.js";
+import { evalRun, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
 import { intFlag, numberFlag, parse, UsageError } from "./args.js";
 
-export const TRAIN_USAGE = `usage: simbridge train --algo td3 --task ReacherGoal-v0 [--her] --steps N --seed S --out runs/NAME
+export const TRAIN_USAGE = `usage: simbridge train --algo td3|ddpg|sac --task ReacherGoal-v0 [--her] [--reward auto|env|known|gahil] [--black-box]
+                      --steps N --seed S --out runs/NAME
                       [--server HOST:PORT] [--token T] [--envs 1] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
                       [--batch-size 256] [--buffer-size 1000000] [--learning-starts 1000] [--updates-per-step 1]
                       [--her-k 4] [--no-normalize] [--eval-every 0] [--eval-episodes 20] [--final-eval-episodes 100]
-                      [--checkpoint-every 5000] [--save-replay] [--log-every 1000]
-                      [--option NAME=VALUE ...] [--set NAME=VALUE ...]
+                      [--checkpoint-every 5000] [--save-replay] [--log-every 1000] [--probe-episodes 20]
+                      [--option NAME=VALUE ...] [--set NAME=VALUE ...] [--reward-set NAME=VALUE ...]
        simbridge train --resume runs/NAME [--steps N]
-  Without --server, the embedded MuJoCo server starts on loopback and training goes over gRPC.
+  Without --server, the embedded MuJoCo server starts on loopback (as black boxes with --black-box) and
+  training goes over gRPC. --reward gahil learns the reward online (GAHIL): env rewards are never read, so it
+  trains black-box tasks; --reward known uses the task's white-box computeReward (the default with --her).
   --option sets a task make option (e.g. use_contact_forces=true); --set an algorithm hyper-parameter
-  (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2).
+  (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2); --reward-set a GAHIL option (minPositives=1024, trainEvery=5000).
   Writes runs/NAME/{args.json, versions.json, metrics.jsonl, checkpoint/, eval.json, curves.svg}.`;
 
 export const EVAL_USAGE = `usage: simbridge eval --run runs/NAME [--episodes 100] [--server HOST:PORT] [--token T] [--json]
@@ -37,6 +40,17 @@ function pairs(list: string[] | undefined, flag: string): Array<[string, string]
   });
 }
 
+/** NAME=VALUE settings whose values are numbers or comma-separated lists (`hidden` is always a list). */
+function numberSettings(list: string[] | undefined, flag: string): Record<string, number | number[]> {
+  const out: Record<string, number | number[]> = {};
+  for (const [k, v] of pairs(list, flag)) {
+    const nums = v.split(",").map(Number);
+    if (nums.some((x) => !Number.isFinite(x))) throw new UsageError(`--${flag} ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
+    out[k] = nums.length === 1 && k !== "hidden" ? nums[0]! : nums;
+  }
+  return out;
+}
+
 export async function trainCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     argv,
@@ -44,6 +58,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
       algo: { type: "string" },
       task: { type: "string" },
       her: { type: "boolean" },
+      reward: { type: "string" },
+      "black-box": { type: "boolean" },
+      "probe-episodes": { type: "string" },
       steps: { type: "string" },
       seed: { type: "string" },
       out: { type: "string" },
@@ -66,6 +83,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       "log-every": { type: "string" },
       option: { type: "string", multiple: true },
       set: { type: "string", multiple: true },
+      "reward-set": { type: "string", multiple: true },
     },
     TRAIN_USAGE,
   );
@@ -85,49 +103,55 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!ALGO_NAMES.includes(algo)) throw new UsageError(`--algo: unknown algorithm '${algo}'; available: ${ALGO_NAMES.join(", ")}`);
   const backend = (values.backend ?? "auto") as BackendName;
   if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got '${backend}'`);
-  const steps = intFlag(values.steps, "steps", 20_000, 1);
-  const algoArgs: Record<string, number | number[]> = {};
-  for (const [k, v] of pairs(values.set, "set")) {
-    const nums = v.split(",").map(Number);
-    if (nums.some((x) => !Number.isFinite(x))) throw new UsageError(`--set ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
-    algoArgs[k] = nums.length === 1 && k !== "hidden" ? nums[0]! : nums;
-  }
+  const steps = intFlag(values.steps, "steps", TRAIN_DEFAULTS.steps, 1);
+  const algoArgs = numberSettings(values.set, "set");
   try {
     checkOverrides(algo, algoArgs);
   } catch (e) {
     throw new UsageError(`--set: ${(e as Error).message}`);
   }
-  const args: TrainArgs = {
+  const rewardArgs = numberSettings(values["reward-set"], "reward-set");
+  const reward = values.reward ?? "auto";
+  if (!["auto", "env", "known", "gahil"].includes(reward)) throw new UsageError(`--reward: expected auto, env, known or gahil, got '${reward}'`);
+  const d = TRAIN_DEFAULTS;
+  const args = trainArgs(values.task, {
     algo,
-    task: values.task,
     taskOptions: Object.fromEntries(pairs(values.option, "option").map(([k, v]) => [k, parseValue(v)])),
     her: values.her ?? false,
+    reward: reward as TrainArgs["reward"],
+    blackBox: values["black-box"] ?? false,
     steps,
-    seed: intFlag(values.seed, "seed", 0),
-    envs: intFlag(values.envs, "envs", 1, 1),
+    seed: intFlag(values.seed, "seed", d.seed),
+    envs: intFlag(values.envs, "envs", d.envs, 1),
     server: values.server ?? "",
     backend,
-    batchSize: intFlag(values["batch-size"], "batch-size", 256, 1),
-    bufferSize: intFlag(values["buffer-size"], "buffer-size", 1_000_000, 1),
-    learningStarts: intFlag(values["learning-starts"], "learning-starts", 1000, 0),
-    updatesPerStep: numberFlag(values["updates-per-step"], "updates-per-step", 1),
-    herK: intFlag(values["her-k"], "her-k", 4, 0),
+    batchSize: intFlag(values["batch-size"], "batch-size", d.batchSize, 1),
+    bufferSize: intFlag(values["buffer-size"], "buffer-size", d.bufferSize, 1),
+    learningStarts: intFlag(values["learning-starts"], "learning-starts", d.learningStarts, 0),
+    updatesPerStep: numberFlag(values["updates-per-step"], "updates-per-step", d.updatesPerStep),
+    herK: intFlag(values["her-k"], "her-k", d.herK, 0),
     normalize: !(values["no-normalize"] ?? false),
-    evalEvery: intFlag(values["eval-every"], "eval-every", 0, 0),
-    evalEpisodes: intFlag(values["eval-episodes"], "eval-episodes", 20, 1),
-    finalEvalEpisodes: intFlag(values["final-eval-episodes"], "final-eval-episodes", 100, 1),
-    logEvery: intFlag(values["log-every"], "log-every", 1000, 1),
-    checkpointEvery: intFlag(values["checkpoint-every"], "checkpoint-every", 5000, 0),
+    evalEvery: intFlag(values["eval-every"], "eval-every", d.evalEvery, 0),
+    evalEpisodes: intFlag(values["eval-episodes"], "eval-episodes", d.evalEpisodes, 1),
+    finalEvalEpisodes: intFlag(values["final-eval-episodes"], "final-eval-episodes", d.finalEvalEpisodes, 1),
+    probeEpisodes: intFlag(values["probe-episodes"], "probe-episodes", d.probeEpisodes, 0),
+    logEvery: intFlag(values["log-every"], "log-every", d.logEvery, 1),
+    checkpointEvery: intFlag(values["checkpoint-every"], "checkpoint-every", d.checkpointEvery, 0),
     saveReplay: values["save-replay"] ?? false,
     algoArgs,
-  };
+    rewardArgs,
+  });
   await report(await trainRun(args, values.out, { resume: false, ...(token ? { token } : {}) }));
 }
 
 async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> {
   const e = run.eval;
-  const success = Number.isNaN(e.success_rate) ? "" : `success ${e.success_rate.toFixed(3)}, `;
-  console.log(`final evaluation over ${e.episodes} episodes: ${success}return ${e.return_mean.toFixed(2)} ± ${e.return_std.toFixed(2)}; wall time ${Math.round(run.wallSeconds)} s`);
+  const parts = [
+    ...(Number.isNaN(e.success_rate) ? [] : [`success ${e.success_rate.toFixed(3)}`]),
+    ...(Number.isNaN(e.return_mean) ? [] : [`return ${e.return_mean.toFixed(2)} ± ${e.return_std.toFixed(2)}`]),
+    ...(run.rewardQuality ? [`learned reward AUROC ${run.rewardQuality.auroc.toFixed(3)}, Spearman ${run.rewardQuality.spearman.toFixed(3)}`] : []),
+  ];
+  console.log(`final evaluation over ${e.episodes} episodes: ${parts.join(", ")}; wall time ${Math.round(run.wallSeconds)} s`);
   console.log(`run folder: ${run.folder.dir} (metrics.jsonl, eval.json, curves.svg)`);
 }
 
@@ -140,6 +164,7 @@ export async function evalCommand(argv: string[]): Promise<void> {
   if (!values.run) throw new UsageError(`--run is required\n\n${EVAL_USAGE}`);
   const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
   const r = await evalRun(values.run, intFlag(values.episodes, "episodes", 100, 1), { ...(values.server ? { server: values.server } : {}), ...(token ? { token } : {}) });
-  const out = { task: r.task, episodes: r.episodes, success_rate: Number.isNaN(r.success_rate) ? null : r.success_rate, return_mean: r.return_mean, return_std: r.return_std };
+  const orNull = (v: number) => (Number.isNaN(v) ? null : v);
+  const out = { task: r.task, episodes: r.episodes, success_rate: orNull(r.success_rate), return_mean: orNull(r.return_mean), return_std: orNull(r.return_std) };
   console.log(values.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));
 }

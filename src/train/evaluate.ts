@@ -12,6 +12,7 @@ export interface EvalResult {
   readonly episodes: number;
   /** Fraction of episodes whose last step reported success (NaN for tasks without goals). */
   readonly success_rate: number;
+  /** NaN when the task withholds reward (black box). */
   readonly return_mean: number;
   readonly return_std: number;
   readonly length_mean: number;
@@ -60,8 +61,8 @@ export async function evaluate(env: VectorEnv, policy: Policy, episodes: number,
     }
     active = [...next, ...restart].sort((a, b) => a - b);
   }
-  const mean = returns.reduce((a, b) => a + b, 0) / returns.length;
-  const std = Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length);
+  const mean = env.spec.hasReward ? returns.reduce((a, b) => a + b, 0) / returns.length : NaN;
+  const std = env.spec.hasReward ? Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length) : NaN;
   return {
     task: env.spec.name,
     episodes: returns.length,

@@ -17,13 +17,35 @@ import { sizeOf } from "../env/spec.js";
 import type { VectorEnv } from "../env/vector-env.js";
 import { HerReplayBuffer } from "../replay/her-buffer.js";
 import { ReplayBuffer } from "../replay/replay-buffer.js";
-import type { RewardModel } from "../reward/reward-model.js";
+import type { RewardBatch, RewardModel } from "../reward/reward-model.js";
+import type { HerSample } from "../replay/her-buffer.js";
+import type { CheckpointContents } from "../nn/save-load.js";
 import type { OffPolicyAgent, TransitionBatch } from "../algos/off-policy-agent.js";
 import { toEnvActions } from "./action-scale.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { InputEncoder, type InputEncoderState } from "./input-encoder.js";
 import type { MetricRecord } from "./metrics-log.js";
 import { Code, SimbridgeError } from "../protocol/errors.js";
+
+/**
+ * A reward model trained while the agent interacts (GAHIL): the loop feeds it
+ * the lived transitions and every HER sample, and lets it train when due.
+ */
+export interface OnlineRewardModel extends RewardModel {
+  addReal(batch: RewardBatch, isSuccess: ArrayLike<number | boolean>): unknown;
+  addAchievedPositives(batch: RewardBatch): unknown;
+  addRelabelledNegatives(sample: HerSample): unknown;
+  maybeTrain(): { trained: boolean; loss: number };
+  readonly ready: boolean;
+  readonly rounds: number;
+  readonly lastRoundLoss: number;
+  checkpointContents(): CheckpointContents;
+  restoreMeta(meta: unknown): void;
+}
+
+function isOnline(m: RewardModel | undefined): m is OnlineRewardModel {
+  return m !== undefined && m.isLearned && typeof (m as Partial<OnlineRewardModel>).addReal === "function";
+}
 
 /** A RemoteVectorEnv lost its server, reconnected and re-created its envs (they need a reset). */
 function isEnvsRecreated(e: unknown): boolean {
@@ -61,6 +83,8 @@ export interface TrainerConfig {
 export interface TrainerHooks {
   metric(record: MetricRecord): void;
   progress?(state: { step: number; stepsPerSecond: number; recentReturn: number; recentSuccess: number; losses: Record<string, number> }): void;
+  /** Called at every evaluation point (every `evalEvery` steps), after the policy evaluation. */
+  afterEval?(step: number): Promise<void>;
   /** Called every checkpoint interval and at the end, with the state to save. */
   checkpoint?(step: number): Promise<void>;
   readonly checkpointEvery?: number;
@@ -87,6 +111,8 @@ export class OffPolicyTrainer {
   private readonly replay: Replay;
   private step = 0;
   private episodes = 0;
+  /** Set when the reward is learned online (GAHIL): the loop never reads env rewards then. */
+  readonly onlineReward: OnlineRewardModel | undefined;
   private readonly recentReturns: number[] = [];
   private readonly recentSuccesses: number[] = [];
 
@@ -102,6 +128,8 @@ export class OffPolicyTrainer {
     this.encoder = new InputEncoder(spec, config.normalize);
     if (this.encoder.inputDim !== agent.inputDim) throw new Error(`agent input ${agent.inputDim} ≠ encoder input ${this.encoder.inputDim}`);
     this.rng = new Rng(config.seed + 7);
+    this.onlineReward = isOnline(rewardModel) ? rewardModel : undefined;
+    if (this.onlineReward && !config.her) throw new Error("a learned reward needs --her: it scores hindsight goals");
     this.replay = config.her ? this.herReplay(rewardModel!) : this.plainReplay();
   }
 
@@ -125,9 +153,9 @@ export class OffPolicyTrainer {
     return this.replay.serialize();
   }
 
-  /** The deterministic policy on raw observations, for evaluation. */
-  policy(): (observations: readonly Float32Array[], rows: number) => Float32Array {
-    return (obs, rows) => this.agent.act(this.encoder.encode(obs[0]!, this.spec.goalConditioned ? obs[2] : undefined, rows), rows, "deterministic");
+  /** The policy on raw observations: deterministic for evaluation, or exploring. */
+  policy(mode: "deterministic" | "explore" = "deterministic"): (observations: readonly Float32Array[], rows: number) => Float32Array {
+    return (obs, rows) => this.agent.act(this.encoder.encode(obs[0]!, this.spec.goalConditioned ? obs[2] : undefined, rows), rows, mode);
   }
 
   /** Trains until `config.steps` env steps; `evalEnv` (optional) is used for periodic evaluation. */
@@ -184,11 +212,25 @@ export class OffPolicyTrainer {
         await resetAll();
         continue;
       }
+      if (this.onlineReward) {
+        // The lived transitions: successes and goals actually reached are positives, failures negatives.
+        const lived: RewardBatch = {
+          obs: current[0]!,
+          achievedGoal: current[1]!,
+          desiredGoal: current[2]!,
+          action: actions,
+          nextObs: s.observations[0]!,
+          nextAchievedGoal: s.observations[1]!,
+        };
+        this.onlineReward.addReal(lived, s.isSuccess);
+        this.onlineReward.addAchievedPositives(lived);
+      }
       const ended: number[] = [];
       for (let i = 0; i < n; i++) {
         const terminated = s.status[i] === StepStatus.TERMINATED;
         const row = <T extends Float32Array>(a: T, size: number) => a.subarray(i * size, (i + 1) * size) as T;
-        const reward = s.reward ? s.reward[i]! : NaN;
+        // With a learned reward the environment's reward is never read, not even for logs.
+        const reward = this.onlineReward || !s.reward ? NaN : s.reward[i]!;
         this.store(i, current.map((o, k) => row(o, sizes[k]!)), row(actions, actDim), s.observations.map((o, k) => row(o, sizes[k]!)), reward, s.isSuccess[i] === 1, terminated, s.status[i] === StepStatus.TRUNCATED);
         episodeReturn[i] += Number.isNaN(reward) ? 0 : reward;
         episodeLength[i]++;
@@ -196,8 +238,15 @@ export class OffPolicyTrainer {
         if (s.status[i] !== StepStatus.RUNNING) {
           this.endEpisode(i);
           this.episodes++;
-          this.pushRecent(episodeReturn[i]!, s.isSuccess[i]!);
-          hooks.metric({ kind: "episode", step: this.step + n, episode: this.episodes, return: episodeReturn[i]!, length: episodeLength[i]!, success: s.isSuccess[i] === 1 });
+          this.pushRecent(this.onlineReward || !s.reward ? NaN : episodeReturn[i]!, s.isSuccess[i]!);
+          hooks.metric({
+            kind: "episode",
+            step: this.step + n,
+            episode: this.episodes,
+            return: this.onlineReward || !s.reward ? null : episodeReturn[i]!,
+            length: episodeLength[i]!,
+            success: s.isSuccess[i] === 1,
+          });
           episodeReturn[i] = 0;
           episodeLength[i] = 0;
           ended.push(i);
@@ -226,13 +275,19 @@ export class OffPolicyTrainer {
           recent_return: this.recentReturn(),
           recent_success: this.recentSuccess(),
           ...losses,
+          ...(this.onlineReward
+            ? { reward_model_ready: this.onlineReward.ready, reward_model_rounds: this.onlineReward.rounds, reward_model_loss: this.onlineReward.lastRoundLoss }
+            : {}),
         });
       }
       hooks.progress?.({ step: this.step, stepsPerSecond: sps, recentReturn: this.recentReturn(), recentSuccess: this.recentSuccess(), losses });
-      if (evalEnv && this.step >= nextEval) {
+      if (this.step >= nextEval) {
         nextEval += this.config.evalEvery;
-        const e = await this.evaluate(evalEnv, this.config.evalEpisodes);
-        hooks.metric({ kind: "eval", step: this.step, episodes: e.episodes, success_rate: e.success_rate, return_mean: e.return_mean, return_std: e.return_std });
+        if (evalEnv) {
+          const e = await this.evaluate(evalEnv, this.config.evalEpisodes);
+          hooks.metric({ kind: "eval", step: this.step, episodes: e.episodes, success_rate: e.success_rate, return_mean: e.return_mean, return_std: e.return_std });
+        }
+        await hooks.afterEval?.(this.step);
       }
       if (this.step >= nextCheckpoint && hooks.checkpoint) {
         nextCheckpoint += checkpointEvery;
@@ -287,10 +342,13 @@ export class OffPolicyTrainer {
       capacity: this.config.bufferSize,
       numEnvs: this.config.envs,
       rewardModel,
+      rewardSource: "model",
       nSampledGoal: this.config.herK,
     });
-    this.store = (env, obs, action, next, reward, isSuccess, terminated, truncated) =>
-      her.add({ obs: obs[0]!, achievedGoal: obs[1]!, desiredGoal: obs[2]!, action, nextObs: next[0]!, nextAchievedGoal: next[1]!, reward, isSuccess, terminated, truncated }, env);
+    // HER scores every sampled transition with the reward model (rewardSource "model"),
+    // so the env's reward is not even stored.
+    this.store = (env, obs, action, next, _reward, isSuccess, terminated, truncated) =>
+      her.add({ obs: obs[0]!, achievedGoal: obs[1]!, desiredGoal: obs[2]!, action, nextObs: next[0]!, nextAchievedGoal: next[1]!, reward: NaN, isSuccess, terminated, truncated }, env);
     this.endEpisode = (env) => her.endEpisode(env);
     let out: ReturnType<HerReplayBuffer["allocateSample"]> | undefined;
     const input = { obs: new Float32Array(0), nextObs: new Float32Array(0) };
@@ -305,6 +363,10 @@ export class OffPolicyTrainer {
           input.nextObs = new Float32Array(rows * (obsDim + goalDim));
         }
         const s = her.sample(rows, this.rng, out);
+        if (this.onlineReward) {
+          this.onlineReward.addRelabelledNegatives(s);
+          this.onlineReward.maybeTrain();
+        }
         return {
           rows,
           obs: this.encoder.encode(s.obs, s.desiredGoal, rows, input.obs),

@@ -10,11 +10,26 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadCheckpoint, saveCheckpoint } from "../nn/save-load.js";
+import { loadCheckpoint, saveCheckpoint, type CheckpointContents } from "../nn/save-load.js";
 import type { OffPolicyAgent } from "../algos/off-policy-agent.js";
 import type { OffPolicyTrainer, TrainerState } from "./off-policy-trainer.js";
 import { MetricsLog, readMetrics } from "./metrics-log.js";
 import { renderLinePlot, type Series } from "./svg-plot.js";
+
+/**
+ * One checkpoint holds the agent and, when the reward is learned online, the
+ * reward model (its entries prefixed "reward_"); `meta` carries both metas and
+ * the loop's state.
+ */
+function withRewardModel(agent: CheckpointContents, trainer: OffPolicyTrainer, saving: boolean): CheckpointContents {
+  const reward = trainer.onlineReward?.checkpointContents();
+  const prefix = <T>(r: Record<string, T> | undefined) => Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [`reward_${k}`, v]));
+  return {
+    networks: { ...agent.networks, ...prefix(reward?.networks) },
+    optimizers: { ...agent.optimizers, ...prefix(reward?.optimizers) },
+    meta: saving ? { agent: agent.meta ?? null, trainer: trainer.state(), ...(reward ? { reward: reward.meta ?? null } : {}) } : undefined,
+  };
+}
 
 export class RunFolder {
   readonly metrics: MetricsLog;
@@ -51,8 +66,7 @@ export class RunFolder {
     const final = join(this.dir, "checkpoint");
     const old = join(this.dir, "checkpoint.old");
     rmSync(tmp, { recursive: true, force: true });
-    const contents = agent.checkpointContents();
-    await saveCheckpoint(tmp, { ...contents, meta: { agent: contents.meta ?? null, trainer: trainer.state() } });
+    await saveCheckpoint(tmp, withRewardModel(agent.checkpointContents(), trainer, true));
     if (withReplay) writeFileSync(join(tmp, "replay.bin"), trainer.serializeReplay());
     rmSync(old, { recursive: true, force: true });
     if (existsSync(final)) renameSync(final, old);
@@ -63,10 +77,10 @@ export class RunFolder {
   /** Restores agent and loop (and the replay, when saved and `withReplay`) from the latest whole checkpoint; returns its step. */
   async loadCheckpoint(agent: OffPolicyAgent, trainer: OffPolicyTrainer, withReplay = true): Promise<number> {
     const dir = existsSync(join(this.dir, "checkpoint", "manifest.json")) ? join(this.dir, "checkpoint") : join(this.dir, "checkpoint.old");
-    const contents = agent.checkpointContents();
-    const manifest = await loadCheckpoint(dir, contents);
-    const meta = manifest.meta as { agent: unknown; trainer: TrainerState };
+    const manifest = await loadCheckpoint(dir, withRewardModel(agent.checkpointContents(), trainer, false));
+    const meta = manifest.meta as { agent: unknown; trainer: TrainerState; reward?: unknown };
     agent.restoreMeta(meta.agent);
+    if (trainer.onlineReward && meta.reward !== undefined) trainer.onlineReward.restoreMeta(meta.reward);
     const replayPath = join(dir, "replay.bin");
     trainer.restore(meta.trainer, withReplay && existsSync(replayPath) ? new Uint8Array(readFileSync(replayPath)) : undefined);
     return meta.trainer.step;

@@ -15,6 +15,8 @@ import { selectBackend, type BackendName } from "../nn/backend.js";
 import { makeAgent, type AlgoOverrides } from "../algos/registry.js";
 import type { OffPolicyAgent } from "../algos/off-policy-agent.js";
 import { KnownReward } from "../reward/known-reward.js";
+import { Gahil, type GahilOptions } from "../reward/gahil.js";
+import { probeRewardModel, type RewardQuality } from "./reward-probe.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { PROTOCOL_VERSION, packageRoot } from "../protocol/service-definition.js";
 import { startServer, type RunningServer } from "../server/server.js";
@@ -38,23 +40,72 @@ export interface TrainArgs extends TrainerConfig {
   readonly finalEvalEpisodes: number;
   /** Algorithm hyper-parameters that differ from the algorithm's defaults. */
   readonly algoArgs: AlgoOverrides;
+  /**
+   * Where rewards come from: "env" (the steps' rewards; plain replay), "known"
+   * (the task's white-box computeReward, for HER), "gahil" (learned online —
+   * black-box capable; env rewards are never read). "auto": known with --her, else env.
+   */
+  readonly reward: "auto" | "env" | "known" | "gahil";
+  /** Serve the embedded tasks as black boxes (ignored with `server`: the server decides). */
+  readonly blackBox: boolean;
+  /** Episodes of each reward-quality probe (learned rewards on built-in tasks only). */
+  readonly probeEpisodes: number;
+  /** Options of the learned reward model that differ from its defaults (GahilOptions: hidden, minPositives, trainEvery, batchSize, ...). */
+  readonly rewardArgs: Readonly<Record<string, number | readonly number[]>>;
+}
+
+/** The defaults of `simbridge train` (the CLI's flags override them). */
+export const TRAIN_DEFAULTS: Omit<TrainArgs, "task"> = Object.freeze({
+  algo: "td3",
+  taskOptions: {},
+  her: false,
+  reward: "auto",
+  blackBox: false,
+  steps: 20_000,
+  seed: 0,
+  envs: 1,
+  server: "",
+  backend: "auto",
+  batchSize: 256,
+  bufferSize: 1_000_000,
+  learningStarts: 1000,
+  updatesPerStep: 1,
+  herK: 4,
+  normalize: true,
+  evalEvery: 0,
+  evalEpisodes: 20,
+  finalEvalEpisodes: 100,
+  probeEpisodes: 20,
+  logEvery: 1000,
+  checkpointEvery: 5000,
+  saveReplay: false,
+  algoArgs: {},
+  rewardArgs: {},
+});
+
+/** Complete run arguments: the defaults, overridden. */
+export function trainArgs(task: string, overrides: Partial<TrainArgs> = {}): TrainArgs {
+  return { ...TRAIN_DEFAULTS, task, ...overrides };
 }
 
 export interface RunHandle {
   readonly folder: RunFolder;
   readonly eval: EvalResult;
   readonly wallSeconds: number;
+  /** The final reward-quality probe, when the reward was learned. */
+  readonly rewardQuality?: RewardQuality;
 }
 
 /**
  * The environments of a run: the embedded server unless `args.server` is set.
  * They reconnect when the server is lost; `log` hears about it.
  */
-async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions">, numEnvs: number, connectOptions: ConnectOptions, log: (line: string) => void) {
+async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions" | "blackBox">, numEnvs: number, connectOptions: ConnectOptions, log: (line: string) => void) {
   let server: RunningServer | undefined;
   let address = args.server;
   if (!address) {
-    server = await startServer({ registry: builtinRegistry(), port: 0 });
+    const registry = builtinRegistry();
+    server = await startServer({ registry: args.blackBox ? registry.asBlackBox() : registry, port: 0 });
     address = server.address;
   }
   const reconnect = {
@@ -65,17 +116,43 @@ async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions">,
   return { env, address, server, reconnect };
 }
 
-/** The white-box reward of a built-in goal task, computed in this process. */
-async function knownRewardFor(spec: TaskSpec, options: Options): Promise<{ model: RewardModel; task: Task } | undefined> {
-  if (spec.blackBox) return undefined;
+/**
+ * A built-in task made in this process for its white-box reward function. The
+ * learner may use it only when the served task is not a black box ("known");
+ * the evaluation harness uses it to judge a learned reward.
+ */
+async function whiteBoxTask(name: string, options: Options): Promise<Task | undefined> {
   const registry = builtinRegistry();
-  if (!registry.names.includes(spec.name)) return undefined;
-  const task = await registry.get(spec.name).create(options);
-  if (!task.computeReward) {
-    task.close();
-    return undefined;
+  if (!registry.names.includes(name)) return undefined;
+  const task = await registry.get(name).create(options);
+  if (task.computeReward) return task;
+  task.close();
+  return undefined;
+}
+
+/** The reward model the learner uses (and owns), per `args.reward`. */
+async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model: RewardModel | undefined; dispose(): void }> {
+  const kind = args.reward === "auto" ? (args.her ? "known" : "env") : args.reward;
+  if (kind === "env") {
+    if (args.her) throw new Error("--her scores hindsight goals with a reward model: use --reward known or --reward gahil");
+    return { model: undefined, dispose: () => undefined };
   }
-  return { model: KnownReward.fromTask(task), task };
+  if (!args.her) throw new Error(`--reward ${kind} scores hindsight goals: it needs --her`);
+  if (kind === "known") {
+    const task = spec.blackBox ? undefined : await whiteBoxTask(spec.name, args.taskOptions);
+    if (!task) {
+      throw new Error(`--reward known needs the task's reward function, and ${spec.name} offers none here (${spec.blackBox ? "it is served as a black box" : "not a built-in task"}): use --reward gahil`);
+    }
+    return { model: KnownReward.fromTask(task), dispose: () => task.close() };
+  }
+  const gahil = new Gahil({
+    ...(args.rewardArgs as Partial<GahilOptions>),
+    goalSize: sizeOf(spec.observations[1]!.shape),
+    obsSize: sizeOf(spec.observations[0]!.shape),
+    actionSize: sizeOf(spec.action.shape),
+    seed: args.seed,
+  });
+  return { model: gahil, dispose: () => gahil.dispose() };
 }
 
 function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined, actingOnly = false): { agent: OffPolicyAgent; trainer: OffPolicyTrainer } {
@@ -93,20 +170,35 @@ function versions(backend: string): Record<string, string> {
 }
 
 /** Trains (or resumes, when the folder has a checkpoint and `resume` is set) and evaluates. */
-export async function trainRun(args: TrainArgs, dir: string, options: { resume: boolean; token?: string; log?: (line: string) => void }): Promise<RunHandle> {
+export async function trainRun(
+  args: TrainArgs,
+  dir: string,
+  options: { resume: boolean; token?: string; log?: (line: string) => void; progress?: boolean },
+): Promise<RunHandle> {
   const log = options.log ?? ((l: string) => console.error(l));
   const backend = await selectBackend(args.backend);
   log(`TF.js backend: ${backend.name} (${backend.detail})`);
   const folder = new RunFolder(dir);
   const connectOptions: ConnectOptions = options.token ? { token: options.token } : {};
   const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
-  log(`training ${args.algo}${args.her ? "+HER" : ""} on ${args.task} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s)`);
+  log(
+    `training ${args.algo}${args.her ? "+HER" : ""} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
+  );
   const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
-  const known = args.her ? await knownRewardFor(env.spec, args.taskOptions) : undefined;
-  if (args.her && !known) {
-    throw new Error(`--her needs the task's reward function, and ${args.task} offers none here (black box or not built in)`);
-  }
-  const { agent, trainer } = build(args, env.spec, known?.model);
+  const reward = await rewardModelFor(args, env.spec);
+  const { agent, trainer } = build(args, env.spec, reward.model);
+  // The harness's truth for judging a learned reward; the learner never sees it.
+  const judgeTask = trainer.onlineReward && args.probeEpisodes > 0 ? await whiteBoxTask(args.task, args.taskOptions) : undefined;
+  const probe = async (step: number, final = false) => {
+    if (!judgeTask || !trainer.onlineReward?.ready) return undefined;
+    const q = await probeRewardModel(evalEnv, trainer.policy("explore"), trainer.onlineReward, judgeTask.computeReward!.bind(judgeTask), {
+      episodes: args.probeEpisodes,
+      relabels: 4,
+      seed: 7_000_000 + step,
+    });
+    folder.metrics.write({ kind: "reward_quality", step, ...q, ...(final ? { final: true } : {}) });
+    return q;
+  };
   const started = performance.now();
   try {
     if (options.resume && folder.hasCheckpoint) {
@@ -117,13 +209,13 @@ export async function trainRun(args: TrainArgs, dir: string, options: { resume: 
       folder.writeJson("args.json", args);
       folder.writeJson("versions.json", versions(backend.name));
     }
-    const bar = new ProgressBar();
+    const bar = options.progress === false ? undefined : new ProgressBar();
     await trainer.train(
       env,
       {
         metric: (r) => folder.metrics.write(r),
         progress: (p) =>
-          bar.update({
+          bar?.update({
             step: p.step,
             total: args.steps,
             stepsPerSecond: p.stepsPerSecond,
@@ -133,19 +225,31 @@ export async function trainRun(args: TrainArgs, dir: string, options: { resume: 
           }),
         checkpoint: (step) => folder.saveCheckpoint(agent, trainer, args.saveReplay).then(() => log(`\ncheckpoint at step ${step}`)),
         checkpointEvery: args.checkpointEvery,
+        afterEval: async (step) => {
+          await probe(step);
+        },
       },
       args.evalEvery > 0 ? evalEnv : undefined,
     );
-    bar.done({ step: trainer.currentStep, total: args.steps, stepsPerSecond: 0 });
+    bar?.done({ step: trainer.currentStep, total: args.steps, stepsPerSecond: 0 });
     const result = await trainer.evaluate(evalEnv, args.finalEvalEpisodes);
+    const quality = await probe(trainer.currentStep, true);
     const wallSeconds = (performance.now() - started) / 1000;
-    folder.writeJson("eval.json", { ...result, seed: args.seed, steps: trainer.currentStep, wall_seconds: Math.round(wallSeconds) });
+    folder.writeJson("eval.json", {
+      ...result,
+      seed: args.seed,
+      steps: trainer.currentStep,
+      wall_seconds: Math.round(wallSeconds),
+      reward: trainer.onlineReward ? trainer.onlineReward.name : args.her ? "known" : "env",
+      ...(quality ? { reward_auroc: quality.auroc, reward_spearman: quality.spearman } : {}),
+    });
     folder.metrics.write({ kind: "eval", step: trainer.currentStep, episodes: result.episodes, success_rate: result.success_rate, return_mean: result.return_mean, return_std: result.return_std, final: true });
     folder.writeCurves(`${args.algo}${args.her ? "+HER" : ""} on ${args.task}, seed ${args.seed}`);
-    return { folder, eval: result, wallSeconds };
+    return { folder, eval: result, wallSeconds, ...(quality ? { rewardQuality: quality } : {}) };
   } finally {
     agent.dispose();
-    known?.task.close();
+    reward.dispose();
+    judgeTask?.close();
     await evalEnv.close();
     await env.close();
     await server?.close();

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { packageRoot } from "../../src/protocol/service-definition.js";
-import { trainRun } from "../../src/train/train-run.js";
+import { trainArgs, trainRun } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 
 const bin = join(packageRoot(), "bin", "simbridge.js");
@@ -35,13 +35,12 @@ describe("reconnection", () => {
     const dir = mkdtempSync(join(tmpdir(), "simbridge-reconnect-"));
     const lines: string[] = [];
     const run = trainRun(
-      {
-        algo: "td3", task: "PointReach-v0", taskOptions: {}, her: true, steps: 2500, seed: 0, envs: 2, server: first.address, backend: "wasm",
-        batchSize: 64, bufferSize: 20_000, learningStarts: 300, updatesPerStep: 1, herK: 4, normalize: true, evalEvery: 0, evalEpisodes: 5,
-        finalEvalEpisodes: 10, logEvery: 100, checkpointEvery: 0, saveReplay: false, algoArgs: { hidden: [32, 32] },
-      },
+      trainArgs("PointReach-v0", {
+        her: true, steps: 2500, envs: 2, server: first.address, backend: "wasm", batchSize: 64, bufferSize: 20_000,
+        learningStarts: 300, finalEvalEpisodes: 10, logEvery: 100, checkpointEvery: 0, algoArgs: { hidden: [32, 32] },
+      }),
       dir,
-      { resume: false, log: (l) => lines.push(l) },
+      { resume: false, log: (l) => lines.push(l), progress: false },
     );
     // Kill the server once the run is well under way, then bring it back on the same port.
     const metricsPath = join(dir, "metrics.jsonl");

@@ -6,37 +6,26 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evalRun, trainRun, type TrainArgs } from "../../src/train/train-run.js";
+import { evalRun, trainArgs, trainRun, type TrainArgs } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 
-const quiet = { log: () => undefined };
+const quiet = { log: () => undefined, progress: false };
 
 function args(overrides: Partial<TrainArgs>): TrainArgs {
-  return {
-    algo: "td3",
-    task: "PointReach-v0",
-    taskOptions: {},
+  return trainArgs("PointReach-v0", {
     her: true,
     steps: 3000,
-    seed: 0,
     envs: 2,
-    server: "",
     backend: "wasm",
     batchSize: 128,
     bufferSize: 50_000,
     learningStarts: 500,
-    updatesPerStep: 1,
-    herK: 4,
-    normalize: true,
-    evalEvery: 0,
-    evalEpisodes: 20,
     finalEvalEpisodes: 50,
     logEvery: 500,
     checkpointEvery: 1000,
-    saveReplay: false,
     algoArgs: { hidden: [64, 64] },
     ...overrides,
-  };
+  });
 }
 
 describe("training smoke runs (PointReach-v0, HER, over gRPC)", () => {

@@ -1,0 +1,96 @@
+// GAHIL over gRPC: a black-box agent learns from a reward learned online, and
+// the guarantee that no environment reward ever reaches the learner.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { builtinRegistry } from "../../sims/catalog.js";
+import { pointReachV0 } from "../../sims/point/point-reach-v0.js";
+import { TaskRegistry } from "../../src/env/task-registry.js";
+import type { TaskFactory } from "../../src/env/task.js";
+import { Rng } from "../../src/env/rng.js";
+import { startServer, type RunningServer } from "../../src/server/server.js";
+import { trainArgs, trainRun, type TrainArgs } from "../../src/train/train-run.js";
+import { readMetrics } from "../../src/train/metrics-log.js";
+
+const quiet = { log: () => undefined, progress: false };
+
+/** PointReach whose reported rewards are garbage: huge, random, sometimes NaN. */
+const poisoned: TaskFactory = {
+  name: pointReachV0.name,
+  spec: (o) => pointReachV0.spec(o),
+  async create(o) {
+    const task = await pointReachV0.create(o);
+    const rng = new Rng(666);
+    const step = task.step.bind(task);
+    task.step = (a) => {
+      step(a);
+      task.out.reward = rng.uniform() < 0.1 ? Number.NaN : 1e9 * (rng.uniform() - 0.5);
+    };
+    return task;
+  },
+};
+
+function gahilArgs(server: string, overrides: Partial<TrainArgs> = {}): TrainArgs {
+  return trainArgs("PointReach-v0", {
+    her: true,
+    reward: "gahil",
+    server,
+    steps: 3000,
+    envs: 2,
+    backend: "wasm",
+    batchSize: 128,
+    bufferSize: 50_000,
+    learningStarts: 500,
+    evalEvery: 1000,
+    evalEpisodes: 10,
+    finalEvalEpisodes: 50,
+    probeEpisodes: 8,
+    logEvery: 250,
+    checkpointEvery: 0,
+    algoArgs: { hidden: [64, 64] },
+    rewardArgs: { hidden: [64, 64], minPositives: 512, trainEvery: 3000, batchSize: 512 },
+    ...overrides,
+  });
+}
+
+describe("GAHIL (black box, over gRPC)", () => {
+  let blackBox: RunningServer;
+  let poisonedServer: RunningServer;
+  before(async () => {
+    blackBox = await startServer({ registry: builtinRegistry().asBlackBox(), port: 0 });
+    poisonedServer = await startServer({ registry: new TaskRegistry([poisoned]), port: 0 });
+  });
+  after(async () => {
+    await blackBox.close();
+    await poisonedServer.close();
+  });
+
+  it("learns a reward whose AUROC rises above chance and reaches goals", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simbridge-gahil-"));
+    const run = await trainRun(gahilArgs(blackBox.address), dir, { resume: false, ...quiet });
+    assert.ok(run.rewardQuality, "no reward-quality probe");
+    assert.ok(run.rewardQuality.auroc > 0.75, `AUROC ${run.rewardQuality.auroc}`);
+    assert.ok(run.rewardQuality.spearman > 0.2, `Spearman ${run.rewardQuality.spearman}`);
+    assert.ok(run.eval.success_rate >= 0.3, `success ${run.eval.success_rate}`);
+    assert.ok(Number.isNaN(run.eval.return_mean), "a black box has no return to report");
+    const quality = readMetrics(join(dir, "metrics.jsonl")).filter((m) => m["kind"] === "reward_quality");
+    assert.ok(quality.length >= 2, "reward quality is logged over training");
+  });
+
+  it("never lets an environment reward reach the learner: poisoned rewards train bit-identically", async () => {
+    const budget = { steps: 1500, evalEvery: 0, probeEpisodes: 0, finalEvalEpisodes: 10 };
+    const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-clean-")), { resume: false, ...quiet });
+    const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-dirty-")), { resume: false, ...quiet });
+    const losses = (run: typeof clean) =>
+      readMetrics(join(run.folder.dir, "metrics.jsonl"))
+        .filter((m) => m["kind"] === "train")
+        .map((m) => [m["step"], m["critic_loss"], m["actor_loss"], m["reward_model_loss"]]);
+    assert.ok(losses(clean).some(([, c]) => typeof c === "number"), "no critic updates happened");
+    assert.deepEqual(losses(dirty), losses(clean));
+    assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
+    const episodes = readMetrics(join(dirty.folder.dir, "metrics.jsonl")).filter((m) => m["kind"] === "episode");
+    assert.ok(episodes.every((m) => m["return"] === null), "the learner read the env's reward for its logs");
+  });
+});
