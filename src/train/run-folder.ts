@@ -91,7 +91,7 @@ export class RunFolder {
     const records = readMetrics(this.metrics.path);
     const train = records.filter((r) => r["kind"] === "train");
     const evals = records.filter((r) => r["kind"] === "eval");
-    const pts = (rs: typeof records, key: string) => rs.map((r) => [r["step"] as number, r[key] as number] as const).filter(([, v]) => typeof v === "number");
+    const pts = (rs: typeof records, key: string) => rs.map((r) => [r["step"] as number, r[key] as number] as const).filter(([, v]) => typeof v === "number" && Number.isFinite(v));
     const plots: string[] = [];
     const success: Series[] = [
       { label: "training episodes (last 20)", points: pts(train, "recent_success") },
@@ -103,6 +103,14 @@ export class RunFolder {
       { label: "evaluation (deterministic)", points: pts(evals, "return_mean") },
     ].filter((s) => s.points.length > 0);
     if (returns.length) plots.push(renderLinePlot({ title: `${title}: return`, xLabel: "env steps", yLabel: "episode return", series: returns }));
+    const quality = records.filter((r) => r["kind"] === "reward_quality");
+    const qualitySeries: Series[] = [
+      { label: "AUROC vs true success", points: pts(quality, "auroc") },
+      { label: "Spearman vs −distance to goal", points: pts(quality, "spearman") },
+    ].filter((s) => s.points.length > 0);
+    if (qualitySeries.length) {
+      plots.push(renderLinePlot({ title: `${title}: learned reward quality (held-out episodes)`, xLabel: "env steps", yLabel: "score", series: qualitySeries, yRange: [-1, 1] }));
+    }
     // Two charts stacked in one file.
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="720" height="${420 * plots.length}">\n${plots
       .map((p, i) => `<g transform="translate(0 ${420 * i})">${p}</g>`)
