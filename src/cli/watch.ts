@@ -196,7 +196,7 @@ export function renderLine(s: MonitorSnapshot, seconds: number): string {
 export function episodesText(e: EpisodeStats): string {
   const parts = [`episodes ${e.episodes}`];
   if (e.successRate !== undefined && e.meanSteps !== undefined) {
-    parts.push(`success ${(100 * e.successRate).toFixed(0)}% (${e.ended} ends seen of last ${e.window})`, `length ${e.meanSteps.toFixed(1)}`);
+    parts.push(`success ${(100 * e.successRate).toFixed(0)}% (ends seen: ${e.ended} of the last ${e.window})`, `length ${e.meanSteps.toFixed(1)}`);
   } else {
     parts.push(`(no episode end seen in the last ${e.window}; try a higher --hz)`);
   }
