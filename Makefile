@@ -4,7 +4,7 @@
 NODE_MODULES_STAMP := node_modules/.installed
 TESTS ?= unit contract integration smoke
 
-.PHONY: setup build run test test-fast clean proto
+.PHONY: setup build run demo test test-fast clean proto
 
 setup: $(NODE_MODULES_STAMP)
 
@@ -16,8 +16,18 @@ build: setup
 	rm -rf dist
 	npx tsc -p .
 
-# The main job on the embedded default: the in-repo MuJoCo server on loopback.
+# The main job on the embedded default: the in-repo MuJoCo server on loopback,
+# serving ReacherGoal-v0 as a black box; TD3 + HER learns from GAHIL's reward,
+# learned online. Prints the final evaluation and the reward's AUROC; the run
+# folder (metrics, curves.svg, checkpoint) is printed at the end.
+RUN_STEPS ?= 20000
+RUN_SEED ?= 0
 run: build
+	node bin/simbridge.js train --algo td3 --her --reward gahil --black-box --task ReacherGoal-v0 \
+	  --steps $(RUN_STEPS) --seed $(RUN_SEED) --eval-every 2500 --out runs/gahil-reachergoal-$$(date +%Y%m%d-%H%M%S)
+
+# Random episodes of every task through the embedded server (a quick look at the bridge).
+demo: build
 	node bin/simbridge.js demo
 
 # Every test tier; fails when a test fails.

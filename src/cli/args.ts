@@ -3,6 +3,7 @@
  * the same way and fails with a message that names the flag.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
+import type { ConnectOptions } from "../client/connection.js";
 
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -28,4 +29,15 @@ export function numberFlag(value: string | undefined, name: string, fallback: nu
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new UsageError(`--${name}: expected a positive number, got '${value}'`);
   return n;
+}
+
+/** The flags every client command shares: --token (or SIMBRIDGE_TOKEN) and --tls-ca. */
+export const CLIENT_FLAGS = {
+  token: { type: "string" },
+  "tls-ca": { type: "string" },
+} as const;
+
+export function connectOptionsFrom(values: { token?: string | undefined; "tls-ca"?: string | undefined }): ConnectOptions {
+  const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
+  return { ...(token ? { token } : {}), ...(values["tls-ca"] ? { tls: { caFile: values["tls-ca"] } } : {}) };
 }

@@ -5,16 +5,15 @@ import { builtinRegistry } from "../../sims/catalog.js";
 import { Connection } from "../client/connection.js";
 import type { TaskSpec } from "../env/task.js";
 import { shapeString } from "../env/spec.js";
-import { parse } from "./args.js";
+import { CLIENT_FLAGS, connectOptionsFrom, parse } from "./args.js";
 
-export const TASKS_USAGE = `usage: simbridge tasks [--server HOST:PORT] [--token T] [--json]`;
+export const TASKS_USAGE = `usage: simbridge tasks [--server HOST:PORT] [--token T] [--tls-ca FILE] [--json]`;
 
 export async function tasksCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { server: { type: "string" }, token: { type: "string" }, json: { type: "boolean" } }, TASKS_USAGE);
+  const { values } = parse(argv, { server: { type: "string" }, json: { type: "boolean" }, ...CLIENT_FLAGS }, TASKS_USAGE);
   let specs: TaskSpec[];
   if (values.server) {
-    const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
-    const c = await Connection.open(values.server, token ? { token } : {});
+    const c = await Connection.open(values.server, connectOptionsFrom(values));
     try {
       specs = await c.listTasks();
     } finally {

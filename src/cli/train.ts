@@ -6,11 +6,11 @@ import { ALGO_NAMES, checkOverrides } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { evalRun, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
-import { intFlag, numberFlag, parse, UsageError } from "./args.js";
+import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
 
 export const TRAIN_USAGE = `usage: simbridge train --algo td3|ddpg|sac --task ReacherGoal-v0 [--her] [--reward auto|env|known|gahil] [--black-box]
                       --steps N --seed S --out runs/NAME
-                      [--server HOST:PORT] [--token T] [--envs 1] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
+                      [--server HOST:PORT] [--token T] [--tls-ca FILE] [--envs 1] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
                       [--batch-size 256] [--buffer-size 1000000] [--learning-starts 1000] [--updates-per-step 1]
                       [--her-k 4] [--no-normalize] [--eval-every 0] [--eval-episodes 20] [--final-eval-episodes 100]
                       [--checkpoint-every 5000] [--save-replay] [--log-every 1000] [--probe-episodes 20]
@@ -23,7 +23,7 @@ export const TRAIN_USAGE = `usage: simbridge train --algo td3|ddpg|sac --task Re
   (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2); --reward-set a GAHIL option (minPositives=1024, trainEvery=5000).
   Writes runs/NAME/{args.json, versions.json, metrics.jsonl, checkpoint/, eval.json, curves.svg}.`;
 
-export const EVAL_USAGE = `usage: simbridge eval --run runs/NAME [--episodes 100] [--server HOST:PORT] [--token T] [--json]
+export const EVAL_USAGE = `usage: simbridge eval --run runs/NAME [--episodes 100] [--server HOST:PORT] [--token T] [--tls-ca FILE] [--json]
   Evaluates the run's latest checkpoint with the deterministic policy.`;
 
 function parseValue(text: string): OptionValue {
@@ -66,7 +66,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       out: { type: "string" },
       resume: { type: "string" },
       server: { type: "string" },
-      token: { type: "string" },
+      ...CLIENT_FLAGS,
       envs: { type: "string" },
       backend: { type: "string" },
       "batch-size": { type: "string" },
@@ -87,13 +87,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
     },
     TRAIN_USAGE,
   );
-  const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
+  const connect = connectOptionsFrom(values);
   if (values.resume) {
     const folder = new RunFolder(values.resume);
     const saved = folder.readJson<TrainArgs>("args.json");
     const args: TrainArgs = { ...saved, steps: intFlag(values.steps, "steps", saved.steps, 1) };
     if (args.steps !== saved.steps) folder.writeJson("args.json", args);
-    await report(await trainRun(args, values.resume, { resume: true, ...(token ? { token } : {}) }));
+    await report(await trainRun(args, values.resume, { resume: true, connect }));
     return;
   }
   if (!values.task) throw new UsageError(`--task is required\n\n${TRAIN_USAGE}`);
@@ -141,7 +141,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     algoArgs,
     rewardArgs,
   });
-  await report(await trainRun(args, values.out, { resume: false, ...(token ? { token } : {}) }));
+  await report(await trainRun(args, values.out, { resume: false, connect }));
 }
 
 async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> {
@@ -158,12 +158,11 @@ async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> 
 export async function evalCommand(argv: string[]): Promise<void> {
   const { values } = parse(
     argv,
-    { run: { type: "string" }, episodes: { type: "string" }, server: { type: "string" }, token: { type: "string" }, json: { type: "boolean" } },
+    { run: { type: "string" }, episodes: { type: "string" }, server: { type: "string" }, json: { type: "boolean" }, ...CLIENT_FLAGS },
     EVAL_USAGE,
   );
   if (!values.run) throw new UsageError(`--run is required\n\n${EVAL_USAGE}`);
-  const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
-  const r = await evalRun(values.run, intFlag(values.episodes, "episodes", 100, 1), { ...(values.server ? { server: values.server } : {}), ...(token ? { token } : {}) });
+  const r = await evalRun(values.run, intFlag(values.episodes, "episodes", 100, 1), { ...(values.server ? { server: values.server } : {}), connect: connectOptionsFrom(values) });
   const orNull = (v: number) => (Number.isNaN(v) ? null : v);
   const out = { task: r.task, episodes: r.episodes, success_rate: orNull(r.success_rate), return_mean: orNull(r.return_mean), return_std: orNull(r.return_std) };
   console.log(values.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));

@@ -79,7 +79,11 @@ export async function watchCommand(argv: string[]): Promise<void> {
     if (e.code === "EPIPE") stop.next(); // `simbridge watch --jsonl | head`: the reader left
   };
   out.on("error", onOutError);
-  let frames$ = watch(address, options).pipe(takeUntil(stop));
+  let serverEnded = false; // the source completes only when the server ends the stream (stopping here unsubscribes it)
+  let frames$ = watch(address, options).pipe(
+    tap({ complete: () => (serverEnded = true) }),
+    takeUntil(stop),
+  );
   if (maxFrames > 0) frames$ = frames$.pipe(take(maxFrames));
   if (seconds > 0) frames$ = frames$.pipe(takeUntil(timer(seconds * 1000)));
 
@@ -105,6 +109,7 @@ export async function watchCommand(argv: string[]): Promise<void> {
     } else {
       await runToEnd(frames$.pipe(monitor(), sampleEvery(LINE_REFRESH_MS), tap((s) => out.write(renderLine(s, elapsed()) + "\n"))));
     }
+    if (serverEnded) process.stderr.write(`simbridge watch: the server at ${address} ended the stream (shutting down?)\n`);
   } catch (e) {
     throw withHint(e, address);
   } finally {

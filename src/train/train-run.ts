@@ -173,13 +173,13 @@ function versions(backend: string): Record<string, string> {
 export async function trainRun(
   args: TrainArgs,
   dir: string,
-  options: { resume: boolean; token?: string; log?: (line: string) => void; progress?: boolean },
+  options: { resume: boolean; connect?: ConnectOptions; log?: (line: string) => void; progress?: boolean },
 ): Promise<RunHandle> {
   const log = options.log ?? ((l: string) => console.error(l));
   const backend = await selectBackend(args.backend);
   log(`TF.js backend: ${backend.name} (${backend.detail})`);
   const folder = new RunFolder(dir);
-  const connectOptions: ConnectOptions = options.token ? { token: options.token } : {};
+  const connectOptions: ConnectOptions = options.connect ?? {};
   const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
   log(
     `training ${args.algo}${args.her ? "+HER" : ""} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
@@ -257,12 +257,12 @@ export async function trainRun(
 }
 
 /** Loads a run folder's latest checkpoint and evaluates the deterministic policy. */
-export async function evalRun(dir: string, episodes: number, options: { server?: string; token?: string; backend?: BackendName } = {}): Promise<EvalResult> {
+export async function evalRun(dir: string, episodes: number, options: { server?: string; connect?: ConnectOptions; backend?: BackendName } = {}): Promise<EvalResult> {
   const folder = new RunFolder(dir);
   const args = folder.readJson<TrainArgs>("args.json");
   if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
   await selectBackend(options.backend ?? args.backend);
-  const { env, server } = await connect({ ...args, server: options.server ?? args.server }, Math.min(10, episodes), options.token ? { token: options.token } : {}, () => undefined);
+  const { env, server } = await connect({ ...args, server: options.server ?? args.server }, Math.min(10, episodes), options.connect ?? {}, () => undefined);
   const { agent, trainer } = build(args, env.spec, undefined, true);
   try {
     await folder.loadCheckpoint(agent, trainer, false);

@@ -19,6 +19,10 @@ import { StepStatus } from "../../src/env/task.js";
 import { Connection } from "../../src/client/connection.js";
 import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { vectorEnvContract } from "./vector-env-contract.js";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { trainArgs, trainRun } from "../../src/train/train-run.js";
+import { readMetrics } from "../../src/train/metrics-log.js";
 
 const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
 const PACKAGE_DIR = join(packageRoot(), "sims", "external", "python");
@@ -332,5 +336,39 @@ describe("Python external server: the task", () => {
       });
     });
     assert.deepEqual([...health], [0x08, 0x01]); // status (field 1) = SERVING (1)
+  });
+});
+
+describe("Python external server: a TypeScript agent trains on it as a black box", () => {
+  it("TD3 + HER with GAHIL's learned reward runs end to end over the Python server", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simbridge-cart-"));
+    const run = await trainRun(
+      trainArgs(TASK, {
+        her: true,
+        reward: "gahil",
+        server: address("blackBox"),
+        taskOptions: { distance_threshold: 0.2, max_episode_steps: 50 },
+        steps: 1500,
+        envs: 2,
+        backend: "wasm",
+        batchSize: 64,
+        bufferSize: 20_000,
+        learningStarts: 300,
+        finalEvalEpisodes: 10,
+        logEvery: 250,
+        checkpointEvery: 0,
+        algoArgs: { hidden: [32, 32] },
+        rewardArgs: { hidden: [32, 32], minPositives: 256, trainEvery: 1000, batchSize: 256 },
+      }),
+      dir,
+      { resume: false, log: () => undefined, progress: false },
+    );
+    assert.equal(run.eval.episodes, 10);
+    assert.ok(Number.isNaN(run.eval.return_mean), "the black box sent a reward");
+    const train = readMetrics(join(dir, "metrics.jsonl")).filter((m) => m["kind"] === "train");
+    const last = train.at(-1)!;
+    assert.equal(last["reward_model_ready"], true, "GAHIL never trained on the Python env's transitions");
+    assert.ok((last["reward_model_rounds"] as number) >= 1);
+    assert.ok(typeof last["critic_loss"] === "number" && Number.isFinite(last["critic_loss"] as number));
   });
 });
