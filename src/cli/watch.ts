@@ -56,7 +56,7 @@ export async function watchCommand(argv: string[]): Promise<void> {
   }
   const address = positionals[0]!;
   const jsonl = values.jsonl ?? false;
-  const envIds = (values.env ?? []).flatMap((v) => v.split(",")).map((v) => intFlag(v.trim(), "env", 0));
+  const envIds = (values.env ?? []).flatMap((v) => v.split(",")).map((v) => intFlag(v.trim() || "empty", "env", 0));
   const maxHz = hzFlag(values.hz, jsonl ? 0 : 10);
   const maxFrames = intFlag(values.frames, "frames", 0, 1);
   const seconds = numberFlag(values.seconds, "seconds", 0);

@@ -165,6 +165,16 @@ describe("simbridge watch (CLI, child process)", () => {
     });
   });
 
+  it("a server that shuts down ends the stream: exit 0 with a message", async () => {
+    const closing = await startServer({ registry: builtinRegistry(), port: 0 });
+    const cli = simbridge("watch", closing.address, "--jsonl");
+    while (closing.watcherCount === 0) await sleep(20);
+    await closing.close();
+    const { stdout, stderr } = await cli;
+    assert.equal(stdout, "");
+    assert.match(stderr, /the server at .* ended the stream/);
+  });
+
   it("bad flags: usage errors with exit code 2", async () => {
     for (const args of [["--hz=-1"], ["--hz", "fast"], ["--frames", "0"], ["--env", "x"], ["--seconds", "0"]]) {
       await assert.rejects(simbridge("watch", server.address, ...args), (e: { code: number; stderr: string }) => {
