@@ -13,7 +13,7 @@ import { sampleEvery, type EnvKey, type EpisodeStats } from "../stream/operators
 import type { Frame, WatchOptions } from "../client/watch-client.js";
 import { statusName } from "../env/task.js";
 import { Code, SimbridgeError } from "../protocol/errors.js";
-import { intFlag, numberFlag, parse, UsageError } from "./args.js";
+import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
 
 export const WATCH_USAGE = `usage: simbridge watch HOST:PORT [--env ID ...] [--session ID] [--hz N] [--token T] [--tls-ca FILE]
                        [--jsonl] [--frames N] [--seconds S]
@@ -43,8 +43,7 @@ export async function watchCommand(argv: string[]): Promise<void> {
       env: { type: "string", multiple: true },
       session: { type: "string" },
       hz: { type: "string" },
-      token: { type: "string" },
-      "tls-ca": { type: "string" },
+      ...CLIENT_FLAGS,
       jsonl: { type: "boolean" },
       frames: { type: "string" },
       seconds: { type: "string" },
@@ -60,13 +59,13 @@ export async function watchCommand(argv: string[]): Promise<void> {
   const maxHz = hzFlag(values.hz, jsonl ? 0 : 10);
   const maxFrames = intFlag(values.frames, "frames", 0, 1);
   const seconds = numberFlag(values.seconds, "seconds", 0);
-  const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
+  const { token, tls } = connectOptionsFrom(values);
   const options: WatchOptions = {
     maxHz,
     ...(envIds.length ? { envIds } : {}),
     ...(values.session ? { sessionId: values.session } : {}),
     ...(token ? { token } : {}),
-    ...(values["tls-ca"] ? { tls: { caFile: values["tls-ca"] } } : {}),
+    ...(tls ? { tls } : {}),
   };
 
   // Ctrl-C, --seconds, --frames and a closed stdout all end the stream the same way: it completes.
