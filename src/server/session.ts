@@ -96,7 +96,7 @@ export class Session {
           task: spec.name,
           episode: p.episode,
           episode_step: p.episodeStep,
-          sim_time: p.episodeStep * spec.controlDt,
+          sim_time: Number((p.episodeStep * spec.controlDt).toPrecision(12)),
           wall_time_us: Math.round((performance.timeOrigin + performance.now()) * 1000),
           status: step.status[row] as WatchFrame["status"],
           observations: step.observations.map((o, k) => {

@@ -12,7 +12,9 @@ export interface WatchRequest {
   'env_ids'?: (number)[];
   /**
    * At most this many frames per second per env; 0 = a frame for every reset
-   * and step. Frames over the rate are dropped and counted in `dropped`.
+   * and step. Frames over the rate are dropped and counted in `dropped` —
+   * the frame that ends an episode too, so a rate-limited watcher sees most
+   * episodes only in part (`episode` tells them apart).
    */
   'max_hz'?: (number | string);
   /**
@@ -32,7 +34,9 @@ export interface WatchRequest__Output {
   'env_ids': (number)[];
   /**
    * At most this many frames per second per env; 0 = a frame for every reset
-   * and step. Frames over the rate are dropped and counted in `dropped`.
+   * and step. Frames over the rate are dropped and counted in `dropped` —
+   * the frame that ends an episode too, so a rate-limited watcher sees most
+   * episodes only in part (`episode` tells them apart).
    */
   'max_hz': (number);
   /**
