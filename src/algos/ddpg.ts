@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../env/rng.js";
 import { createDdpgModel, ddpgCheckpointContents, ddpgUpdate, disposeDdpgModel, type DdpgConfig, type DdpgModel } from "../nn/ddpg-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import type { AgentShape, OffPolicyAgent, TransitionBatch } from "./off-policy-agent.js";
+import { addGaussianNoise, batchTensors, checkInput, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
 
 export interface DdpgArgs {
   /** Hidden layer sizes of actor and critic. */
@@ -74,23 +74,11 @@ export class Ddpg implements OffPolicyAgent {
   act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
     checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);
-    if (mode === "explore") {
-      for (let i = 0; i < out.length; i++) {
-        out[i] = Math.max(-1, Math.min(1, out[i]! + this.args.explorationNoise * this.rng.normal()));
-      }
-    }
-    return out;
+    return mode === "explore" ? addGaussianNoise(out, this.args.explorationNoise, this.rng) : out;
   }
 
   update(batch: TransitionBatch): Record<string, number> {
-    const b = batch.rows;
-    const tensors = {
-      obs: tf.tensor2d(batch.obs, [b, this.inputDim]),
-      action: tf.tensor2d(batch.action, [b, this.actDim]),
-      reward: tf.tensor1d(batch.reward),
-      nextObs: tf.tensor2d(batch.nextObs, [b, this.inputDim]),
-      done: tf.tensor1d(batch.terminated),
-    };
+    const tensors = batchTensors(batch, this.inputDim, this.actDim);
     try {
       const r = ddpgUpdate(this.model, tensors, this.config);
       return { critic_loss: r.criticLoss, actor_loss: r.actorLoss };
@@ -101,7 +89,7 @@ export class Ddpg implements OffPolicyAgent {
 
   checkpointContents(): CheckpointContents {
     const c = ddpgCheckpointContents(this.model);
-    return { ...c, meta: { updates: this.model.updates, rng: this.rng.state().map(nullIfNaN) } };
+    return { ...c, meta: { updates: this.model.updates, rng: rngStateToJson(this.rng.state()) } };
   }
 
   restoreMeta(meta: unknown): void {
@@ -110,7 +98,7 @@ export class Ddpg implements OffPolicyAgent {
       throw new Error(`DDPG checkpoint meta must be {updates, rng}, got ${JSON.stringify(meta)}`);
     }
     this.model.updates = m.updates as number;
-    this.rng.setState((m.rng as Array<number | null>).map((v) => v ?? NaN));
+    this.rng.setState(rngStateFromJson(m.rng as Array<number | null>));
   }
 
   dispose(): void {
@@ -118,10 +106,4 @@ export class Ddpg implements OffPolicyAgent {
   }
 }
 
-function checkInput(input: Float32Array, rows: number, inputDim: number): void {
-  if (input.length !== rows * inputDim) throw new Error(`Expected ${rows} × ${inputDim} = ${rows * inputDim} input values but got ${input.length}`);
-}
 
-function nullIfNaN(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}

@@ -6,7 +6,9 @@
  * goal-conditioned tasks, concatenated with the desired goal; actions live in
  * [−1, 1] (the loop rescales them to the task's bounds).
  */
+import * as tf from "@tensorflow/tfjs";
 import type { CheckpointContents } from "../nn/save-load.js";
+import type { Rng } from "../env/rng.js";
 
 /** A batch of transitions, row-major Float32Arrays. */
 export interface TransitionBatch {
@@ -47,4 +49,36 @@ export interface AgentShape {
   readonly inputDim: number;
   readonly actDim: number;
   readonly seed: number;
+}
+
+/** The batch as tensors, in the shape the update functions take (caller disposes). */
+export function batchTensors(batch: TransitionBatch, inputDim: number, actDim: number) {
+  const b = batch.rows;
+  return {
+    obs: tf.tensor2d(batch.obs, [b, inputDim]),
+    action: tf.tensor2d(batch.action, [b, actDim]),
+    reward: tf.tensor1d(batch.reward),
+    nextObs: tf.tensor2d(batch.nextObs, [b, inputDim]),
+    done: tf.tensor1d(batch.terminated),
+  };
+}
+
+/** Throws when `input` does not hold `rows` rows of `inputDim` values. */
+export function checkInput(input: Float32Array, rows: number, inputDim: number): void {
+  if (input.length !== rows * inputDim) throw new Error(`Expected ${rows} × ${inputDim} = ${rows * inputDim} input values but got ${input.length}`);
+}
+
+/** Gaussian exploration around deterministic actions, clipped to [−1, 1] (in place). */
+export function addGaussianNoise(actions: Float32Array, sigma: number, rng: Rng): Float32Array {
+  for (let i = 0; i < actions.length; i++) actions[i] = Math.max(-1, Math.min(1, actions[i]! + sigma * rng.normal()));
+  return actions;
+}
+
+/** Rng states in JSON (NaN, the "no cached normal" marker, becomes null). */
+export function rngStateToJson(state: readonly number[]): Array<number | null> {
+  return state.map((v) => (Number.isNaN(v) ? null : v));
+}
+
+export function rngStateFromJson(state: ReadonlyArray<number | null>): number[] {
+  return state.map((v) => v ?? Number.NaN);
 }

@@ -31,7 +31,7 @@ import {
   type SacModel,
 } from "../nn/sac-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import type { AgentShape, OffPolicyAgent, TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
 
 export interface SacArgs {
   /** Hidden layer sizes of policy and critics. */
@@ -108,14 +108,7 @@ export class Sac implements OffPolicyAgent {
   }
 
   update(batch: TransitionBatch): Record<string, number> {
-    const b = batch.rows;
-    const tensors = {
-      obs: tf.tensor2d(batch.obs, [b, this.inputDim]),
-      action: tf.tensor2d(batch.action, [b, this.actDim]),
-      reward: tf.tensor1d(batch.reward),
-      nextObs: tf.tensor2d(batch.nextObs, [b, this.inputDim]),
-      done: tf.tensor1d(batch.terminated),
-    };
+    const tensors = batchTensors(batch, this.inputDim, this.actDim);
     try {
       const r = sacUpdate(this.model, tensors, this.config);
       return { critic_loss: r.criticLoss, actor_loss: r.actorLoss, alpha_loss: r.alphaLoss, alpha: r.alpha, entropy: r.entropy };
@@ -126,7 +119,7 @@ export class Sac implements OffPolicyAgent {
 
   checkpointContents(): CheckpointContents {
     const c = sacCheckpointContents(this.model);
-    return { ...c, meta: { updates: this.model.updates, rng: this.rng.state().map(nullIfNaN), updateRng: this.model.rng.state().map(nullIfNaN) } };
+    return { ...c, meta: { updates: this.model.updates, rng: rngStateToJson(this.rng.state()), updateRng: rngStateToJson(this.model.rng.state()) } };
   }
 
   restoreMeta(meta: unknown): void {
@@ -135,8 +128,8 @@ export class Sac implements OffPolicyAgent {
       throw new Error(`SAC checkpoint meta must be {updates, rng, updateRng}, got ${JSON.stringify(meta)}`);
     }
     this.model.updates = m.updates as number;
-    this.rng.setState((m.rng as Array<number | null>).map((v) => v ?? NaN));
-    this.model.rng.setState((m.updateRng as Array<number | null>).map((v) => v ?? NaN));
+    this.rng.setState(rngStateFromJson(m.rng as Array<number | null>));
+    this.model.rng.setState(rngStateFromJson(m.updateRng as Array<number | null>));
   }
 
   dispose(): void {
@@ -144,10 +137,4 @@ export class Sac implements OffPolicyAgent {
   }
 }
 
-function checkInput(input: Float32Array, rows: number, inputDim: number): void {
-  if (input.length !== rows * inputDim) throw new Error(`Expected ${rows} × ${inputDim} = ${rows * inputDim} input values but got ${input.length}`);
-}
 
-function nullIfNaN(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}

@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../env/rng.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update, type Td3Config, type Td3Model } from "../nn/td3-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import type { AgentShape, OffPolicyAgent, TransitionBatch } from "./off-policy-agent.js";
+import { addGaussianNoise, batchTensors, checkInput, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
 
 export interface Td3Args {
   /** Hidden layer sizes of actor and critics. */
@@ -75,24 +75,13 @@ export class Td3 implements OffPolicyAgent {
   }
 
   act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
+    checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);
-    if (mode === "explore") {
-      for (let i = 0; i < out.length; i++) {
-        out[i] = Math.max(-1, Math.min(1, out[i]! + this.args.explorationNoise * this.rng.normal()));
-      }
-    }
-    return out;
+    return mode === "explore" ? addGaussianNoise(out, this.args.explorationNoise, this.rng) : out;
   }
 
   update(batch: TransitionBatch): Record<string, number> {
-    const b = batch.rows;
-    const tensors = {
-      obs: tf.tensor2d(batch.obs, [b, this.inputDim]),
-      action: tf.tensor2d(batch.action, [b, this.actDim]),
-      reward: tf.tensor1d(batch.reward),
-      nextObs: tf.tensor2d(batch.nextObs, [b, this.inputDim]),
-      done: tf.tensor1d(batch.terminated),
-    };
+    const tensors = batchTensors(batch, this.inputDim, this.actDim);
     try {
       const r = td3Update(this.model, tensors, this.config);
       return r.actorLoss === undefined ? { critic_loss: r.criticLoss } : { critic_loss: r.criticLoss, actor_loss: r.actorLoss };
@@ -103,14 +92,14 @@ export class Td3 implements OffPolicyAgent {
 
   checkpointContents(): CheckpointContents {
     const c = td3CheckpointContents(this.model);
-    return { ...c, meta: { ...(c.meta as object), rng: this.rng.state().map(nullIfNaN) } };
+    return { ...c, meta: { ...(c.meta as object), rng: rngStateToJson(this.rng.state()) } };
   }
 
   restoreMeta(meta: unknown): void {
     const m = meta as { updates: number; noiseRng: Array<number | null>; rng: Array<number | null> };
     this.model.updates = m.updates;
-    this.model.noiseRng.setState(m.noiseRng.map((v) => v ?? NaN));
-    this.rng.setState(m.rng.map((v) => v ?? NaN));
+    this.model.noiseRng.setState(rngStateFromJson(m.noiseRng));
+    this.rng.setState(rngStateFromJson(m.rng));
   }
 
   dispose(): void {
@@ -118,6 +107,3 @@ export class Td3 implements OffPolicyAgent {
   }
 }
 
-function nullIfNaN(v: number): number | null {
-  return Number.isNaN(v) ? null : v;
-}
