@@ -166,6 +166,23 @@ describe("watch streams (server side)", () => {
   });
 });
 
+describe("binding", () => {
+  it("binds loopback by default and warns when binding elsewhere without a token", async () => {
+    const warnings: string[] = [];
+    const local = await startServer({ registry, port: 0, warn: (w) => warnings.push(w) });
+    assert.equal(local.host, "127.0.0.1");
+    await local.close();
+    assert.deepEqual(warnings, []);
+    const open = await startServer({ registry, host: "0.0.0.0", port: 0, warn: (w) => warnings.push(w) });
+    await open.close();
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]!, /serving on 0\.0\.0\.0 without a token/);
+    const guarded = await startServer({ registry, host: "0.0.0.0", port: 0, token: "t", warn: (w) => warnings.push(w) });
+    await guarded.close();
+    assert.equal(warnings.length, 1, "a token-protected server should not warn");
+  });
+});
+
 describe("TLS", () => {
   it("serves and connects over TLS with a given certificate; a plaintext client cannot talk to it", async () => {
     const dir = mkdtempSync(join(tmpdir(), "simbridge-tls-"));
