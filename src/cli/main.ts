@@ -14,6 +14,7 @@ commands:
   demo      start the embedded MuJoCo server and drive random episodes of every task through it
   train     train an agent (TD3 / DDPG / SAC, HER) through the protocol; writes a run folder
   eval      evaluate a run folder's policy over N episodes
+  plot      learning curves of several run folders in one SVG (comparisons, ablations)
   watch     live view of a running server's envs (frames/s, episodes, observations; --jsonl for piping)
   bench     measure: bench physics | bench bridge | bench update (JSON on stdout)
 
@@ -43,6 +44,10 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   watch: async () => {
     const m = await import("./watch.js");
     return { run: m.watchCommand, usage: m.WATCH_USAGE };
+  },
+  plot: async () => {
+    const m = await import("./plot.js");
+    return { run: m.plotCommand, usage: m.PLOT_USAGE };
   },
   bench: async () => {
     const m = await import("./bench.js");
