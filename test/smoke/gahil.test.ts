@@ -50,7 +50,7 @@ function gahilArgs(server: string, overrides: Partial<TrainArgs> = {}): TrainArg
     logEvery: 250,
     checkpointEvery: 0,
     algoArgs: { hidden: [64, 64] },
-    rewardArgs: { hidden: [64, 64], minPositives: 512, trainEvery: 3000, batchSize: 512 },
+    rewardArgs: { hidden: [64, 64], minPositives: 512, trainEvery: 250, batchSize: 512 },
     ...overrides,
   });
 }

@@ -26,11 +26,14 @@ function small(options: Partial<GahilOptions> = {}): Gahil {
   return new Gahil({ ...SIZES, hidden: [16, 8], batchSize: 32, stepsPerRound: 2, trainEvery: 10, minPositives: 5, ...options });
 }
 
-test("defaults: the author's schedule, 400-300 net, pools of 40k and 100k", () => {
+test("defaults: the author's schedule, 400-300 net, pools of 40k and 100k, mismatched-goal negatives", () => {
   const g = new Gahil(SIZES);
   const o = g.options;
-  assert.deepEqual([o.hidden, o.learningRate, o.positiveCapacity, o.negativeCapacity, o.trainEvery, o.stepsPerRound, o.batchSize, o.minPositives],
-    [[400, 300], 3e-3, 40_000, 100_000, 33_333, 6, 4096, 4096]);
+  assert.deepEqual([o.hidden, o.learningRate, o.positiveCapacity, o.negativeCapacity, o.trainEvery, o.stepsPerRound, o.batchSize, o.minPositives, o.negatives],
+    [[400, 300], 3e-3, 40_000, 100_000, 33_333, 6, 4096, 4096, "mismatched"]);
+  const failuresOnly = new Gahil({ ...SIZES, negatives: "none" });
+  assert.equal(failuresOnly.options.trainEvery, 1000);
+  failuresOnly.dispose();
   assert.deepEqual(g.net.sizes, [2 + 2 + 3 + 3 + 2, 400, 300, 1]);
   assert.equal(g.name, "gahil");
   assert.equal(g.isLearned, true);
@@ -168,8 +171,25 @@ test("rewards validate the batch: missing context for D is an error", () => {
   g.dispose();
 });
 
-test("addRelabelledNegatives takes the relabelled tail of a HER sample", () => {
+test("mismatched negatives: every row of a sample, each with another row's desired goal", () => {
   const g = small({ hidden: [4] });
+  const b = batch(4, new Rng(8));
+  const sample = { ...b, reward: new Float32Array(4), terminated: new Float32Array(4), relabelled: new Float32Array([0, 0, 1, 1]) };
+  assert.equal(g.addRelabelledNegatives(sample), 4);
+  const goals = (i: number) => Array.from(b.desiredGoal.subarray(2 * i, 2 * i + 2));
+  const stored = [0, 1, 2, 3].map((i) => Array.from(g.others.row(i).subarray(0, 2)));
+  const shift = [1, 2, 3].find((k) => stored.every((row, i) => JSON.stringify(row) === JSON.stringify(goals((i + k) % 4))));
+  assert.ok(shift !== undefined, "the goals are the sample's, rotated by 1..n−1 rows");
+  // The rest of each row is the transition itself (next achieved goal at columns 2..3).
+  stored.forEach((_, i) => assert.deepEqual(Array.from(g.others.row(i).subarray(2, 4)), Array.from(b.nextAchievedGoal.subarray(2 * i, 2 * i + 2))));
+  const none = small({ hidden: [4], negatives: "none" });
+  assert.equal(none.addRelabelledNegatives(sample), 0);
+  g.dispose();
+  none.dispose();
+});
+
+test("addRelabelledNegatives takes the relabelled tail of a HER sample", () => {
+  const g = small({ hidden: [4], negatives: "relabelled" });
   const b = batch(4, new Rng(8));
   const sample = { ...b, reward: new Float32Array(4), terminated: new Float32Array(4), relabelled: new Float32Array([0, 0, 1, 1]) };
   assert.equal(g.addRelabelledNegatives(sample), 2);
@@ -184,7 +204,7 @@ test("addRelabelledNegatives takes the relabelled tail of a HER sample", () => {
 });
 
 test("as the HER buffer's reward model: scores every sample, learns from its relabelled part", () => {
-  const g = small({ trainEvery: 50, minPositives: 20 });
+  const g = small({ trainEvery: 50, minPositives: 20, negatives: "relabelled" });
   const her = new HerReplayBuffer({ sizes: { obs: 3, goal: 2, action: 2 }, capacity: 1000, rewardModel: g });
   const rng = new Rng(9);
   const v = (n: number) => Array.from({ length: n }, () => rng.uniformRange(-1, 1));
