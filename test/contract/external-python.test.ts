@@ -409,7 +409,7 @@ describe("Python external server: real-time envs (make_envs.realtime_hz)", () =>
       const expected = await replay(c, { max_episode_steps: 3 }, 5, times(3, [0, 0])); // the action was not applied
       assert.deepEqual(rowOf(s.observations, 1, 0), expected.observations);
       assert.equal(expected.status, StepStatus.TRUNCATED);
-      await rejectsWith(env.step(new Float32Array([0.5, 0.5])), Code.FAILED_PRECONDITION, /ended; reset it/);
+      await rejectsWith(env.step(new Float32Array([0.5, 0.5])), Code.FAILED_PRECONDITION, /episode ended \(TRUNCATED\); reset it/);
       const [stats] = await c.realtimeStats();
       assert.deepEqual([stats!.ticks, stats!.heldTicks, stats!.lateSteps], [3, 3, 1]);
       const r = await env.reset([{ index: 0 }]);
@@ -462,7 +462,7 @@ describe("Python external server: real-time envs (make_envs.realtime_hz)", () =>
     const slow = await Connection.open(address("plain"));
     const other = await Connection.open(address("plain"));
     try {
-      const rt = await slow.makeEnvs(TASK, 1, {}, 0.25); // one tick every 4 s
+      const rt = await slow.makeEnvs(TASK, 1, {}, 0.5); // one tick every 2 s
       await slow.reset([{ envId: rt.envIds[0]! }]);
       const order: string[] = [];
       const waiting = slow.step(rt.envIds, new Float32Array([0.3, 0.3]), [1, ACT]).then((s) => {

@@ -15,7 +15,7 @@ Files, in the order a request meets them:
     task.py       the Task / TaskFactory interface your robot implements
     cart2d.py     Cart2D-v0, the example task          <- replace this
     catalog.py    the tasks this server offers          <- register yours here
-    realtime.py   optional wall-clock pacing (--realtime-hz)
+    realtime.py   real-time envs: a clock thread per make request (make_envs.realtime_hz)
     health.py     grpc.health.v1.Health/Check
     errors.py     gRPC status codes and ProtocolError
     protocol.py   generates and imports the protocol messages (build/, not committed)

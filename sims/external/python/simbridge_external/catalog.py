@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from .cart2d import Cart2D
 from .errors import not_found
-from .realtime import RealtimeFactory
 from .specs import TaskSpec
 from .task import TaskFactory
 
@@ -32,10 +31,8 @@ class Catalog:
         return [f.spec({}) for f in self.factories.values()]
 
 
-def catalog(black_box: bool = False, realtime_hz: float | None = None) -> Catalog:
-    """The tasks this server offers. `black_box` serves them without reward;
-    `realtime_hz` paces every env's steps to a wall clock (see realtime.py)."""
+def catalog(black_box: bool = False) -> Catalog:
+    """The tasks this server offers. `black_box` serves them without reward.
+    Any task can be made as real-time envs (make_envs.realtime_hz; see realtime.py)."""
     factories: list[TaskFactory] = [Cart2D(black_box=black_box)]
-    if realtime_hz:
-        factories = [RealtimeFactory(f, realtime_hz) for f in factories]
     return Catalog(factories)

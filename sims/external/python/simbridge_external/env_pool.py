@@ -8,6 +8,9 @@ request changes nothing.
 
 Episode state machine per env: made (status 0) -> reset -> RUNNING -> ...
 -> TERMINATED or TRUNCATED -> (reset) -> RUNNING. There is no auto-reset.
+
+The pool itself is not thread-safe: ``Session`` serialises every call with
+its lock (real-time clocks step envs from their own threads, see realtime.py).
 """
 
 from __future__ import annotations
@@ -26,10 +29,12 @@ from .task import RUNNING, STATUS_NAMES, StepOut, Task
 @dataclass
 class Slot:
     task: Task
-    #: Envs with equal keys (same task, same make options) may share a request.
+    #: Envs with equal keys (same task, same make options, same clock) may share a request.
     spec_key: str
     #: 0 until the first reset, then the status of the last reset or step.
     status: int = 0
+    #: The result of the last reset or step (None before the first reset).
+    last: StepOut | None = None
 
 
 @dataclass
@@ -46,6 +51,9 @@ class Batch:
     is_success: list[bool]
     #: float64 [n, len(spec.info_keys)].
     info: np.ndarray
+    #: Real-time step results only: per env, the ticks that advanced on a held
+    #: action since its previous result (StepResult.late_ticks). None otherwise.
+    late_ticks: list[int] | None = None
 
 
 @dataclass
@@ -62,8 +70,10 @@ class EnvPool:
         self.slots: dict[int, Slot] = {}
         self.next_id = 1
 
-    def make(self, task_name: str, count: int, options: dict) -> tuple[list[int], TaskSpec]:
-        """Makes `count` envs of `task_name`; all or none."""
+    def make(self, task_name: str, count: int, options: dict, batch_key: str = "") -> tuple[list[int], TaskSpec]:
+        """Makes `count` envs of `task_name`; all or none. `batch_key`, when
+        given, further separates envs that may share a request (each real-time
+        group runs on its own clock)."""
         factory = self.catalog.get(task_name)
         if count < 1:
             raise invalid_argument("make_envs.count", f"must be a positive integer, got {count}")
@@ -82,7 +92,7 @@ class EnvPool:
             for task in tasks:
                 task.close()
             raise
-        spec_key = f"{task_name}\0{opts.canonical(options)}"
+        spec_key = f"{task_name}\0{opts.canonical(options)}\0{batch_key}"
         ids = []
         for task in tasks:
             ids.append(self.next_id)
@@ -104,11 +114,19 @@ class EnvPool:
         for entry, slot in zip(entries, slots):
             out = slot.task.reset(entry.seed, entry.options)
             slot.status = out.status
+            slot.last = out
             outs.append(out)
-        return _gather(slots[0].task.spec, ids, outs)
+        return gather(slots[0].task.spec, ids, outs)
 
     def step(self, env_ids: list[int], dtype: str, actions: np.ndarray) -> Batch:
         """Steps the listed envs with one row of `actions` each ([len(env_ids), *action shape])."""
+        slots = self.check_step(env_ids, dtype, actions, running=True)
+        return gather(slots[0].task.spec, env_ids, self.advance(env_ids, actions))
+
+    def check_step(self, env_ids: list[int], dtype: str, actions: np.ndarray, running: bool) -> list[Slot]:
+        """Every check of `step` without stepping: ids, one spec, reset, action
+        dtype, shape and finiteness, and (when `running`) that every episode is
+        RUNNING. Real-time envs use it when an action arrives, before its tick."""
         if not env_ids:
             raise invalid_argument("step.env_ids", "no env to step")
         slots = self._batch_slots(env_ids, "step.env_ids")
@@ -117,7 +135,7 @@ class EnvPool:
                 raise failed_precondition(
                     f"step.env_ids[{i}]", f"env {env_ids[i]} has not been reset; reset it before stepping"
                 )
-            if slot.status != RUNNING:
+            if running and slot.status != RUNNING:
                 raise failed_precondition(
                     f"step.env_ids[{i}]",
                     f"env {env_ids[i]}'s episode is {STATUS_NAMES[slot.status]}; reset it before stepping again",
@@ -138,16 +156,23 @@ class EnvPool:
                 "step.actions",
                 f"element {element} of env {env} is {number_text(float(actions.flat[k]))}; values must be finite",
             )
+        return slots
+
+    def advance(self, env_ids: list[int], actions: np.ndarray) -> list[StepOut]:
+        """Steps already checked, RUNNING envs with one row of `actions` each;
+        returns each env's result."""
         outs = []
-        for row, slot in zip(actions, slots):
-            out = slot.task.step(row.reshape(spec.shape))
+        for env_id, row in zip(env_ids, actions):
+            slot = self.slots[env_id]
+            out = slot.task.step(row.reshape(slot.task.spec.action.shape))
             slot.status = out.status
+            slot.last = out
             outs.append(out)
-        return _gather(slots[0].task.spec, env_ids, outs)
+        return outs
 
     def close(self, env_ids: list[int]) -> list[int]:
         """Closes the listed envs; unknown ids fail before anything is closed."""
-        slots = [self._slot(env_id, f"close_envs.env_ids[{i}]") for i, env_id in enumerate(env_ids)]
+        slots = [self.slot(env_id, f"close_envs.env_ids[{i}]") for i, env_id in enumerate(env_ids)]
         for env_id, slot in zip(env_ids, slots):
             if self.slots.pop(env_id, None) is not None:
                 slot.task.close()
@@ -158,7 +183,8 @@ class EnvPool:
             slot.task.close()
         self.slots.clear()
 
-    def _slot(self, env_id: int, field: str) -> Slot:
+    def slot(self, env_id: int, field: str) -> Slot:
+        """The env's slot, or NOT_FOUND naming `field`."""
         slot = self.slots.get(env_id)
         if slot is None:
             raise not_found(field, f"env {env_id} does not exist (never made, or closed)")
@@ -173,18 +199,26 @@ class EnvPool:
             if env_id in seen:
                 raise invalid_argument(where, f"env {env_id} is listed twice")
             seen.add(env_id)
-            slots.append(self._slot(env_id, where))
+            slots.append(self.slot(env_id, where))
+        first = slots[0].spec_key
         for i, slot in enumerate(slots):
-            if slot.spec_key != slots[0].spec_key:
+            if slot.spec_key != first:
+                same_options = slot.spec_key.rsplit("\0", 1)[0] == first.rsplit("\0", 1)[0]
+                why = (
+                    f"runs on another clock than env {ids[0]} (each make_envs request's real-time envs, "
+                    "and the lockstep envs, are stepped apart)"
+                    if same_options
+                    else f"is a {slot.task.spec.name} with other options than env {ids[0]} ({slots[0].task.spec.name})"
+                )
                 raise invalid_argument(
                     f"{field}[{i}]" + (f".{member}" if member else ""),
-                    f"env {ids[i]} is a {slot.task.spec.name} with other options than env {ids[0]} "
-                    f"({slots[0].task.spec.name}); one request batches envs of one spec",
+                    f"env {ids[i]} {why}; one request batches envs of one spec",
                 )
         return slots
 
 
-def _gather(spec: TaskSpec, env_ids: list[int], outs: list[StepOut]) -> Batch:
+def gather(spec: TaskSpec, env_ids: list[int], outs: list[StepOut], late_ticks: list[int] | None = None) -> Batch:
+    """One Batch from per-env results, row i for env_ids[i]."""
     n = len(outs)
     return Batch(
         spec=spec,
@@ -197,4 +231,5 @@ def _gather(spec: TaskSpec, env_ids: list[int], outs: list[StepOut]) -> Batch:
         status=[out.status for out in outs],
         is_success=[bool(out.is_success) for out in outs],
         info=np.array([out.info for out in outs], dtype=np.float64).reshape(n, len(spec.info_keys)),
+        late_ticks=late_ticks,
     )

@@ -111,6 +111,10 @@ def _fingerprint(sources: list[tuple[Path, str]]) -> str:
 def generate(force: bool = False) -> Path:
     """Generates the message modules into build_dir() unless they are up to date.
 
+    Up to date means: ``build/.fingerprint`` holds the SHA-256 of every source
+    ``.proto`` (names and bytes) and every generated module exists. A changed
+    proto (a new field, say) therefore regenerates on the next start.
+
     Runs ``<protoc> -I proto -I sims/external/python/proto --python_out=build ...``
     into a temporary folder, then moves each file into place atomically, so two
     servers starting at once never see a half-written module.
@@ -119,7 +123,8 @@ def generate(force: bool = False) -> Path:
     sources = _sources()
     stamp = out / ".fingerprint"
     fingerprint = _fingerprint(sources)
-    if not force and stamp.is_file() and stamp.read_text() == fingerprint:
+    generated = [out / (name[: -len(".proto")] + "_pb2.py") for _, name in sources]
+    if not force and stamp.is_file() and stamp.read_text() == fingerprint and all(g.is_file() for g in generated):
         return out
     protoc = find_protoc()
     out.mkdir(parents=True, exist_ok=True)

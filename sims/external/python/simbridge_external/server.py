@@ -1,7 +1,6 @@
 """The gRPC server and its command line.
 
-    python3 -m simbridge_external --port 0 [--host 127.0.0.1] [--token T]
-                                  [--black-box] [--realtime-hz N]
+    python3 -m simbridge_external --port 0 [--host 127.0.0.1] [--token T] [--black-box]
 
 prints ``simbridge listening on HOST:PORT`` as its first line of stdout once it
 accepts connections (with --port 0 the system picks a free port), then serves
@@ -15,7 +14,9 @@ Wiring, in one place:
   decode, or is larger than ``--max-message-bytes``, becomes an error response
   (id 0) on a session that goes on, instead of a dead stream. Only a request
   beyond the transport limit (twice that, at least 1 MiB more) ends the stream
-  with RESOURCE_EXHAUSTED — gRPC itself refuses it.
+  with RESOURCE_EXHAUSTED — gRPC itself refuses it. When the call ends (the
+  client went away, or the server stops) the session is closed at once, even
+  while a real-time step waits for its tick.
 - ``simbridge.v1.EnvironmentService/ListTasks``: the catalogue as a unary call,
   guarded by the same token (``authorization: Bearer <token>`` metadata).
 - ``grpc.health.v1.Health/Check`` (health.py).
@@ -83,6 +84,9 @@ def session_handlers(config: SessionConfig, max_sessions: int) -> grpc.GenericRp
                 f"this server already has {max_sessions} sessions open (--max-sessions); close one and retry",
             )
         s = Session(config, bearer(context.invocation_metadata()))
+        # Frees the envs and stops the clocks when the call ends, even while this
+        # thread is blocked in a real-time step waiting for its tick.
+        context.add_callback(s.close)
         try:
             for request in requests:
                 try:
@@ -92,8 +96,8 @@ def session_handlers(config: SessionConfig, max_sessions: int) -> grpc.GenericRp
                     context.abort(status_code(e.code), e.message)
                 yield response
         finally:
-            log.info("session %s closed, %d envs freed", s.id, len(s.pool.slots))
             s.close()
+            log.info("session %s closed, its envs freed", s.id)
             with lock:
                 open_sessions[0] -= 1
 
@@ -166,9 +170,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="require this bearer token from clients (default: $SIMBRIDGE_TOKEN, else none)",
     )
     p.add_argument("--black-box", action="store_true", help="withhold reward: steps carry only is_success")
-    p.add_argument(
-        "--realtime-hz", type=float, default=None, metavar="N", help="pace every env's steps to a wall clock at N Hz"
-    )
+    # Removed: real time is chosen per make request now (MakeEnvsRequest.realtime_hz).
+    p.add_argument("--realtime-hz", default=None, help=argparse.SUPPRESS)
     p.add_argument("--max-envs", type=int, default=64, help="most envs one session may have open (default 64)")
     p.add_argument("--max-sessions", type=int, default=32, help="most sessions open at once (default 32)")
     p.add_argument(
@@ -176,8 +179,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--verbose", action="store_true", help="log sessions to stderr")
     args = p.parse_args(argv)
-    if args.realtime_hz is not None and not args.realtime_hz > 0:
-        p.error(f"--realtime-hz must be positive, got {args.realtime_hz}")
+    if args.realtime_hz is not None:
+        p.error(
+            "--realtime-hz was removed: real time is chosen by the client for each make request "
+            "(make_envs.realtime_hz; TypeScript: RemoteVectorEnv.connect(address, task, n, options, {}, "
+            "{ realtimeHz: N }) or Connection.makeEnvs(task, n, options, N))"
+        )
     for name in ("max_envs", "max_sessions", "max_message_bytes"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
@@ -187,9 +194,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr, format="%(message)s")
-    extra = (("black_box",) if args.black_box else ()) + (("real_time",) if args.realtime_hz else ())
+    extra = ("black_box",) if args.black_box else ()
     config = SessionConfig(
-        catalog=catalog(black_box=args.black_box, realtime_hz=args.realtime_hz),
+        catalog=catalog(black_box=args.black_box),
         token=args.token or None,
         max_envs=args.max_envs,
         max_message_bytes=args.max_message_bytes,

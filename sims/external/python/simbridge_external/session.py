@@ -14,6 +14,12 @@ pipelined requests simply queue. The protocol's rules, in the order they apply:
    FAILED_PRECONDITION saying both versions.
 3. Every other request is dispatched to the ``EnvPool``; a ``ProtocolError``
    becomes ``SessionResponse.error`` for that request only (its id echoed).
+
+Real-time envs (``make_envs.realtime_hz > 0``, see realtime.py) advance on
+clock threads of their own, so the session's state is guarded by one lock:
+every request holds it while it runs, a clock holds it while it ticks. A step
+of real-time envs releases it while it waits for its tick; the stream's thread
+waits with it (responses stay in order), other sessions never do.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from __future__ import annotations
 import hmac
 import logging
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 
@@ -36,14 +43,16 @@ from .errors import (
     ProtocolError,
     failed_precondition,
     invalid_argument,
+    number_text,
 )
 from .protocol import pb
+from .realtime import MAX_HZ, RealtimeGroup
 
 #: The protocol version this server speaks.
 PROTOCOL_VERSION = "1.0.0"
 
 #: Features every session offers (HandshakeResponse.capabilities).
-CAPABILITIES = ("vector_envs", "partial_reset", "per_env_seed", "pipelining", "goal_conditioned")
+CAPABILITIES = ("vector_envs", "partial_reset", "per_env_seed", "pipelining", "goal_conditioned", "realtime")
 
 log = logging.getLogger("simbridge_external")
 
@@ -58,7 +67,7 @@ class SessionConfig:
     #: Largest request accepted, in bytes (checked by the server before decoding).
     max_message_bytes: int = 4 * 1024 * 1024
     server_name: str = "simbridge-external-python"
-    #: Extra capabilities ("black_box", "real_time").
+    #: Extra capabilities ("black_box").
     capabilities: tuple[str, ...] = ()
 
 
@@ -76,6 +85,11 @@ class Session:
         self.id = str(uuid.uuid4())
         self.pool = EnvPool(config.catalog, config.max_envs)
         self.handshaken = False
+        #: Guards the pool and the real-time groups against the clock threads.
+        self.lock = threading.RLock()
+        self.realtime: list[RealtimeGroup] = []
+        self._groups_made = 0
+        self.closed = False
 
     def handle(self, request) -> object:
         """Answers one request. Raises only FatalSessionError (the stream must end)."""
@@ -92,8 +106,21 @@ class Session:
             return error_response(request.id, ProtocolError(INTERNAL, f"{type(e).__name__}: {e}"))
 
     def close(self) -> None:
-        """Frees every env of the session."""
-        self.pool.close_all()
+        """Frees every env of the session and stops its clocks; a step waiting
+        for its tick fails. Safe to call twice, and from another thread (the
+        server calls it when the RPC ends, even while a step waits)."""
+        with self.lock:
+            self.closed = True
+            for group in self.realtime:
+                group.stop()
+            self.realtime.clear()
+            self.pool.close_all()
+
+    def _group_of(self, env_id: int) -> RealtimeGroup | None:
+        for group in self.realtime:
+            if group.has(env_id):
+                return group
+        return None
 
     def _dispatch(self, request):
         kind = request.WhichOneof("payload")
@@ -101,7 +128,8 @@ class Session:
         if kind is None:
             raise invalid_argument(
                 "payload",
-                "request has no payload (expected one of handshake, list_tasks, make_envs, reset, step, close_envs)",
+                "request has no payload (expected one of handshake, list_tasks, make_envs, reset, step, "
+                "close_envs, realtime_stats)",
             )
         if kind == "handshake":
             return pb.SessionResponse(id=rid, handshake=self._handshake(request.handshake))
@@ -113,9 +141,45 @@ class Session:
             )
         if kind == "list_tasks":
             return pb.SessionResponse(id=rid, list_tasks=list_tasks_response(self.config.catalog))
+        if kind == "step":
+            return pb.SessionResponse(id=rid, step=step_result(self._step(request.step)))
+        with self.lock:
+            if self.closed:
+                raise failed_precondition("payload", "this session has ended")
+            return self._locked(rid, kind, request)
+
+    def _step(self, s) -> Batch:
+        """A step: lockstep envs at once; real-time envs at their next tick,
+        waited for without the lock."""
+        dtype, actions = tensors.decode(s.actions, "step.actions", s.HasField("actions"))
+        env_ids = list(s.env_ids)
+        with self.lock:
+            if self.closed:
+                raise failed_precondition("payload", "this session has ended")
+            group = self._group_of(env_ids[0]) if env_ids else None
+            if group is None:
+                return self.pool.step(env_ids, dtype, actions)
+            waiter = group.submit(env_ids, dtype, actions)
+        return waiter.wait()
+
+    def _locked(self, rid: int, kind: str, request):
         if kind == "make_envs":
             m = request.make_envs
-            env_ids, spec = self.pool.make(m.task, m.count, opts.decode(m.options, "make_envs.options"))
+            hz = m.realtime_hz
+            if not (0 <= hz <= MAX_HZ):  # NaN too
+                raise invalid_argument(
+                    "make_envs.realtime_hz",
+                    f"must be 0 (lockstep) or in (0, {MAX_HZ:g}] (real time, Hz), got {number_text(hz)}",
+                )
+            options = opts.decode(m.options, "make_envs.options")
+            # Each real-time make request is a group with a clock of its own: its envs batch only together.
+            key = ""
+            if hz > 0:
+                self._groups_made += 1
+                key = f"realtime-{self._groups_made}"
+            env_ids, spec = self.pool.make(m.task, m.count, options, key)
+            if hz > 0:
+                self.realtime.append(RealtimeGroup(self.pool, env_ids, spec, hz, self.lock))
             return pb.SessionResponse(id=rid, make_envs=pb.MakeEnvsResponse(env_ids=env_ids, spec=spec.to_proto()))
         if kind == "reset":
             entries = [
@@ -126,14 +190,44 @@ class Session:
                 )
                 for i, e in enumerate(request.reset.envs)
             ]
-            return pb.SessionResponse(id=rid, reset=step_result(self.pool.reset(entries)))
-        if kind == "step":
-            s = request.step
-            dtype, actions = tensors.decode(s.actions, "step.actions", s.HasField("actions"))
-            return pb.SessionResponse(id=rid, step=step_result(self.pool.step(list(s.env_ids), dtype, actions)))
+            batch = self.pool.reset(entries)
+            group = self._group_of(batch.env_ids[0])
+            if group is not None:
+                group.after_reset(batch.env_ids)
+            return pb.SessionResponse(id=rid, reset=step_result(batch))
         if kind == "close_envs":
             closed = self.pool.close(list(request.close_envs.env_ids))
+            for group in self.realtime:
+                group.remove(closed)
+            self.realtime = [g for g in self.realtime if g.clocks]
             return pb.SessionResponse(id=rid, close_envs=pb.CloseEnvsResponse(env_ids=closed))
+        if kind == "realtime_stats":
+            wanted = list(request.realtime_stats.env_ids)
+            for i, env_id in enumerate(wanted):
+                field = f"realtime_stats.env_ids[{i}]"
+                self.pool.slot(env_id, field)  # NOT_FOUND for unknown ids
+                if self._group_of(env_id) is None:
+                    raise failed_precondition(
+                        field, f"env {env_id} is not a real-time env (make it with make_envs.realtime_hz > 0)"
+                    )
+            stats = [e for g in self.realtime for e in g.stats() if not wanted or e.env_id in wanted]
+            return pb.SessionResponse(
+                id=rid,
+                realtime_stats=pb.RealtimeStatsResponse(
+                    envs=[
+                        pb.RealtimeEnvStats(
+                            env_id=e.env_id,
+                            hz=e.hz,
+                            ticks=e.ticks,
+                            held_ticks=e.held_ticks,
+                            late_steps=e.late_steps,
+                            jitter_us_p50=e.jitter_us_p50,
+                            jitter_us_p99=e.jitter_us_p99,
+                        )
+                        for e in stats
+                    ]
+                ),
+            )
         raise invalid_argument("payload", f"unknown request kind {kind}")
 
     def _handshake(self, h):
@@ -190,6 +284,8 @@ def step_result(batch: Batch):
     )
     if batch.reward is not None:
         result.reward.CopyFrom(tensors.encode(batch.reward))
+    if batch.late_ticks is not None:
+        result.late_ticks.extend(batch.late_ticks)
     return result
 
 
