@@ -135,6 +135,7 @@ export class RealtimeGroup {
         if (c.last.status !== StepStatus.RUNNING) {
           // Ended on a held tick: answer with the ended state, the action is not applied.
           waiter.rows.set(envIds[i]!, { snapshot: cloneSnapshot(c.last), late: c.heldSinceResult });
+          if (c.heldSinceResult > 0) c.lateSteps++; // a result with late_ticks > 0, as the proto counts them
           c.heldSinceResult = 0;
           c.endReported = true;
         } else {
