@@ -210,11 +210,13 @@ export async function trainRun(
       folder.writeJson("versions.json", versions(backend.name));
     }
     const bar = options.progress === false ? undefined : new ProgressBar();
+    let stepsPerSecond = 0;
     await trainer.train(
       env,
       {
         metric: (r) => folder.metrics.write(r),
-        progress: (p) =>
+        progress: (p) => {
+          stepsPerSecond = p.stepsPerSecond;
           bar?.update({
             step: p.step,
             total: args.steps,
@@ -222,7 +224,8 @@ export async function trainRun(
             recentReturn: p.recentReturn,
             recentSuccess: p.recentSuccess,
             extra: p.losses["critic_loss"] !== undefined ? `critic ${p.losses["critic_loss"].toFixed(3)}` : "",
-          }),
+          });
+        },
         checkpoint: (step) => folder.saveCheckpoint(agent, trainer, args.saveReplay).then(() => log(`\ncheckpoint at step ${step}`)),
         checkpointEvery: args.checkpointEvery,
         afterEval: async (step) => {
@@ -231,7 +234,7 @@ export async function trainRun(
       },
       args.evalEvery > 0 ? evalEnv : undefined,
     );
-    bar?.done({ step: trainer.currentStep, total: args.steps, stepsPerSecond: 0 });
+    bar?.done({ step: trainer.currentStep, total: args.steps, stepsPerSecond });
     const result = await trainer.evaluate(evalEnv, args.finalEvalEpisodes);
     const quality = await probe(trainer.currentStep, true);
     const wallSeconds = (performance.now() - started) / 1000;
