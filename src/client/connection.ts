@@ -18,6 +18,7 @@ import type { SessionResponse__Output } from "../protocol/generated/simbridge/v1
 import type { StepResult__Output } from "../protocol/generated/simbridge/v1/StepResult.js";
 import type { EnvironmentServiceClient } from "../protocol/generated/simbridge/v1/EnvironmentService.js";
 import type { Options, TaskSpec } from "../env/task.js";
+import type { RealtimeStats } from "../env/realtime-stats.js";
 import { channelCredentials, channelOptions, type TlsClientOptions } from "./tls.js";
 
 export interface ConnectOptions {
@@ -51,16 +52,6 @@ export interface RemoteStep {
   readonly info: Float64Array;
   /** Real-time envs only: ticks each env advanced on a held action before this result. */
   readonly lateTicks?: Uint32Array;
-}
-
-export interface RealtimeEnvStats {
-  readonly envId: number;
-  readonly hz: number;
-  readonly ticks: number;
-  readonly heldTicks: number;
-  readonly lateSteps: number;
-  readonly jitterUsP50: number;
-  readonly jitterUsP99: number;
 }
 
 export interface RemoteReset {
@@ -175,7 +166,7 @@ export class Connection {
   }
 
   /** Timing of real-time envs (all of the session's when `envIds` is empty). */
-  async realtimeStats(envIds: readonly number[] = []): Promise<RealtimeEnvStats[]> {
+  async realtimeStats(envIds: readonly number[] = []): Promise<RealtimeStats[]> {
     const r = await this.request({ realtime_stats: { env_ids: envIds as number[] } });
     return r.realtime_stats!.envs.map((e) => ({
       envId: e.env_id,

@@ -17,6 +17,7 @@ import { SimbridgeError } from "../protocol/errors.js";
 import type { EnvPool, PoolStep } from "../env/env-pool.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus, type TaskSpec } from "../env/task.js";
+import type { RealtimeStats } from "../env/realtime-stats.js";
 
 interface EnvClock {
   /** The action applied at each tick until a fresh one arrives. */
@@ -51,16 +52,6 @@ interface Waiter {
 
 export interface RealtimeStep extends PoolStep {
   readonly lateTicks: Uint32Array;
-}
-
-export interface RealtimeStats {
-  readonly envId: number;
-  readonly hz: number;
-  readonly ticks: number;
-  readonly heldTicks: number;
-  readonly lateSteps: number;
-  readonly jitterUsP50: number;
-  readonly jitterUsP99: number;
 }
 
 const JITTER_WINDOW = 1000;
