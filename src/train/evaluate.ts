@@ -38,7 +38,7 @@ export async function evaluate(env: VectorEnv, policy: Policy, episodes: number,
     const obs = current.map((o, k) => gatherRows(o, sizes[k]!, active));
     const actions = toEnvActions(env.spec.action, policy(obs, rows));
     const s = await env.step(actions, active);
-    const restart: number[] = [];
+    const restart: Array<{ index: number; seed: number }> = [];
     const next: number[] = [];
     s.indices.forEach((i, row) => {
       ret[i] += s.reward?.[row] ?? 0;
@@ -53,13 +53,15 @@ export async function evaluate(env: VectorEnv, policy: Policy, episodes: number,
       successes += s.isSuccess[row]!;
       ret[i] = 0;
       len[i] = 0;
-      if (started < episodes) restart.push(i);
+      if (started < episodes) {
+        restart.push({ index: i, seed: seedBase + started++ });
+      }
     });
     if (restart.length) {
-      const r = await env.reset(restart.map((index) => ({ index, seed: seedBase + started++ })));
+      const r = await env.reset(restart);
       r.indices.forEach((i, row) => current.forEach((o, k) => o.set(r.observations[k]!.subarray(row * sizes[k]!, (row + 1) * sizes[k]!), i * sizes[k]!)));
     }
-    active = [...next, ...restart].sort((a, b) => a - b);
+    active = [...next, ...restart.map((r) => r.index)].sort((a, b) => a - b);
   }
   const mean = env.spec.hasReward ? returns.reduce((a, b) => a + b, 0) / returns.length : NaN;
   const std = env.spec.hasReward ? Math.sqrt(returns.reduce((a, b) => a + (b - mean) ** 2, 0) / returns.length) : NaN;

@@ -65,3 +65,18 @@ describe("training smoke runs (PointReach-v0, HER, over gRPC)", () => {
     assert.equal(run.eval.episodes, 10);
   });
 });
+
+describe("evaluation", () => {
+  it("runs exactly the requested number of episodes, even when several envs end on the same step", async () => {
+    const { LocalVectorEnv } = await import("../../src/env/local-vector-env.js");
+    const { builtinRegistry } = await import("../../sims/catalog.js");
+    const { evaluate } = await import("../../src/train/evaluate.js");
+    // PointReach episodes all last 7 steps: every env ends on the same step.
+    const env = await LocalVectorEnv.make(builtinRegistry(), "PointReach-v0", 4, { max_episode_steps: 7 });
+    for (const episodes of [1, 5, 9, 10]) {
+      const r = await evaluate(env, (_obs, rows) => new Float32Array(rows * 2), episodes, 100);
+      assert.equal(r.episodes, episodes);
+    }
+    await env.close();
+  });
+});
