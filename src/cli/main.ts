@@ -83,7 +83,10 @@ async function main(argv: string[]): Promise<number> {
       console.error(`simbridge ${name}: ${codeName(e.code)}: ${e.message}`);
       return 1;
     }
-    throw e;
+    // Anything else: the message, and the stack only when asked for (SIMBRIDGE_DEBUG=1).
+    console.error(`simbridge ${name}: ${e instanceof Error ? e.message : String(e)}`);
+    if (process.env["SIMBRIDGE_DEBUG"] && e instanceof Error) console.error(e.stack);
+    return 1;
   }
 }
 

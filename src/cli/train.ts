@@ -40,12 +40,22 @@ function pairs(list: string[] | undefined, flag: string): Array<[string, string]
   });
 }
 
-/** NAME=VALUE settings whose values are numbers or comma-separated lists (`hidden` is always a list). */
-function numberSettings(list: string[] | undefined, flag: string): Record<string, number | number[]> {
-  const out: Record<string, number | number[]> = {};
+/**
+ * NAME=VALUE settings whose values are numbers or comma-separated lists
+ * (`hidden` is always a list); with `words`, a value that is not a number is
+ * kept as a word (e.g. negatives=relabelled).
+ */
+function numberSettings(list: string[] | undefined, flag: string, words = false): Record<string, number | number[] | string> {
+  const out: Record<string, number | number[] | string> = {};
   for (const [k, v] of pairs(list, flag)) {
     const nums = v.split(",").map(Number);
-    if (nums.some((x) => !Number.isFinite(x))) throw new UsageError(`--${flag} ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
+    if (nums.some((x) => !Number.isFinite(x))) {
+      if (words && /^[a-z][a-z_-]*$/i.test(v)) {
+        out[k] = v;
+        continue;
+      }
+      throw new UsageError(`--${flag} ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
+    }
     out[k] = nums.length === 1 && k !== "hidden" ? nums[0]! : nums;
   }
   return out;
@@ -104,13 +114,13 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const backend = (values.backend ?? "auto") as BackendName;
   if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got '${backend}'`);
   const steps = intFlag(values.steps, "steps", TRAIN_DEFAULTS.steps, 1);
-  const algoArgs = numberSettings(values.set, "set");
+  const algoArgs = numberSettings(values.set, "set") as Record<string, number | number[]>;
   try {
     checkOverrides(algo, algoArgs);
   } catch (e) {
     throw new UsageError(`--set: ${(e as Error).message}`);
   }
-  const rewardArgs = numberSettings(values["reward-set"], "reward-set");
+  const rewardArgs = numberSettings(values["reward-set"], "reward-set", true);
   const reward = values.reward ?? "auto";
   if (!["auto", "env", "known", "gahil"].includes(reward)) throw new UsageError(`--reward: expected auto, env, known or gahil, got '${reward}'`);
   const d = TRAIN_DEFAULTS;

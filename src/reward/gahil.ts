@@ -202,6 +202,9 @@ function resolve(o: GahilOptions): Resolved {
     unreadyReward: o.unreadyReward ?? -1,
     seed: o.seed ?? 0,
   };
+  if (!["relabelled", "mismatched", "none"].includes(r.negatives)) {
+    throw SimbridgeError.invalidArgument(`negatives: expected relabelled, mismatched or none but got ${String(r.negatives)}`, "negatives");
+  }
   for (const key of ["trainEvery", "stepsPerRound", "batchSize"] as const) {
     if (!Number.isSafeInteger(r[key]) || r[key] < 1) throw SimbridgeError.invalidArgument(`${key}: expected a positive integer but got ${r[key]}`, key);
   }

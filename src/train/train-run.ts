@@ -51,7 +51,7 @@ export interface TrainArgs extends TrainerConfig {
   /** Episodes of each reward-quality probe (learned rewards on built-in tasks only). */
   readonly probeEpisodes: number;
   /** Options of the learned reward model that differ from its defaults (GahilOptions: hidden, minPositives, trainEvery, batchSize, ...). */
-  readonly rewardArgs: Readonly<Record<string, number | readonly number[]>>;
+  readonly rewardArgs: Readonly<Record<string, number | readonly number[] | string>>;
 }
 
 /** The defaults of `simbridge train` (the CLI's flags override them). */
@@ -112,8 +112,13 @@ async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions" |
     onEvent: (e: { attempt: number; error?: Error; restored?: boolean }) =>
       log(e.restored ? `reconnected to ${address} (attempt ${e.attempt}); envs re-created` : `lost ${address} (${e.error?.message}); reconnecting, attempt ${e.attempt}`),
   };
-  const env = await RemoteVectorEnv.connect(address, args.task, numEnvs, args.taskOptions, connectOptions, { reconnect });
-  return { env, address, server, reconnect };
+  try {
+    const env = await RemoteVectorEnv.connect(address, args.task, numEnvs, args.taskOptions, connectOptions, { reconnect });
+    return { env, address, server, reconnect };
+  } catch (e) {
+    await server?.close();
+    throw e;
+  }
 }
 
 /**
@@ -180,27 +185,34 @@ export async function trainRun(
   log(`TF.js backend: ${backend.name} (${backend.detail})`);
   const folder = new RunFolder(dir);
   const connectOptions: ConnectOptions = options.connect ?? {};
-  const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
-  log(
-    `training ${args.algo}${args.her ? "+HER" : ""} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
-  );
-  const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
-  const reward = await rewardModelFor(args, env.spec);
-  const { agent, trainer } = build(args, env.spec, reward.model);
-  // The harness's truth for judging a learned reward; the learner never sees it.
-  const judgeTask = trainer.onlineReward && args.probeEpisodes > 0 ? await whiteBoxTask(args.task, args.taskOptions) : undefined;
-  const probe = async (step: number, final = false) => {
-    if (!judgeTask || !trainer.onlineReward?.ready) return undefined;
-    const q = await probeRewardModel(evalEnv, trainer.policy("explore"), trainer.onlineReward, judgeTask.computeReward!.bind(judgeTask), {
-      episodes: args.probeEpisodes,
-      relabels: 4,
-      seed: 7_000_000 + step,
-    });
-    folder.metrics.write({ kind: "reward_quality", step, ...q, ...(final ? { final: true } : {}) });
-    return q;
-  };
-  const started = performance.now();
+  // Everything acquired is released in reverse order, whatever fails on the way.
+  const release: Array<() => unknown> = [];
   try {
+    const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
+    release.push(() => server?.close(), () => env.close());
+    log(
+      `training ${args.algo}${args.her ? "+HER" : ""} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
+    );
+    const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
+    release.push(() => evalEnv.close());
+    const reward = await rewardModelFor(args, env.spec);
+    release.push(() => reward.dispose());
+    const { agent, trainer } = build(args, env.spec, reward.model);
+    release.push(() => agent.dispose());
+    // The harness's truth for judging a learned reward; the learner never sees it.
+    const judgeTask = trainer.onlineReward && args.probeEpisodes > 0 ? await whiteBoxTask(args.task, args.taskOptions) : undefined;
+    release.push(() => judgeTask?.close());
+    const probe = async (step: number, final = false) => {
+      if (!judgeTask || !trainer.onlineReward?.ready) return undefined;
+      const q = await probeRewardModel(evalEnv, trainer.policy("explore"), trainer.onlineReward, judgeTask.computeReward!.bind(judgeTask), {
+        episodes: args.probeEpisodes,
+        relabels: 4,
+        seed: 7_000_000 + step,
+      });
+      folder.metrics.write({ kind: "reward_quality", step, ...q, ...(final ? { final: true } : {}) });
+      return q;
+    };
+    const started = performance.now();
     if (options.resume && folder.hasCheckpoint) {
       const step = await folder.loadCheckpoint(agent, trainer);
       folder.metrics.truncateAfter(step);
@@ -250,12 +262,7 @@ export async function trainRun(
     folder.writeCurves(`${args.algo}${args.her ? "+HER" : ""} on ${args.task}, seed ${args.seed}`);
     return { folder, eval: result, wallSeconds, ...(quality ? { rewardQuality: quality } : {}) };
   } finally {
-    agent.dispose();
-    reward.dispose();
-    judgeTask?.close();
-    await evalEnv.close();
-    await env.close();
-    await server?.close();
+    for (const free of release.reverse()) await free();
   }
 }
 
