@@ -143,6 +143,7 @@ async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model:
     return { model: undefined, dispose: () => undefined };
   }
   if (!args.her) throw new Error(`--reward ${kind} scores hindsight goals: it needs --her`);
+  if (!spec.goalConditioned) throw new Error(`--her needs a goal-conditioned task (observation, achieved_goal, desired_goal); ${spec.name} is not`);
   if (kind === "known") {
     const task = spec.blackBox ? undefined : await whiteBoxTask(spec.name, args.taskOptions);
     if (!task) {
