@@ -83,7 +83,6 @@ async function stepLatencies(env: VectorEnv, count: number): Promise<Float64Arra
 
 const ECHO_SERVER = `
 import * as grpc from "@grpc/grpc-js";
-import { startChild } from "./child-process.js";
 const s = new grpc.Server();
 s.register("/bench.Echo/Ping", (call) => { call.on("data", (b) => call.write(b)); call.on("end", () => call.end()); },
   (b) => b, (b) => b, "bidi");
@@ -123,8 +122,12 @@ export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBench
 
   const bin = join(packageRoot(), "bin", "simbridge.js");
   const rttTask = "PointReach-v0";
-  const server = await startChild([bin, "serve", "--task", opts.task, "--task", rttTask, "--port", "0"], /listening on (\S+)/);
-  const echo = await startChild(["--input-type=module", "-e", ECHO_SERVER], /echo listening on (\d+)/);
+  const tasks = [...new Set([opts.task, rttTask])].flatMap((t) => ["--task", t]);
+  const server = await startChild([bin, "serve", ...tasks, "--port", "0"], /listening on (\S+)/);
+  const echo = await startChild(["--input-type=module", "-e", ECHO_SERVER], /echo listening on (\d+)/).catch((e: unknown) => {
+    server.child.kill("SIGTERM");
+    throw e;
+  });
   try {
     const address = server.match[1]!;
     const remote = await RemoteVectorEnv.connect(address, opts.task, opts.envs);
