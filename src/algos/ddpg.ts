@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../env/rng.js";
 import { createDdpgModel, ddpgCheckpointContents, ddpgUpdate, disposeDdpgModel, type DdpgConfig, type DdpgModel } from "../nn/ddpg-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { addGaussianNoise, batchTensors, checkInput, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
 
 export interface DdpgArgs {
   /** Hidden layer sizes of actor and critic. */
@@ -32,6 +32,8 @@ export interface DdpgArgs {
   readonly tau: number;
   /** Std of the Gaussian exploration noise, in action units ([−1, 1]). */
   readonly explorationNoise: number;
+  /** Probability of a uniform random action instead (HER's baselines: 0.3; default 0). */
+  readonly randomActionProb: number;
   /** Weight of the action penalty mean(π(s)²) in the actor loss (HER's baselines: 1). */
   readonly actionL2: number;
 }
@@ -44,6 +46,7 @@ export const DDPG_ARGS: DdpgArgs = Object.freeze({
   gamma: 0.99,
   tau: 0.005,
   explorationNoise: 0.1,
+  randomActionProb: 0,
   actionL2: 0,
 });
 
@@ -74,7 +77,7 @@ export class Ddpg implements OffPolicyAgent {
   act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
     checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);
-    return mode === "explore" ? addGaussianNoise(out, this.args.explorationNoise, this.rng) : out;
+    return mode === "explore" ? explore(out, this.actDim, this.args.explorationNoise, this.args.randomActionProb, this.rng) : out;
   }
 
   update(batch: TransitionBatch): Record<string, number> {

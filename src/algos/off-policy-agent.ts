@@ -68,9 +68,19 @@ export function checkInput(input: Float32Array, rows: number, inputDim: number):
   if (input.length !== rows * inputDim) throw new Error(`Expected ${rows} × ${inputDim} = ${rows * inputDim} input values but got ${input.length}`);
 }
 
-/** Gaussian exploration around deterministic actions, clipped to [−1, 1] (in place). */
-export function addGaussianNoise(actions: Float32Array, sigma: number, rng: Rng): Float32Array {
-  for (let i = 0; i < actions.length; i++) actions[i] = Math.max(-1, Math.min(1, actions[i]! + sigma * rng.normal()));
+/**
+ * Exploration around deterministic actions (in place), rows of `actDim`: each row
+ * is, with probability `randomProb`, replaced by a uniform random action (HER's
+ * baselines "random_eps"), else gets Gaussian noise of std `sigma`; clipped to [−1, 1].
+ */
+export function explore(actions: Float32Array, actDim: number, sigma: number, randomProb: number, rng: Rng): Float32Array {
+  if (!(randomProb >= 0 && randomProb <= 1)) throw new RangeError(`randomActionProb must be in [0, 1], got ${randomProb}`);
+  for (let row = 0; row < actions.length; row += actDim) {
+    const random = randomProb > 0 && rng.uniform() < randomProb;
+    for (let i = row; i < row + actDim; i++) {
+      actions[i] = random ? 2 * rng.uniform() - 1 : Math.max(-1, Math.min(1, actions[i]! + sigma * rng.normal()));
+    }
+  }
   return actions;
 }
 

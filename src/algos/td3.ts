@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../env/rng.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update, type Td3Config, type Td3Model } from "../nn/td3-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { addGaussianNoise, batchTensors, checkInput, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
 
 export interface Td3Args {
   /** Hidden layer sizes of actor and critics. */
@@ -30,12 +30,16 @@ export interface Td3Args {
   readonly tau: number;
   /** Std of the Gaussian exploration noise, in action units ([−1, 1]). */
   readonly explorationNoise: number;
+  /** Probability of a uniform random action instead (HER's baselines: 0.3; default 0). */
+  readonly randomActionProb: number;
   /** Std of the target policy smoothing noise. */
   readonly policyNoise: number;
   /** The smoothing noise is clipped to ±noiseClip. */
   readonly noiseClip: number;
   /** Actor and targets update every policyDelay-th critic update. */
   readonly policyDelay: number;
+  /** Weight of the action penalty mean(π(s)²) in the actor loss (HER's baselines: 1; default 0). */
+  readonly actionL2: number;
 }
 
 /** The paper's and CleanRL's defaults. */
@@ -46,9 +50,11 @@ export const TD3_ARGS: Td3Args = Object.freeze({
   gamma: 0.99,
   tau: 0.005,
   explorationNoise: 0.1,
+  randomActionProb: 0,
   policyNoise: 0.2,
   noiseClip: 0.5,
   policyDelay: 2,
+  actionL2: 0,
 });
 
 export class Td3 implements OffPolicyAgent {
@@ -71,13 +77,13 @@ export class Td3 implements OffPolicyAgent {
       criticLr: args.criticLr,
       seed: shape.seed,
     });
-    this.config = { gamma: args.gamma, tau: args.tau, policyNoise: args.policyNoise, noiseClip: args.noiseClip, policyDelay: args.policyDelay };
+    this.config = { gamma: args.gamma, tau: args.tau, policyNoise: args.policyNoise, noiseClip: args.noiseClip, policyDelay: args.policyDelay, actionL2: args.actionL2 };
   }
 
   act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
     checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);
-    return mode === "explore" ? addGaussianNoise(out, this.args.explorationNoise, this.rng) : out;
+    return mode === "explore" ? explore(out, this.actDim, this.args.explorationNoise, this.args.randomActionProb, this.rng) : out;
   }
 
   update(batch: TransitionBatch): Record<string, number> {

@@ -10,7 +10,7 @@
  *   a' = clip(π'(s') + clip(σ·ε, −c, c), −1, 1)
  *   y  = r + d·min(Q1'(s', a'), Q2'(s', a'))        d = γ·(1 − done), or given
  *   L_Q = mean((Q1(s,a) − y)²) + mean((Q2(s,a) − y)²)
- *   every policyDelay-th call:  L_π = −mean(Q1(s, π(s)));  θ' ← τθ + (1−τ)θ'
+ *   every policyDelay-th call:  L_π = −mean(Q1(s, π(s))) + λ·mean(π(s)²);  θ' ← τθ + (1−τ)θ'   (λ = actionL2)
  *
  * Actions are normalised to [−1, 1] (the actor ends in tanh; environments rescale).
  * Defaults are the paper's / CleanRL's: γ 0.99, τ 0.005, σ 0.2, c 0.5, delay 2, lr 3e-4.
@@ -54,9 +54,11 @@ export interface Td3Config {
   noiseClip: number;
   /** Actor and targets update every policyDelay-th call. */
   policyDelay: number;
+  /** Weight λ of the action penalty mean(π(s)²) in the actor loss (HER's baselines: 1; default 0). */
+  actionL2?: number;
 }
 
-export const TD3_DEFAULTS: Readonly<Td3Config> = Object.freeze({ gamma: 0.99, tau: 0.005, policyNoise: 0.2, noiseClip: 0.5, policyDelay: 2 });
+export const TD3_DEFAULTS: Readonly<Td3Config> = Object.freeze({ gamma: 0.99, tau: 0.005, policyNoise: 0.2, noiseClip: 0.5, policyDelay: 2, actionL2: 0 });
 
 /** Draws standard normal noise of a shape, e.g. from a seeded Rng. */
 export type NoiseSource = (shape: [number, number]) => tf.Tensor2D;
@@ -194,6 +196,7 @@ function checkBatch(model: Td3Model, batch: Td3Batch, config: Td3Config, noise: 
   if (noise !== undefined) expect("noise", noise, [b, actDim]);
   if (!(Number.isInteger(config.policyDelay) && config.policyDelay >= 1)) throw new RangeError(`policyDelay must be a positive integer, got ${config.policyDelay}`);
   if (!(config.tau >= 0 && config.tau <= 1)) throw new RangeError(`tau must be in [0, 1], got ${config.tau}`);
+  if (!((config.actionL2 ?? 0) >= 0)) throw new RangeError(`actionL2 must be >= 0, got ${config.actionL2}`);
 }
 
 /** Column [B, 1] view of a [B] or [B, 1] tensor. */
@@ -227,6 +230,7 @@ export function td3Update(model: Td3Model, batch: Td3Batch, config: Td3Config = 
   const actDim = batch.action.shape[1];
   checkBatch(model, batch, config, options.noise);
   const readLosses = options.readLosses ?? true;
+  const actionL2 = config.actionL2 ?? 0;
   model.updates += 1;
   const actorUpdated = model.updates % config.policyDelay === 0;
   let criticLoss = NaN;
@@ -251,7 +255,8 @@ export function td3Update(model: Td3Model, batch: Td3Batch, config: Td3Config = 
         const action = model.actor.apply(batch.obs, { inputGrad: false });
         // Only the actor is optimised: the critic passes gradients to its input only.
         const q = model.critic1.apply(tf.concat([batch.obs, action], 1), { frozen: true });
-        return tf.neg(tf.mean(q)) as tf.Scalar;
+        const l = tf.neg(tf.mean(q));
+        return (actionL2 === 0 ? l : tf.add(l, tf.mul(tf.mean(tf.square(action)), actionL2))) as tf.Scalar;
       });
       if (readLosses) actorLoss = loss.dataSync()[0]!;
       else actorLoss = NaN;

@@ -113,6 +113,26 @@ test("td3Update: critic loss uses that target; actor and targets move only every
   disposeTd3Model(model);
 });
 
+test("td3Update with actionL2: L_π = −mean(Q1(s, π(s))) + λ·mean(π(s)²)", () => {
+  // A negligible critic step (Adam moves by ~lr) keeps Q1 as it was, so the loss can be computed beforehand.
+  const model = createTd3Model({ obsDim: 1, actDim: 1, hidden: [4], seed: 3, criticLr: 1e-12 });
+  const obs = tf.tensor2d([0.2, -0.4, 0.9], [3, 1]);
+  const batch = { obs, action: tf.tensor2d([0.5, -0.3, 0.1], [3, 1]), reward: tf.tensor1d(reward), nextObs: tf.tensor2d(sNext, [3, 1]), done: tf.tensor1d(done) };
+  const pi = model.actor.apply(obs);
+  const q = model.critic1.apply(tf.concat([obs, pi], 1));
+  const qMean = tf.mean(q).dataSync()[0]!;
+  const piSq = tf.mean(tf.square(pi)).dataSync()[0]!;
+  const lambda = 0.7;
+  const result = td3Update(model, batch, { ...config, policyDelay: 1, actionL2: lambda });
+  assert.equal(result.actorUpdated, true);
+  const want = -qMean + lambda * piSq;
+  assert.ok(Math.abs(result.actorLoss! - want) < 1e-5, `${result.actorLoss} vs ${want}`);
+  assert.ok(piSq > 1e-4, "the penalty term is not negligible in this check");
+  assert.throws(() => td3Update(model, batch, { ...config, actionL2: -1 }), /actionL2 must be >= 0/);
+  tf.dispose([pi, q, ...Object.values(batch)]);
+  disposeTd3Model(model);
+});
+
 test("td3Update rejects mis-shaped batches and noise with the expected shape", () => {
   const model = tinyModel();
   const batch = {
