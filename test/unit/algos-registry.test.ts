@@ -1,0 +1,31 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { selectBackend } from "../../src/nn/backend.js";
+import { ALGO_NAMES, makeAgent } from "../../src/algos/registry.js";
+import { TD3_ARGS, type Td3 } from "../../src/algos/td3.js";
+import type { Sac } from "../../src/algos/sac.js";
+
+await selectBackend("wasm");
+const shape = { inputDim: 4, actDim: 2, seed: 0 };
+
+test("with --her, TD3 and DDPG get baselines' HER settings and SAC the ones it has; --set wins", () => {
+  const td3 = makeAgent("td3", shape, { gamma: 0.9 }, true) as Td3;
+  assert.deepEqual(
+    { gamma: td3.args.gamma, tau: td3.args.tau, lr: td3.args.actorLr, noise: td3.args.explorationNoise, random: td3.args.randomActionProb, l2: td3.args.actionL2 },
+    { gamma: 0.9, tau: 0.05, lr: 1e-3, noise: 0.2, random: 0.3, l2: 1 },
+  );
+  td3.dispose();
+  const plain = makeAgent("td3", shape, {}, false) as Td3;
+  assert.deepEqual(plain.args, TD3_ARGS);
+  plain.dispose();
+  const sac = makeAgent("sac", shape, {}, true) as Sac;
+  assert.equal(sac.args.gamma, 0.98);
+  assert.equal("randomActionProb" in sac.args, false);
+  sac.dispose();
+  assert.deepEqual([...ALGO_NAMES].sort(), ["ddpg", "sac", "td3"]);
+});
+
+test("an unknown hyper-parameter or algorithm is refused with the accepted names", () => {
+  assert.throws(() => makeAgent("sac", shape, { randomActionProb: 0.3 }), /sac has no hyper-parameter 'randomActionProb'; it has: hidden/);
+  assert.throws(() => makeAgent("ppo", shape), /unknown algorithm 'ppo'; available: td3, ddpg, sac/);
+});
