@@ -24,8 +24,11 @@ import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { vectorEnvContract } from "./vector-env-contract.js";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { trainArgs, trainRun } from "../../src/train/train-run.js";
+import { trainRun } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
+import { rejectsWith } from "../helpers/rejects-with.js";
+import { healthCheck, listTasksUnary, rawSession } from "../helpers/grpc-calls.js";
+import { gahilRunArgs, quiet } from "../helpers/training-runs.js";
 
 const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
 const PACKAGE_DIR = join(packageRoot(), "sims", "external", "python");
@@ -116,18 +119,6 @@ after(async () => {
 vectorEnvContract(`${TASK} (Python, external) over gRPC`, (n) => RemoteVectorEnv.connect(address("plain"), TASK, n));
 vectorEnvContract(`${TASK} (Python, external, black box) over gRPC`, (n) => RemoteVectorEnv.connect(address("blackBox"), TASK, n));
 
-async function rejectsWith(p: Promise<unknown>, code: number, pattern?: RegExp): Promise<SimbridgeError> {
-  let caught: SimbridgeError | undefined;
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof SimbridgeError, `expected a SimbridgeError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${code}, got ${e.code}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    caught = e;
-    return true;
-  });
-  return caught!;
-}
-
 describe("Python external server: handshake", () => {
   it("announces protocol 1.0.0 and its capabilities, and lists Cart2D-v0", async () => {
     const c = await Connection.open(address("plain"));
@@ -181,24 +172,14 @@ describe("Python external server: handshake", () => {
   });
 
   it("a request before the handshake → FAILED_PRECONDITION; garbage bytes → id 0; the session goes on", async () => {
-    const { proto } = loadProtocol();
-    const def = proto.simbridge.v1.EnvironmentService.service.Session;
-    const client = new grpc.Client(address("plain"), grpc.credentials.createInsecure());
-    const stream = client.makeBidiStreamRequest(def.path, (b: Buffer) => b, def.responseDeserialize);
-    const responses: Array<{ id: number; error: { code: number; message: string } | null; payload?: string }> = [];
-    const got = (n: number) =>
-      new Promise<void>((resolve) => {
-        const check = () => (responses.length >= n ? resolve() : setTimeout(check, 5));
-        check();
-      });
-    stream.on("data", (r) => responses.push(r as (typeof responses)[number]));
-    stream.write(def.requestSerialize({ id: 7, list_tasks: {} }));
-    stream.write(def.requestSerialize({ id: 8, handshake: { protocol_version: "1.0.0" } }));
-    stream.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99])); // not a protobuf message
-    stream.write(def.requestSerialize({ id: 10, list_tasks: {} }));
-    await got(4);
-    stream.end();
-    client.close();
+    const session = rawSession(address("plain"));
+    const { responses } = session;
+    session.write({ id: 7, list_tasks: {} });
+    session.write({ id: 8, handshake: { protocol_version: "1.0.0" } });
+    session.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99])); // not a protobuf message
+    session.write({ id: 10, list_tasks: {} });
+    await session.got(4);
+    session.close();
     assert.deepEqual(responses.map((r) => r.id), [7, 8, 0, 10]);
     assert.equal(responses[0]!.error!.code, Code.FAILED_PRECONDITION);
     assert.match(responses[0]!.error!.message, /before handshake/);
@@ -296,32 +277,10 @@ describe("Python external server: the task", () => {
   });
 
   it("serves ListTasks as a unary call behind the token, and the health service", async () => {
-    const { proto } = loadProtocol();
-    const list = (addr: string, token?: string) =>
-      new Promise<{ tasks: Array<{ name: string }> }>((resolve, reject) => {
-        const client = new proto.simbridge.v1.EnvironmentService(addr, grpc.credentials.createInsecure());
-        const md = new grpc.Metadata();
-        if (token) md.set("authorization", `Bearer ${token}`);
-        client.ListTasks({}, md, (err, res) => {
-          client.close();
-          if (err) reject(err);
-          else resolve(res as { tasks: Array<{ name: string }> });
-        });
-      });
-    assert.deepEqual((await list(address("plain"))).tasks.map((t) => t.name), [TASK]);
-    await assert.rejects(list(address("guarded")), (e: grpc.ServiceError) => e.code === grpc.status.UNAUTHENTICATED);
-    assert.equal((await list(address("guarded"), TOKEN)).tasks.length, 1);
-
-    const health = await new Promise<Buffer>((resolve, reject) => {
-      const client = new grpc.Client(address("plain"), grpc.credentials.createInsecure());
-      // grpc.health.v1.Health/Check with an empty service name: the request bytes are empty.
-      client.makeUnaryRequest("/grpc.health.v1.Health/Check", (b: Buffer) => b, (b: Buffer) => b, Buffer.alloc(0), (err, res) => {
-        client.close();
-        if (err) reject(err);
-        else resolve(res!);
-      });
-    });
-    assert.deepEqual([...health], [0x08, 0x01]); // status (field 1) = SERVING (1)
+    assert.deepEqual((await listTasksUnary(address("plain"))).tasks.map((t) => t.name), [TASK]);
+    await assert.rejects(listTasksUnary(address("guarded")), (e: grpc.ServiceError) => e.code === grpc.status.UNAUTHENTICATED);
+    assert.equal((await listTasksUnary(address("guarded"), TOKEN)).tasks.length, 1);
+    assert.deepEqual([...(await healthCheck(address("plain")))], [0x08, 0x01]); // status (field 1) = SERVING (1)
   });
 });
 
@@ -544,25 +503,19 @@ describe("Python external server: a TypeScript agent trains on it as a black box
   it("TD3 + HER with GAHIL's learned reward runs end to end over the Python server", async () => {
     const dir = mkdtempSync(join(tmpdir(), "simbridge-cart-"));
     const run = await trainRun(
-      trainArgs(TASK, {
-        her: true,
-        reward: "gahil",
-        server: address("blackBox"),
+      gahilRunArgs(TASK, address("blackBox"), {
         taskOptions: { distance_threshold: 0.2, max_episode_steps: 50 },
         steps: 1500,
-        envs: 2,
-        backend: "wasm",
         batchSize: 64,
         bufferSize: 20_000,
         learningStarts: 300,
         finalEvalEpisodes: 10,
         logEvery: 250,
-        checkpointEvery: 0,
         algoArgs: { hidden: [32, 32] },
         rewardArgs: { hidden: [32, 32], minPositives: 256, trainEvery: 200, batchSize: 256 },
       }),
       dir,
-      { resume: false, log: () => undefined, progress: false },
+      { resume: false, ...quiet },
     );
     assert.equal(run.eval.episodes, 10);
     assert.ok(Number.isNaN(run.eval.return_mean), "the black box sent a reward");

@@ -12,6 +12,8 @@ import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 import { pointReachV0 } from "../../sims/point/point-reach-v0.js";
 import { encodeTensor } from "../../src/protocol/tensor-codec.js";
+import { rejectsWith } from "../helpers/rejects-with.js";
+import { healthCheck, listTasksUnary, rawSession } from "../helpers/grpc-calls.js";
 
 const registry = new TaskRegistry([pointReachV0]);
 const TOKEN = "s3cret";
@@ -26,18 +28,6 @@ after(async () => {
   await open.close();
   await guarded.close();
 });
-
-async function rejectsWith(p: Promise<unknown>, code: number, pattern?: RegExp): Promise<SimbridgeError> {
-  let caught: SimbridgeError | undefined;
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof SimbridgeError, `expected SimbridgeError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${code}, got ${e.code}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    caught = e;
-    return true;
-  });
-  return caught!;
-}
 
 /** A session with two running envs; checks both still step at the end. */
 async function withSession(fn: (c: Connection, ids: number[]) => Promise<void>): Promise<void> {
@@ -195,29 +185,15 @@ describe("bad input over gRPC", () => {
   });
 
   it("garbage bytes on the stream → INVALID_ARGUMENT with id 0, the session goes on", async () => {
-    const { proto } = loadProtocol();
-    const def = proto.simbridge.v1.EnvironmentService.service.Session;
-    const client = new grpc.Client(open.address, grpc.credentials.createInsecure());
-    const stream = client.makeBidiStreamRequest(
-      def.path,
-      (b: Buffer) => b,
-      def.responseDeserialize,
-    );
-    const responses: Array<{ id: number; error: { code: number; message: string } | null; payload?: string }> = [];
-    const got = (n: number) =>
-      new Promise<void>((resolve) => {
-        const check = () => (responses.length >= n ? resolve() : setTimeout(check, 5));
-        check();
-      });
-    stream.on("data", (r) => responses.push(r as (typeof responses)[number]));
-    stream.write(def.requestSerialize({ id: 1, handshake: { protocol_version: "1.0.0" } }));
-    await got(1);
-    stream.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99])); // not a protobuf message
-    await got(2);
-    stream.write(def.requestSerialize({ id: 3, list_tasks: {} }));
-    await got(3);
-    stream.end();
-    client.close();
+    const session = rawSession(open.address);
+    const { responses } = session;
+    session.write({ id: 1, handshake: { protocol_version: "1.0.0" } });
+    await session.got(1);
+    session.write(Buffer.from([0xff, 0xff, 0xff, 0xff, 0x0f, 0x12, 0x99])); // not a protobuf message
+    await session.got(2);
+    session.write({ id: 3, list_tasks: {} });
+    await session.got(3);
+    session.close();
     assert.equal(responses[1]!.id, 0);
     assert.equal(responses[1]!.error!.code, Code.INVALID_ARGUMENT);
     assert.equal(responses[2]!.id, 3);
@@ -264,22 +240,8 @@ describe("bad input over gRPC", () => {
   });
 
   it("serves the standard health service and server reflection", async () => {
-    const health = await new Promise<number>((resolve, reject) => {
-      const client = new grpc.Client(open.address, grpc.credentials.createInsecure());
-      // grpc.health.v1.Health/Check with an empty service name: request bytes are empty.
-      client.makeUnaryRequest(
-        "/grpc.health.v1.Health/Check",
-        (b: Buffer) => b,
-        (b: Buffer) => b,
-        Buffer.alloc(0),
-        (err, res) => {
-          client.close();
-          if (err) reject(err);
-          else resolve(res![1]!); // field 1 (status) varint: SERVING = 1
-        },
-      );
-    });
-    assert.equal(health, 1);
+    const health = await healthCheck(open.address);
+    assert.equal(health[1], 1); // field 1 (status) varint: SERVING = 1
     const services = await new Promise<string>((resolve, reject) => {
       const client = new grpc.Client(open.address, grpc.credentials.createInsecure());
       const call = client.makeBidiStreamRequest(
@@ -300,21 +262,9 @@ describe("bad input over gRPC", () => {
   });
 
   it("ListTasks unary call honours the token", async () => {
-    const { proto } = loadProtocol();
-    const call = (address: string, token?: string) =>
-      new Promise<{ tasks: Array<{ name: string }> }>((resolve, reject) => {
-        const client = new proto.simbridge.v1.EnvironmentService(address, grpc.credentials.createInsecure());
-        const md = new grpc.Metadata();
-        if (token) md.set("authorization", `Bearer ${token}`);
-        client.ListTasks({}, md, (err, res) => {
-          client.close();
-          if (err) reject(err);
-          else resolve(res as { tasks: Array<{ name: string }> });
-        });
-      });
-    assert.equal((await call(open.address)).tasks[0]!.name, "PointReach-v0");
-    await assert.rejects(call(guarded.address), (e: grpc.ServiceError) => e.code === grpc.status.UNAUTHENTICATED);
-    assert.equal((await call(guarded.address, TOKEN)).tasks.length, 1);
+    assert.equal((await listTasksUnary(open.address)).tasks[0]!.name, "PointReach-v0");
+    await assert.rejects(listTasksUnary(guarded.address), (e: grpc.ServiceError) => e.code === grpc.status.UNAUTHENTICATED);
+    assert.equal((await listTasksUnary(guarded.address, TOKEN)).tasks.length, 1);
   });
 
   it("a request that gets no answer in time → DEADLINE_EXCEEDED naming it", async () => {

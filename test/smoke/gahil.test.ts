@@ -11,10 +11,9 @@ import { TaskRegistry } from "../../src/env/task-registry.js";
 import type { TaskFactory } from "../../src/env/task.js";
 import { Rng } from "../../src/env/rng.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
-import { trainArgs, trainRun, type TrainArgs } from "../../src/train/train-run.js";
+import { trainRun, type TrainArgs } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
-
-const quiet = { log: () => undefined, progress: false };
+import { gahilRunArgs, quiet, SMOKE_BUDGET } from "../helpers/training-runs.js";
 
 /** PointReach whose reported rewards are garbage: huge, random, sometimes NaN. */
 const poisoned: TaskFactory = {
@@ -33,23 +32,12 @@ const poisoned: TaskFactory = {
 };
 
 function gahilArgs(server: string, overrides: Partial<TrainArgs> = {}): TrainArgs {
-  return trainArgs("PointReach-v0", {
-    her: true,
-    reward: "gahil",
-    server,
-    steps: 3000,
-    envs: 2,
-    backend: "wasm",
-    batchSize: 128,
-    bufferSize: 50_000,
-    learningStarts: 500,
+  return gahilRunArgs("PointReach-v0", server, {
+    ...SMOKE_BUDGET,
     evalEvery: 1000,
     evalEpisodes: 10,
-    finalEvalEpisodes: 50,
     probeEpisodes: 8,
     logEvery: 250,
-    checkpointEvery: 0,
-    algoArgs: { hidden: [64, 64] },
     rewardArgs: { hidden: [64, 64], minPositives: 512, trainEvery: 250, batchSize: 512 },
     ...overrides,
   });

@@ -6,26 +6,12 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evalRun, trainArgs, trainRun, type TrainArgs } from "../../src/train/train-run.js";
+import { evalRun, trainRun, type TrainArgs } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
-
-const quiet = { log: () => undefined, progress: false };
+import { quiet, SMOKE_BUDGET, testRunArgs } from "../helpers/training-runs.js";
 
 function args(overrides: Partial<TrainArgs>): TrainArgs {
-  return trainArgs("PointReach-v0", {
-    her: true,
-    steps: 3000,
-    envs: 2,
-    backend: "wasm",
-    batchSize: 128,
-    bufferSize: 50_000,
-    learningStarts: 500,
-    finalEvalEpisodes: 50,
-    logEvery: 500,
-    checkpointEvery: 1000,
-    algoArgs: { hidden: [64, 64] },
-    ...overrides,
-  });
+  return testRunArgs("PointReach-v0", { ...SMOKE_BUDGET, logEvery: 500, checkpointEvery: 1000, ...overrides });
 }
 
 describe("training smoke runs (PointReach-v0, HER, over gRPC)", () => {

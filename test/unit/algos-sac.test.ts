@@ -1,12 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../src/nn/backend.js";
-import type { Mlp } from "../../src/nn/mlp.js";
-import { loadCheckpoint, saveCheckpoint } from "../../src/nn/save-load.js";
 import {
   createSacModel,
   disposeSacModel,
@@ -21,17 +16,12 @@ import {
 } from "../../src/nn/sac-update.js";
 import type { SacConfig, SacModel } from "../../src/nn/sac-update.js";
 import { Sac, SAC_ARGS } from "../../src/algos/sac.js";
-import type { TransitionBatch } from "../../src/algos/off-policy-agent.js";
 import { Rng } from "../../src/env/rng.js";
+import { relu, setWeights, snapshot, TINY, tinyBatch } from "../helpers/tiny-networks.js";
+import { assertLearnsOneStepBandit, assertNoTensorLeaks, assertSaveLoadRoundTrip } from "../helpers/off-policy-agents.js";
 
 await selectBackend("wasm");
 
-/** Sets an Mlp's weights: [W1, b1, W2, b2] row-major (row = input). */
-function setWeights(net: Mlp, values: number[][]): void {
-  net.trainableVariables.forEach((v, i) => v.assign(tf.tensor(values[i]!, v.shape)));
-}
-const snapshot = (net: Mlp) => net.trainableVariables.map((v) => Float32Array.from(v.dataSync()));
-const relu = (z: number) => Math.max(0, z);
 const close = (got: number, want: number, tol: number, what: string) => assert.ok(Math.abs(got - want) <= tol, `${what}: ${got} vs ${want}`);
 
 /** The squashed Gaussian by hand: log σ from the raw output, a = tanh(μ + σε), log π(a) with the tanh correction. */
@@ -120,23 +110,9 @@ function tinyModel(seed = 7): SacModel {
 }
 
 const config: SacConfig = { gamma: 0.9, tau: 0.005, targetEntropy: -1, autotune: true };
-const obs = [0.2, -0.4, 0.9];
-const act = [0.5, -0.3, 0.1];
-const sNext = [0.3, -0.8, 1.5];
-const reward = [1, 0.5, -1];
-const done = [0, 1, 0];
+const { obs, nextObs: sNext, reward, done } = TINY;
 const nextEps = [0.7, -1.1, -2];
 const actorEps = [-0.4, 1.3, 0.2];
-
-function tinyBatch() {
-  return {
-    obs: tf.tensor2d(obs, [3, 1]),
-    action: tf.tensor2d(act, [3, 1]),
-    reward: tf.tensor1d(reward),
-    nextObs: tf.tensor2d(sNext, [3, 1]),
-    done: tf.tensor1d(done),
-  };
-}
 
 test("SAC target equals r + γ(1−done)·(min(Q1', Q2')(s', a') − α·log π(a'|s')) computed by hand", () => {
   const model = tinyModel();
@@ -233,34 +209,13 @@ test("α loss gradient: α rises when the entropy is below the target, falls whe
   }
 });
 
-/** Random transitions in [−1, 1]. */
-function randomBatch(rng: Rng, rows: number, inputDim: number, actDim: number): TransitionBatch {
-  const fill = (n: number) => Float32Array.from({ length: n }, () => rng.uniformRange(-1, 1));
-  return {
-    rows,
-    obs: fill(rows * inputDim),
-    action: fill(rows * actDim),
-    reward: fill(rows),
-    nextObs: fill(rows * inputDim),
-    terminated: Float32Array.from({ length: rows }, () => (rng.uniform() < 0.1 ? 1 : 0)),
-  };
-}
-
 const small = { ...SAC_ARGS, hidden: [32, 32] };
 
 test("Sac: no tensor leaks over 300 updates and act calls", () => {
   const agent = new Sac({ inputDim: 5, actDim: 2, seed: 1 }, small);
-  const rng = new Rng(2);
-  const batch = randomBatch(rng, 32, 5, 2);
-  agent.update(batch);
-  agent.act(batch.obs, 32, "explore");
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 300; i++) {
-    const losses = agent.update(batch);
+  assertNoTensorLeaks(agent, (losses) => {
     for (const k of ["critic_loss", "actor_loss", "alpha_loss", "alpha", "entropy"]) assert.ok(Number.isFinite(losses[k]), `${k} = ${losses[k]}`);
-    agent.act(batch.obs.subarray(0, 4 * 5), 4, i % 2 === 0 ? "explore" : "deterministic");
-  }
-  assert.equal(tf.memory().numTensors, before);
+  });
   agent.dispose();
 });
 
@@ -275,50 +230,19 @@ test("Sac: actions lie in [−1, 1]; deterministic is one action per input, expl
   agent.dispose();
 });
 
-test("Sac: save → load → identical actions and an identical next update", async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), "sac-ckpt-"));
-  try {
-    const rng = new Rng(5);
-    const a = new Sac({ inputDim: 4, actDim: 3, seed: 11 }, small);
-    for (let i = 0; i < 5; i++) a.update(randomBatch(rng, 16, 4, 3));
-    a.act(new Float32Array(4), 1, "explore");
-    await saveCheckpoint(dir, a.checkpointContents());
-
-    const b = new Sac({ inputDim: 4, actDim: 3, seed: 99 }, small);
-    const probe = randomBatch(rng, 8, 4, 3);
-    assert.notDeepEqual(b.act(probe.obs, 8, "deterministic"), a.act(probe.obs, 8, "deterministic"));
-    const manifest = await loadCheckpoint(dir, b.checkpointContents());
-    b.restoreMeta(manifest.meta);
-
-    assert.deepEqual(b.act(probe.obs, 8, "deterministic"), a.act(probe.obs, 8, "deterministic"));
-    assert.deepEqual(b.act(probe.obs, 8, "explore"), a.act(probe.obs, 8, "explore"));
-    const next = randomBatch(rng, 16, 4, 3);
-    const la = a.update(next);
-    assert.deepEqual(b.update(next), la);
-    assert.notEqual(la.alpha, 1, "α was trained and restored");
-    assert.deepEqual(b.act(probe.obs, 8, "explore"), a.act(probe.obs, 8, "explore"));
-    assert.throws(() => b.restoreMeta({ updates: 1, rng: [] }), /SAC checkpoint meta must be/);
-    a.dispose();
-    b.dispose();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-});
+test("Sac: save → load → identical actions and an identical next update", () =>
+  assertSaveLoadRoundTrip(
+    (seed) => new Sac({ inputDim: 4, actDim: 3, seed }, small),
+    ({ saved, loaded, probe, losses }) => {
+      assert.notEqual(losses["alpha"], 1, "α was trained and restored");
+      assert.deepEqual(loaded.act(probe.obs, 8, "explore"), saved.act(probe.obs, 8, "explore"));
+      assert.throws(() => loaded.restoreMeta({ updates: 1, rng: [] }), /SAC checkpoint meta must be/);
+    },
+  ));
 
 test("Sac learns a one-step bandit: reward −(a − 0.5)² → deterministic action within 0.1 of 0.5", () => {
-  const obs = [0.3, -0.2, 0.5];
-  const rows = 64;
   // Test-sized: small networks, faster critics and α, α starting at 0.2 (the defaults need far more steps).
   const agent = new Sac({ inputDim: 3, actDim: 1, seed: 1 }, { ...small, actorLr: 1e-3, criticLr: 1e-3, alphaLr: 3e-3, alpha: 0.2 });
-  const o = Float32Array.from({ length: rows * 3 }, (_, i) => obs[i % 3]!);
-  const start = agent.act(o.subarray(0, 3), 1, "deterministic")[0]!;
-  assert.ok(Math.abs(start - 0.5) > 0.2, `starts away from 0.5: ${start}`);
-  for (let step = 0; step < 600; step++) {
-    const action = agent.act(o, rows, "explore");
-    const reward = Float32Array.from(action, (a) => -((a - 0.5) ** 2));
-    agent.update({ rows, obs: o, action, reward, nextObs: o, terminated: new Float32Array(rows).fill(1) });
-  }
-  const final = agent.act(o.subarray(0, 3), 1, "deterministic")[0]!;
-  assert.ok(Math.abs(final - 0.5) < 0.1, `deterministic action ${final}`);
+  assertLearnsOneStepBandit(agent, 600);
   agent.dispose();
 });

@@ -2,33 +2,16 @@
 // formats of `simbridge watch` (src/cli/watch.ts) over its snapshots.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TestScheduler } from "rxjs/testing";
 import type { Frame } from "../../src/client/watch-client.js";
 import { StepStatus } from "../../src/env/task.js";
 import { monitor, type MonitorSnapshot } from "../../src/stream/monitor.js";
 import { sampleEvery } from "../../src/stream/operators.js";
+import { marbleScheduler as scheduler, watchFrame } from "../helpers/streams.js";
 import { episodesText, frameToJson, renderLine, renderView, shortestFloat32, summarizeObservation } from "../../src/cli/watch.js";
 
-const scheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
-
-function frame(p: Partial<Frame> = {}): Frame {
-  return {
-    sequence: 1,
-    sessionId: "0123456789ab",
-    envId: 1,
-    task: "PointReach-v0",
-    episode: 1,
-    episodeStep: 0,
-    simTime: 0,
-    wallTimeUs: 0,
-    dropped: 0,
-    status: StepStatus.RUNNING,
-    observations: [new Float32Array([0.3, -0.4, 0, 0]), new Float32Array([0.3, -0.4])],
-    reward: 0,
-    isSuccess: false,
-    ...p,
-  };
-}
+/** The frames of these tests: a full-length session id (the output shortens it), two observation tensors, reward 0. */
+const frame = (p: Partial<Frame> = {}): Frame =>
+  watchFrame({ sessionId: "0123456789ab", observations: [new Float32Array([0.3, -0.4, 0, 0]), new Float32Array([0.3, -0.4])], reward: 0, ...p });
 
 const EMPTY: MonitorSnapshot = {
   frames: 0,

@@ -2,8 +2,6 @@
 // virtual time: one marble character = 1 ms.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { TestScheduler } from "rxjs/testing";
-import type { Frame } from "../../src/client/watch-client.js";
 import { StepStatus } from "../../src/env/task.js";
 import {
   droppedFrames,
@@ -19,27 +17,7 @@ import {
   stepsPerSecondPerEnv,
   type EpisodeSummary,
 } from "../../src/stream/operators.js";
-
-const scheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
-
-function frame(p: Partial<Frame> = {}): Frame {
-  return {
-    sequence: 1,
-    sessionId: "s",
-    envId: 1,
-    task: "PointReach-v0",
-    episode: 1,
-    episodeStep: 0,
-    simTime: 0,
-    wallTimeUs: 0,
-    dropped: 0,
-    status: StepStatus.RUNNING,
-    observations: [new Float32Array([0.5, -0.5])],
-    reward: undefined,
-    isSuccess: false,
-    ...p,
-  };
-}
+import { marbleScheduler as scheduler, watchFrame as frame } from "../helpers/streams.js";
 
 test("envKey: session and env id", () => {
   assert.equal(envKey(frame({ sessionId: "abc", envId: 7 })), "abc/7");
