@@ -7,11 +7,12 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code } from "../../src/protocol/errors.js";
 import { Rng } from "../../src/env/rng.js";
 import { sizeOf } from "../../src/env/spec.js";
 import { StepStatus } from "../../src/env/task.js";
 import type { BatchStep, VectorEnv } from "../../src/env/vector-env.js";
+import { rejectsWith } from "../helpers/rejects-with.js";
 
 export type MakeVectorEnv = (numEnvs: number) => Promise<VectorEnv>;
 
@@ -30,15 +31,6 @@ function randomActions(env: VectorEnv, rows: number, rng: Rng): Float32Array {
     a[i] = rng.uniformRange(Number.isFinite(lo) ? lo : -1, Number.isFinite(hi) ? hi : 1);
   }
   return a;
-}
-
-async function rejectsWith(p: Promise<unknown>, code: number, pattern?: RegExp): Promise<void> {
-  await assert.rejects(p, (e: unknown) => {
-    assert.ok(e instanceof SimbridgeError, `expected a SimbridgeError, got ${String(e)}`);
-    assert.equal(e.code, code, `expected code ${code} but got ${e.code}: ${e.message}`);
-    if (pattern) assert.match(e.message, pattern);
-    return true;
-  });
 }
 
 function checkBatch(env: VectorEnv, b: BatchStep, rows: readonly number[]): void {
