@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../env/rng.js";
 import { createDdpgModel, ddpgCheckpointContents, ddpgUpdate, disposeDdpgModel, type DdpgConfig, type DdpgModel } from "../nn/ddpg-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { batchTensors, checkInput, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, checkRandomActionProb, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
 
 export interface DdpgArgs {
   /** Hidden layer sizes of actor and critic. */
@@ -60,6 +60,7 @@ export class Ddpg implements OffPolicyAgent {
   private readonly rng: Rng;
 
   constructor(shape: AgentShape, readonly args: DdpgArgs = DDPG_ARGS) {
+    checkRandomActionProb(args.randomActionProb);
     this.inputDim = shape.inputDim;
     this.actDim = shape.actDim;
     this.rng = new Rng(shape.seed + 1);

@@ -68,13 +68,18 @@ export function checkInput(input: Float32Array, rows: number, inputDim: number):
   if (input.length !== rows * inputDim) throw new Error(`Expected ${rows} × ${inputDim} = ${rows * inputDim} input values but got ${input.length}`);
 }
 
+/** Throws unless `p` is a probability; agents call it when built, so a bad --set fails before training. */
+export function checkRandomActionProb(p: number): void {
+  if (!(p >= 0 && p <= 1)) throw new RangeError(`randomActionProb must be in [0, 1], got ${p}`);
+}
+
 /**
  * Exploration around deterministic actions (in place), rows of `actDim`: each row
  * is, with probability `randomProb`, replaced by a uniform random action (HER's
  * baselines "random_eps"), else gets Gaussian noise of std `sigma`; clipped to [−1, 1].
  */
 export function explore(actions: Float32Array, actDim: number, sigma: number, randomProb: number, rng: Rng): Float32Array {
-  if (!(randomProb >= 0 && randomProb <= 1)) throw new RangeError(`randomActionProb must be in [0, 1], got ${randomProb}`);
+  checkRandomActionProb(randomProb);
   for (let row = 0; row < actions.length; row += actDim) {
     const random = randomProb > 0 && rng.uniform() < randomProb;
     for (let i = row; i < row + actDim; i++) {

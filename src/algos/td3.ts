@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng } from "../env/rng.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update, type Td3Config, type Td3Model } from "../nn/td3-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { batchTensors, checkInput, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, checkRandomActionProb, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
 
 export interface Td3Args {
   /** Hidden layer sizes of actor and critics. */
@@ -66,6 +66,7 @@ export class Td3 implements OffPolicyAgent {
   private readonly rng: Rng;
 
   constructor(shape: AgentShape, readonly args: Td3Args = TD3_ARGS) {
+    checkRandomActionProb(args.randomActionProb);
     this.inputDim = shape.inputDim;
     this.actDim = shape.actDim;
     this.rng = new Rng(shape.seed + 1);

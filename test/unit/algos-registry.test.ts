@@ -27,5 +27,7 @@ test("with --her, TD3 and DDPG get baselines' HER settings and SAC the ones it h
 
 test("an unknown hyper-parameter or algorithm is refused with the accepted names", () => {
   assert.throws(() => makeAgent("sac", shape, { randomActionProb: 0.3 }), /sac has no hyper-parameter 'randomActionProb'; it has: hidden/);
+  assert.throws(() => makeAgent("td3", shape, { randomActionProb: 1.5 }), /randomActionProb must be in \[0, 1\], got 1.5/);
+  assert.throws(() => makeAgent("ddpg", shape, { randomActionProb: -1 }), /randomActionProb must be in \[0, 1\]/);
   assert.throws(() => makeAgent("ppo", shape), /unknown algorithm 'ppo'; available: td3, ddpg, sac/);
 });
