@@ -22,7 +22,7 @@
  */
 import loadMujocoModule from "mujoco-js";
 import type { MainModule, MjData, MjModel } from "mujoco-js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 
 export type Mujoco = MainModule;
 

@@ -12,8 +12,8 @@
  *
  * Nothing here allocates per step.
  */
-import { Rng } from "../../src/env/rng.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Rng } from "../../src/core/rng.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { StepStatus, newTaskStep } from "../../src/env/task.js";
 import type { Options, Task, TaskSpec, TaskStep } from "../../src/env/task.js";
 import { MjSim, loadMujoco } from "./mujoco-runtime.js";

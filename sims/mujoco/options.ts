@@ -7,7 +7,7 @@
  * the message and carry the field "options.<name>" (the server prefixes the
  * request kind, as the pool does for its own checks).
  */
-import { SimbridgeError } from "../../src/protocol/errors.js";
+import { SimbridgeError } from "../../src/core/errors.js";
 import type { OptionSpec, OptionValue, Options } from "../../src/env/task.js";
 
 /** Options with every default filled in, checked against their specs. */

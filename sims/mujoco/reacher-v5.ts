@@ -77,7 +77,7 @@
  */
 import { boundedSpec, unboundedSpec } from "../../src/env/spec.js";
 import type { Options, OptionSpec, TaskFactory, TaskSpec } from "../../src/env/task.js";
-import type { Rng } from "../../src/env/rng.js";
+import type { Rng } from "../../src/core/rng.js";
 import { REACHER_XML } from "./assets/reacher-xml.js";
 import type { MjSim } from "./mujoco-runtime.js";
 import { MujocoTask, makeSim } from "./mujoco-task.js";

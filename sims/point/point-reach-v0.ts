@@ -40,8 +40,8 @@
  * ## Version history
  * - v0: initial version.
  */
-import { SimbridgeError } from "../../src/protocol/errors.js";
-import { Rng } from "../../src/env/rng.js";
+import { SimbridgeError } from "../../src/core/errors.js";
+import { Rng } from "../../src/core/rng.js";
 import { boundedSpec } from "../../src/env/spec.js";
 import { newTaskStep, StepStatus, type Options, type Task, type TaskFactory, type TaskSpec, type TaskStep } from "../../src/env/task.js";
 

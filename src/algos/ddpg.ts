@@ -14,7 +14,7 @@
  * training loop sees it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { createDdpgModel, ddpgCheckpointContents, ddpgUpdate, disposeDdpgModel, type DdpgConfig, type DdpgModel } from "../nn/ddpg-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
 import { batchTensors, checkInput, checkRandomActionProb, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";

@@ -8,7 +8,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { CheckpointContents } from "../nn/save-load.js";
-import type { Rng } from "../env/rng.js";
+import type { Rng } from "../core/rng.js";
 
 /** A batch of transitions, row-major Float32Arrays. */
 export interface TransitionBatch {

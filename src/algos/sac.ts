@@ -18,7 +18,7 @@
  * lives in src/nn/sac-update.ts; this file is the algorithm as the training loop sees it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import {
   createSacModel,
   deterministicAction,

@@ -12,7 +12,7 @@
  * algorithm as the training loop sees it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update, type Td3Config, type Td3Model } from "../nn/td3-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
 import { batchTensors, checkInput, checkRandomActionProb, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { builtinRegistry } from "../../sims/catalog.js";
 import { RemoteVectorEnv } from "../client/remote-vector-env.js";
 import { LocalVectorEnv } from "../env/local-vector-env.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus } from "../env/task.js";
 import type { VectorEnv } from "../env/vector-env.js";

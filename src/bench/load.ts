@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RemoteVectorEnv } from "../client/remote-vector-env.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus } from "../env/task.js";
 import { packageRoot } from "../protocol/service-definition.js";

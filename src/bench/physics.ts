@@ -21,9 +21,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { StepStatus } from "../env/task.js";
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import { mujocoTaskFactories } from "../../sims/mujoco/index.js";
 import { MujocoTask } from "../../sims/mujoco/mujoco-task.js";
 

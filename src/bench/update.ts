@@ -21,7 +21,7 @@ import { Mlp } from "../nn/mlp.js";
 import { Adam } from "../nn/adam.js";
 import { createTd3Model, disposeTd3Model, td3Update } from "../nn/td3-update.js";
 import type { Td3Batch } from "../nn/td3-update.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 
 export interface BenchUpdateOptions {
   batch: number;

@@ -5,7 +5,7 @@
  */
 import { builtinRegistry } from "../../sims/catalog.js";
 import { RemoteVectorEnv } from "../client/remote-vector-env.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus, statusName } from "../env/task.js";
 import { startServer } from "../server/server.js";

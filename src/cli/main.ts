@@ -1,7 +1,7 @@
 /**
  * The `simbridge` command.
  */
-import { SimbridgeError, codeName } from "../protocol/errors.js";
+import { SimbridgeError, codeName } from "../core/errors.js";
 import { UsageError } from "./args.js";
 
 const USAGE = `simbridge — a robotics/simulation bridge over gRPC

@@ -12,7 +12,7 @@ import { monitor, type MonitorSnapshot } from "../stream/monitor.js";
 import { sampleEvery, type EnvKey, type EpisodeStats } from "../stream/operators.js";
 import type { Frame, WatchOptions } from "../client/watch-client.js";
 import { statusName } from "../env/task.js";
-import { Code, SimbridgeError } from "../protocol/errors.js";
+import { Code, SimbridgeError } from "../core/errors.js";
 import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
 
 export const WATCH_USAGE = `usage: simbridge watch HOST:PORT [--env ID ...] [--session ID] [--hz N] [--token T] [--tls-ca FILE]

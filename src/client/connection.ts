@@ -9,7 +9,7 @@
  * gave (UNAUTHENTICATED, RESOURCE_EXHAUSTED, UNAVAILABLE, ...).
  */
 import * as grpc from "@grpc/grpc-js";
-import { Code, SimbridgeError } from "../protocol/errors.js";
+import { Code, SimbridgeError } from "../core/errors.js";
 import { decodeTensor, encodeTensor } from "../protocol/tensor-codec.js";
 import { decodeTaskSpec, encodeOptions } from "../protocol/spec-codec.js";
 import { loadProtocol, PROTOCOL_VERSION } from "../protocol/service-definition.js";

@@ -9,7 +9,7 @@
  * with ABORTED ("envs were re-created; reset them"). Everything the caller
  * holds (replay, networks) is untouched; it resets every env and goes on.
  */
-import { Code, SimbridgeError } from "../protocol/errors.js";
+import { Code, SimbridgeError } from "../core/errors.js";
 import type { Options, TaskSpec } from "../env/task.js";
 import { allIndices, batchActionShape, type BatchStep, type ResetEntry, type VectorEnv } from "../env/vector-env.js";
 import { Connection, type ConnectOptions, type RemoteStep } from "./connection.js";

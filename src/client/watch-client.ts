@@ -4,7 +4,7 @@
  * Observable.
  */
 import * as grpc from "@grpc/grpc-js";
-import { Code, SimbridgeError } from "../protocol/errors.js";
+import { Code, SimbridgeError } from "../core/errors.js";
 import { loadProtocol } from "../protocol/service-definition.js";
 import { decodeTensor } from "../protocol/tensor-codec.js";
 import type { WatchFrame__Output } from "../protocol/generated/simbridge/v1/WatchFrame.js";

@@ -6,7 +6,7 @@
  * one fail the same way with the same messages. Every check happens before any
  * env is touched: a failed call changes nothing.
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import type { NumericArray } from "./spec.js";
 import { sizeOf, validateArray } from "./spec.js";
 import type { OptionSpec, Options, Task, TaskSpec } from "./task.js";

@@ -2,7 +2,7 @@
  * LocalVectorEnv: `numEnvs` envs of one task stepped in this process, through
  * the same EnvPool checks the server uses.
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import { EnvPool, type PoolStep } from "./env-pool.js";
 import type { Options, TaskSpec } from "./task.js";
 import type { TaskRegistry } from "./task-registry.js";

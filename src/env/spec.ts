@@ -5,7 +5,7 @@
  * `validateArray` is the one place inputs are checked; its messages name the
  * field and the offending value ("action: expected shape [2] but got [3]").
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 
 /** Element types that travel on the wire (little-endian). */
 export type DType = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool";

@@ -1,7 +1,7 @@
 /**
  * TaskRegistry: the catalogue of tasks a process can make, by name.
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import { blackBox } from "./black-box.js";
 import type { Options, TaskFactory, TaskSpec } from "./task.js";
 

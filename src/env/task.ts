@@ -24,12 +24,13 @@
  * - `close` frees every native resource; the task is unusable afterwards.
  */
 import type { ArraySpec } from "./spec.js";
+import { StepStatus as WireStepStatus } from "../protocol/generated/simbridge/v1/StepStatus.js";
 
-/** Per-env episode status. Numbers match `simbridge.v1.StepStatus`. */
+/** Per-env episode status: the numbers of `simbridge.v1.StepStatus`, taken from the generated code. */
 export const StepStatus = {
-  RUNNING: 1,
-  TERMINATED: 2,
-  TRUNCATED: 3,
+  RUNNING: WireStepStatus.RUNNING,
+  TERMINATED: WireStepStatus.TERMINATED,
+  TRUNCATED: WireStepStatus.TRUNCATED,
 } as const;
 export type StepStatus = (typeof StepStatus)[keyof typeof StepStatus];
 

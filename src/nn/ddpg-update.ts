@@ -17,7 +17,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "./mlp.js";
 import { Adam } from "./adam.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import type { CheckpointContents } from "./save-load.js";
 import type { Td3Batch } from "./td3-update.js";
 

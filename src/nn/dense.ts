@@ -25,7 +25,7 @@
  * and Adam's elementwise ops. XNNPACK runs single-threaded under Node (backend.ts).
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 
 /** Activation applied after `x·W + b`. */
 export type Activation = "linear" | "relu" | "tanh";

@@ -7,7 +7,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Dense } from "./dense.js";
 import type { ApplyOptions, Init } from "./dense.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 
 export interface MlpOptions {
   /** Layer sizes including input and output, e.g. [40, 256, 256, 1]. */

@@ -18,7 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Mlp } from "./mlp.js";
 import { Adam } from "./adam.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import type { CheckpointContents } from "./save-load.js";
 
 /** A sampled batch of transitions; every tensor has the batch as its first axis. */

@@ -3,7 +3,7 @@
  */
 import type { ArraySpec } from "../env/spec.js";
 import type { OptionSpec, OptionValue, Options, TaskSpec } from "../env/task.js";
-import { SimbridgeError } from "./errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import { dtypeFromWire, decodeTensor, encodeTensor, WireDType } from "./tensor-codec.js";
 import type { ArraySpec as WireArraySpec, ArraySpec__Output } from "./generated/simbridge/v1/ArraySpec.js";
 import type { OptionSpec as WireOptionSpec, OptionSpec__Output } from "./generated/simbridge/v1/OptionSpec.js";

@@ -6,22 +6,23 @@
 import { endianness } from "node:os";
 import type { DType, NumericArray } from "../env/spec.js";
 import { sizeOf, shapeString } from "../env/spec.js";
-import { SimbridgeError } from "./errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import type { Tensor } from "./generated/simbridge/v1/Tensor.js";
+import { DType as GeneratedDType } from "./generated/simbridge/v1/DType.js";
 
 if (endianness() !== "LE") {
   // Raw bytes map straight onto typed arrays only on little-endian hosts.
   throw new Error("simbridge needs a little-endian host (the wire format is little-endian)");
 }
 
-/** Wire enum values of `simbridge.v1.DType`. */
+/** Wire enum values of `simbridge.v1.DType`, taken from the generated code. */
 export const WireDType: Record<DType, 1 | 2 | 3 | 4 | 5 | 6> = {
-  float32: 1,
-  float64: 2,
-  int32: 3,
-  int64: 4,
-  uint8: 5,
-  bool: 6,
+  float32: GeneratedDType.FLOAT32,
+  float64: GeneratedDType.FLOAT64,
+  int32: GeneratedDType.INT32,
+  int64: GeneratedDType.INT64,
+  uint8: GeneratedDType.UINT8,
+  bool: GeneratedDType.BOOL,
 };
 const dtypeOfWire: Record<number, DType> = Object.fromEntries(
   Object.entries(WireDType).map(([k, v]) => [v, k as DType]),

@@ -10,7 +10,7 @@
  * Used by the ring buffer, the episode buffer and the HER buffer; not part of
  * the public replay API.
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 
 const MAGIC = 0x50524253; // "SBRP" read as a little-endian u32
 const VERSION = 1;

@@ -28,8 +28,8 @@
  *   reports the step's episode position: `step` t and `length` T (for an
  *   episode in progress, T = steps stored so far).
  */
-import type { Rng } from "../env/rng.js";
-import { SimbridgeError } from "../protocol/errors.js";
+import type { Rng } from "../core/rng.js";
+import { SimbridgeError } from "../core/errors.js";
 import { packArrays, unpackArrays } from "./bytes.js";
 import type { StoredArray } from "./bytes.js";
 import { randomIndex } from "./random-index.js";

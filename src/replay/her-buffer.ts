@@ -39,8 +39,8 @@
  * usual goal-conditioned tasks never terminate); a task that terminates on
  * success would need the reward model to decide termination too.
  */
-import type { Rng } from "../env/rng.js";
-import { SimbridgeError } from "../protocol/errors.js";
+import type { Rng } from "../core/rng.js";
+import { SimbridgeError } from "../core/errors.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { EpisodeBuffer, TransitionRef } from "./episode-buffer.js";
 import type { EpisodeBufferOptions, GoalTransition } from "./episode-buffer.js";

@@ -18,7 +18,7 @@
  *   into `out` (which may be the input) and allocate nothing.
  * - `state` / `load` give a JSON-friendly snapshot for checkpoints.
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 
 export interface NormalizerOptions {
   /** Lower bound on the std. Default 1e-2. */

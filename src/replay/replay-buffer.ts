@@ -24,8 +24,8 @@
  * - `serialize` / `restore` (and `toJSON`) checkpoint the raw bytes: a restored
  *   buffer gives the same samples for the same rng seed.
  */
-import type { Rng } from "../env/rng.js";
-import { SimbridgeError } from "../protocol/errors.js";
+import type { Rng } from "../core/rng.js";
+import { SimbridgeError } from "../core/errors.js";
 import { fromBase64, packArrays, toBase64, unpackArrays } from "./bytes.js";
 import { randomIndex } from "./random-index.js";
 

@@ -20,8 +20,8 @@
  * - `sampleIndices` draws with replacement, uniformly over the filled rows only.
  * - `serialize` / `restore` checkpoint the raw rows and the cursor.
  */
-import type { Rng } from "../env/rng.js";
-import { SimbridgeError } from "../protocol/errors.js";
+import type { Rng } from "../core/rng.js";
+import { SimbridgeError } from "../core/errors.js";
 import { packArrays, unpackArrays } from "../replay/bytes.js";
 import { randomIndex } from "../replay/random-index.js";
 import { judgedGoal } from "./reward-model.js";

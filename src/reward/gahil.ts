@@ -93,11 +93,11 @@
  * Before `ready`: the constant `unreadyReward` (−1, "not reached").
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { Adam } from "../nn/adam.js";
 import { Mlp } from "../nn/mlp.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import type { HerSample } from "../replay/her-buffer.js";
 import { Normalizer } from "../replay/normalizer.js";
 import type { NormalizerState } from "../replay/normalizer.js";

@@ -12,7 +12,7 @@
  * the point where GAHIL's learned reward takes over.
  */
 import type { Task } from "../env/task.js";
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import { judgedGoal } from "./reward-model.js";
 import type { RewardBatch, RewardModel } from "./reward-model.js";
 

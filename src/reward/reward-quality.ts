@@ -15,7 +15,7 @@
  * `auroc` with no positive or no negative label, `spearman` with fewer than two
  * points or a constant vector. NaN inputs are an error (they have no rank).
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 
 /** A binary label: 1/true positive, 0/false negative. */
 export type Label = 0 | 1 | boolean;

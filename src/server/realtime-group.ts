@@ -13,7 +13,7 @@
  * Ticks are scheduled at t0 + k/hz (no drift); a tick that comes late is
  * measured as jitter, and a tick missed entirely is skipped, not bunched.
  */
-import { SimbridgeError } from "../protocol/errors.js";
+import { SimbridgeError } from "../core/errors.js";
 import type { EnvPool, PoolStep } from "../env/env-pool.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus, type TaskSpec } from "../env/task.js";

@@ -11,7 +11,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
-import { Code, SimbridgeError } from "../protocol/errors.js";
+import { Code, SimbridgeError } from "../core/errors.js";
 import { encodeTaskSpec } from "../protocol/spec-codec.js";
 import { loadProtocol, SERVICE_NAME } from "../protocol/service-definition.js";
 import type { SessionRequest__Output } from "../protocol/generated/simbridge/v1/SessionRequest.js";

@@ -5,7 +5,7 @@
  * over a real stream alike.
  */
 import { randomUUID, timingSafeEqual } from "node:crypto";
-import { Code, SimbridgeError, asSimbridgeError } from "../protocol/errors.js";
+import { Code, SimbridgeError, asSimbridgeError } from "../core/errors.js";
 import { decodeTensor, encodeTensor } from "../protocol/tensor-codec.js";
 import { decodeOptions, encodeTaskSpec } from "../protocol/spec-codec.js";
 import { PROTOCOL_VERSION } from "../protocol/service-definition.js";

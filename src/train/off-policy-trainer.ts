@@ -12,7 +12,7 @@
  */
 import { StepStatus } from "../env/task.js";
 import type { TaskSpec } from "../env/task.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import { sizeOf } from "../env/spec.js";
 import type { VectorEnv } from "../env/vector-env.js";
 import { HerReplayBuffer } from "../replay/her-buffer.js";
@@ -25,7 +25,7 @@ import { toEnvActions } from "./action-scale.js";
 import { evaluate, type EvalResult } from "./evaluate.js";
 import { InputEncoder, type InputEncoderState } from "./input-encoder.js";
 import type { MetricRecord } from "./metrics-log.js";
-import { Code, SimbridgeError } from "../protocol/errors.js";
+import { Code, SimbridgeError } from "../core/errors.js";
 
 /**
  * A reward model trained while the agent interacts (GAHIL): the loop feeds it

@@ -11,7 +11,7 @@
 import { sizeOf } from "../env/spec.js";
 import { StepStatus } from "../env/task.js";
 import type { VectorEnv } from "../env/vector-env.js";
-import { Rng } from "../env/rng.js";
+import { Rng } from "../core/rng.js";
 import type { RewardBatch, RewardModel } from "../reward/reward-model.js";
 import { auroc, spearman } from "../reward/reward-quality.js";
 import { toEnvActions } from "./action-scale.js";

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
 import { loadProtocol, packageRoot } from "../../src/protocol/service-definition.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { encodeTensor } from "../../src/protocol/tensor-codec.js";
 import { StepStatus } from "../../src/env/task.js";
 import { Connection } from "../../src/client/connection.js";

@@ -7,8 +7,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Code } from "../../src/protocol/errors.js";
-import { Rng } from "../../src/env/rng.js";
+import { Code } from "../../src/core/errors.js";
+import { Rng } from "../../src/core/rng.js";
 import { sizeOf } from "../../src/env/spec.js";
 import { StepStatus } from "../../src/env/task.js";
 import type { BatchStep, VectorEnv } from "../../src/env/vector-env.js";

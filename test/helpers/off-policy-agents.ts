@@ -9,7 +9,7 @@ import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint, saveCheckpoint } from "../../src/nn/save-load.js";
 import type { OffPolicyAgent, TransitionBatch } from "../../src/algos/off-policy-agent.js";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 
 /** Random transitions in [−1, 1]; about one in ten is terminal. */
 export function randomBatch(rng: Rng, rows: number, inputDim: number, actDim: number): TransitionBatch {

@@ -3,7 +3,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import * as grpc from "@grpc/grpc-js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { loadProtocol, SERVICE_NAME } from "../../src/protocol/service-definition.js";
 import { TaskRegistry } from "../../src/env/task-registry.js";
 import { StepStatus } from "../../src/env/task.js";

@@ -10,7 +10,7 @@ import { createInterface } from "node:readline";
 import { promisify } from "node:util";
 import { packageRoot } from "../../src/protocol/service-definition.js";
 import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
-import { SimbridgeError, Code } from "../../src/protocol/errors.js";
+import { SimbridgeError, Code } from "../../src/core/errors.js";
 
 const run = promisify(execFile);
 const bin = join(packageRoot(), "bin", "simbridge.js");

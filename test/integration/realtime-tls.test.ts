@@ -11,7 +11,7 @@ import { builtinRegistry } from "../../sims/catalog.js";
 import { Connection } from "../../src/client/connection.js";
 import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { openWatch, type Frame } from "../../src/client/watch-client.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { StepStatus } from "../../src/env/task.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 

@@ -16,7 +16,7 @@ import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import type { ConnectOptions } from "../../src/client/connection.js";
 import type { Frame } from "../../src/client/watch-client.js";
 import { packageRoot } from "../../src/protocol/service-definition.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { StepStatus } from "../../src/env/task.js";
 import { watch } from "../../src/stream/watch.js";
 import { droppedFrames, envKey, framesPerSecondPerEnv, latestPerEnv } from "../../src/stream/operators.js";

@@ -9,7 +9,7 @@ import { builtinRegistry } from "../../sims/catalog.js";
 import { pointReachV0 } from "../../sims/point/point-reach-v0.js";
 import { TaskRegistry } from "../../src/env/task-registry.js";
 import type { TaskFactory } from "../../src/env/task.js";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 import { trainRun, type TrainArgs } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { explore } from "../../src/algos/off-policy-agent.js";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 
 test("explore with randomActionProb 0: clip(a + σ·N(0, 1)) drawing the same normals as the generator", () => {
   const actions = Float32Array.from([0.5, -0.95, 0, 0.99]);

@@ -16,7 +16,7 @@ import {
 } from "../../src/nn/sac-update.js";
 import type { SacConfig, SacModel } from "../../src/nn/sac-update.js";
 import { Sac, SAC_ARGS } from "../../src/algos/sac.js";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { relu, setWeights, snapshot, TINY, tinyBatch } from "../helpers/tiny-networks.js";
 import { assertLearnsOneStepBandit, assertNoTensorLeaks, assertSaveLoadRoundTrip } from "../helpers/off-policy-agents.js";
 

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { benchPhysics } from "../../src/bench/physics.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 
 const positive = (x: unknown) => typeof x === "number" && Number.isFinite(x) && x > 0;
 

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { selectBackend } from "../../src/nn/backend.js";
 import { Gahil } from "../../src/reward/gahil.js";
 import type { GahilLoss } from "../../src/reward/gahil.js";

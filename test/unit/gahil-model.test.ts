@@ -4,7 +4,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { selectBackend } from "../../src/nn/backend.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/nn/save-load.js";
 import { HerReplayBuffer } from "../../src/replay/her-buffer.js";

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { batchRows, poolLayout, TransitionPool } from "../../src/reward/gahil-pools.js";
 
 /** n transitions with goal 1, obs 1, action 1 whose every element encodes the row: desired k, judged k+0.1, obs k+0.2, next k+0.3, action k+0.4. */

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { GoalSelectionStrategy, HerReplayBuffer } from "../../src/replay/her-buffer.js";
 import type { HerReplayBufferOptions, HerSample } from "../../src/replay/her-buffer.js";
 import { KnownReward } from "../../src/reward/known-reward.js";

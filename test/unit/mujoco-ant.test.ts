@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { StepStatus } from "../../src/env/task.js";
 import type { Options } from "../../src/env/task.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { antV5Factory } from "../../sims/mujoco/ant-v5.js";
 import type { AntV5 } from "../../sims/mujoco/ant-v5.js";
 

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { StepStatus } from "../../src/env/task.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { reacherGoalV0Factory } from "../../sims/mujoco/reacher-goal-v0.js";
 import type { ReacherGoalV0 } from "../../sims/mujoco/reacher-goal-v0.js";
 

@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { StepStatus } from "../../src/env/task.js";
 import type { Task } from "../../src/env/task.js";
-import { Code, SimbridgeError } from "../../src/protocol/errors.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { ReacherV5, reacherV5Factory } from "../../sims/mujoco/reacher-v5.js";
 
 /** Fingertip (x, y) of the arm at joint angles q0, q1 (links 0.1 and 0.11 from the shoulder at the origin). */

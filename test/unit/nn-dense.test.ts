@@ -5,7 +5,7 @@ import { selectBackend } from "../../src/nn/backend.js";
 import { Dense, dense, transpose2d } from "../../src/nn/dense.js";
 import type { Activation } from "../../src/nn/dense.js";
 import { Mlp } from "../../src/nn/mlp.js";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 
 await selectBackend("wasm");
 

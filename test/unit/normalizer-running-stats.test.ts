@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { Normalizer } from "../../src/replay/normalizer.js";
 import type { NormalizerState } from "../../src/replay/normalizer.js";
 

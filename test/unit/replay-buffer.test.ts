@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Rng } from "../../src/env/rng.js";
+import { Rng } from "../../src/core/rng.js";
 import { ReplayBuffer } from "../../src/replay/replay-buffer.js";
 import type { ReplayBufferJSON } from "../../src/replay/replay-buffer.js";
 
