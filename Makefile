@@ -1,14 +1,21 @@
 # simbridge — the two commands a newcomer needs: `make run` and `make test`.
-# Both install what is missing first (npm packages from the lockfile).
+# Both install what is missing first: the Debian packages in deps/apt-packages.txt
+# (apt-get as root; otherwise it names the command and stops), then the npm
+# packages from the lockfile.
 
 NODE_MODULES_STAMP := node_modules/.installed
 TESTS ?= unit contract integration smoke
 
-.PHONY: setup build run demo test test-fast clean proto
+.PHONY: setup system-deps build run demo test test-fast clean proto
 
-setup: $(NODE_MODULES_STAMP)
+setup: system-deps $(NODE_MODULES_STAMP)
 
-$(NODE_MODULES_STAMP): package.json package-lock.json
+# Checked every time (dpkg knows, no stamp can): silent when nothing is missing.
+system-deps:
+	@bash deps/install-system.sh
+
+# Order-only on system-deps so that apt-get comes first even under make -j.
+$(NODE_MODULES_STAMP): package.json package-lock.json | system-deps
 	npm ci --no-audit --no-fund
 	touch $@
 
