@@ -14,10 +14,11 @@
  * training loop sees it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../core/rng.js";
+import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
 import { createDdpgModel, ddpgCheckpointContents, ddpgUpdate, disposeDdpgModel, type DdpgConfig, type DdpgModel } from "../nn/ddpg-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { batchTensors, checkInput, checkRandomActionProb, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, type AgentShape, type OffPolicyAgent, type TransitionBatch, type ActMode, type ActResult } from "./agent.js";
+import { checkRandomActionProb, explore } from "./exploration.js";
 
 export interface DdpgArgs {
   /** Hidden layer sizes of actor and critic. */
@@ -52,6 +53,7 @@ export const DDPG_ARGS: DdpgArgs = Object.freeze({
 
 export class Ddpg implements OffPolicyAgent {
   readonly name = "ddpg";
+  readonly kind = "off-policy";
   readonly inputDim: number;
   readonly actDim: number;
   private readonly model: DdpgModel;
@@ -75,10 +77,10 @@ export class Ddpg implements OffPolicyAgent {
     this.config = { gamma: args.gamma, tau: args.tau, actionL2: args.actionL2 };
   }
 
-  act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
+  act(input: Float32Array, rows: number, mode: ActMode): ActResult {
     checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);
-    return mode === "explore" ? explore(out, this.actDim, this.args.explorationNoise, this.args.randomActionProb, this.rng) : out;
+    return { actions: mode === "explore" ? explore(out, this.actDim, this.args.explorationNoise, this.args.randomActionProb, this.rng) : out };
   }
 
   update(batch: TransitionBatch): Record<string, number> {

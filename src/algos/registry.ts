@@ -1,20 +1,43 @@
 /**
- * The algorithms `simbridge train --algo NAME` can run.
+ * The algorithms `simbridge train --algo NAME` can run: one entry per
+ * algorithm file, with its kind (which schedule trains it), its defaults and
+ * a one-line description for `--algo` listings.
  */
-import type { AgentShape, OffPolicyAgent } from "./off-policy-agent.js";
+import type { Agent, AgentShape } from "./agent.js";
 import { Ddpg, DDPG_ARGS } from "./ddpg.js";
 import { Sac, SAC_ARGS } from "./sac.js";
 import { Td3, TD3_ARGS } from "./td3.js";
+import { Ppo, PPO_ARGS } from "./ppo.js";
 
 export type AlgoOverrides = Readonly<Record<string, number | readonly number[]>>;
 
-const algos: Record<string, { defaults: object; make: (shape: AgentShape, overrides: AlgoOverrides) => OffPolicyAgent }> = {
-  td3: { defaults: TD3_ARGS, make: (shape, o) => new Td3(shape, { ...TD3_ARGS, ...o }) },
-  ddpg: { defaults: DDPG_ARGS, make: (shape, o) => new Ddpg(shape, { ...DDPG_ARGS, ...o }) },
-  sac: { defaults: SAC_ARGS, make: (shape, o) => new Sac(shape, { ...SAC_ARGS, ...o }) },
-};
+export interface AlgoEntry {
+  readonly kind: Agent["kind"];
+  readonly summary: string;
+  readonly defaults: object;
+  make(shape: AgentShape, overrides: AlgoOverrides): Agent;
+}
+
+const algos: Readonly<Record<string, AlgoEntry>> = Object.freeze({
+  td3: { kind: "off-policy", summary: "TD3, twin delayed DDPG (Fujimoto et al. 2018)", defaults: TD3_ARGS, make: (shape, o) => new Td3(shape, { ...TD3_ARGS, ...o }) },
+  ddpg: { kind: "off-policy", summary: "DDPG (Lillicrap et al. 2016)", defaults: DDPG_ARGS, make: (shape, o) => new Ddpg(shape, { ...DDPG_ARGS, ...o }) },
+  sac: { kind: "off-policy", summary: "SAC with automatic entropy tuning (Haarnoja et al. 2018)", defaults: SAC_ARGS, make: (shape, o) => new Sac(shape, { ...SAC_ARGS, ...o }) },
+  ppo: { kind: "on-policy", summary: "PPO with clipped surrogate and GAE (Schulman et al. 2017)", defaults: PPO_ARGS, make: (shape, o) => new Ppo(shape, { ...PPO_ARGS, ...o }) },
+});
 
 export const ALGO_NAMES = Object.keys(algos);
+
+/** The registry entry of `name`; throws naming the available algorithms. */
+export function algoEntry(name: string): AlgoEntry {
+  const algo = Object.hasOwn(algos, name) ? algos[name] : undefined;
+  if (!algo) throw new Error(`unknown algorithm '${name}'; available: ${ALGO_NAMES.join(", ")}`);
+  return algo;
+}
+
+/** `--algo` listings: one line per algorithm. */
+export function describeAlgos(): string {
+  return ALGO_NAMES.map((n) => `  ${n.padEnd(6)} ${algos[n]!.kind.padEnd(10)} ${algos[n]!.summary}`).join("\n");
+}
 
 /**
  * Defaults for sparse-reward goal tasks with HER, from openai/baselines `her`
@@ -33,16 +56,14 @@ export const HER_DEFAULTS: Readonly<Record<string, AlgoOverrides>> = Object.free
 
 /** Throws naming the accepted keys when `overrides` has a key the algorithm does not know. */
 export function checkOverrides(name: string, overrides: AlgoOverrides): void {
-  const algo = algos[name];
-  if (!algo) throw new Error(`unknown algorithm '${name}'; available: ${ALGO_NAMES.join(", ")}`);
-  const known = Object.keys(algo.defaults);
+  const known = Object.keys(algoEntry(name).defaults);
   for (const key of Object.keys(overrides)) {
     if (!known.includes(key)) throw new Error(`${name} has no hyper-parameter '${key}'; it has: ${known.join(", ")}`);
   }
 }
 
 /** `overrides` win over the HER defaults, which win over the algorithm's own. */
-export function makeAgent(name: string, shape: AgentShape, overrides: AlgoOverrides = {}, her = false): OffPolicyAgent {
+export function makeAgent(name: string, shape: AgentShape, overrides: AlgoOverrides = {}, her = false): Agent {
   checkOverrides(name, overrides);
-  return algos[name]!.make(shape, her ? { ...HER_DEFAULTS[name], ...overrides } : overrides);
+  return algoEntry(name).make(shape, her ? { ...HER_DEFAULTS[name], ...overrides } : overrides);
 }

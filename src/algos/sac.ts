@@ -18,7 +18,7 @@
  * lives in src/nn/sac-update.ts; this file is the algorithm as the training loop sees it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../core/rng.js";
+import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
 import {
   createSacModel,
   deterministicAction,
@@ -31,7 +31,7 @@ import {
   type SacModel,
 } from "../nn/sac-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { batchTensors, checkInput, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, type AgentShape, type OffPolicyAgent, type TransitionBatch, type ActMode, type ActResult } from "./agent.js";
 
 export interface SacArgs {
   /** Hidden layer sizes of policy and critics. */
@@ -69,6 +69,7 @@ export const SAC_ARGS: SacArgs = Object.freeze({
 
 export class Sac implements OffPolicyAgent {
   readonly name = "sac";
+  readonly kind = "off-policy";
   readonly inputDim: number;
   readonly actDim: number;
   private readonly model: SacModel;
@@ -98,13 +99,14 @@ export class Sac implements OffPolicyAgent {
     };
   }
 
-  act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
+  act(input: Float32Array, rows: number, mode: ActMode): ActResult {
     checkInput(input, rows, this.inputDim);
-    return tf.tidy(() => {
+    const actions = tf.tidy(() => {
       const out = this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim]));
       const action = mode === "explore" ? squashedGaussian(out, normalNoise(this.rng, rows, this.actDim)).action : deterministicAction(out);
       return action.dataSync() as Float32Array;
     });
+    return { actions };
   }
 
   update(batch: TransitionBatch): Record<string, number> {

@@ -12,10 +12,11 @@
  * algorithm as the training loop sees it.
  */
 import * as tf from "@tensorflow/tfjs";
-import { Rng } from "../core/rng.js";
+import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update, type Td3Config, type Td3Model } from "../nn/td3-update.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { batchTensors, checkInput, checkRandomActionProb, explore, rngStateFromJson, rngStateToJson, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./off-policy-agent.js";
+import { batchTensors, checkInput, type AgentShape, type OffPolicyAgent, type TransitionBatch, type ActMode, type ActResult } from "./agent.js";
+import { checkRandomActionProb, explore } from "./exploration.js";
 
 export interface Td3Args {
   /** Hidden layer sizes of actor and critics. */
@@ -59,6 +60,7 @@ export const TD3_ARGS: Td3Args = Object.freeze({
 
 export class Td3 implements OffPolicyAgent {
   readonly name = "td3";
+  readonly kind = "off-policy";
   readonly inputDim: number;
   readonly actDim: number;
   private readonly model: Td3Model;
@@ -81,10 +83,10 @@ export class Td3 implements OffPolicyAgent {
     this.config = { gamma: args.gamma, tau: args.tau, policyNoise: args.policyNoise, noiseClip: args.noiseClip, policyDelay: args.policyDelay, actionL2: args.actionL2 };
   }
 
-  act(input: Float32Array, rows: number, mode: "explore" | "deterministic"): Float32Array {
+  act(input: Float32Array, rows: number, mode: ActMode): ActResult {
     checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);
-    return mode === "explore" ? explore(out, this.actDim, this.args.explorationNoise, this.args.randomActionProb, this.rng) : out;
+    return { actions: mode === "explore" ? explore(out, this.actDim, this.args.explorationNoise, this.args.randomActionProb, this.rng) : out };
   }
 
   update(batch: TransitionBatch): Record<string, number> {

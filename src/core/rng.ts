@@ -95,3 +95,12 @@ export class Rng {
 function rotl(x: number, k: number): number {
   return (x << k) | (x >>> (32 - k));
 }
+
+/** Rng states in JSON (NaN, the "no cached normal" marker, becomes null). */
+export function rngStateToJson(state: readonly number[]): Array<number | null> {
+  return state.map((v) => (Number.isNaN(v) ? null : v));
+}
+
+export function rngStateFromJson(state: ReadonlyArray<number | null>): number[] {
+  return state.map((v) => v ?? Number.NaN);
+}

@@ -4,15 +4,16 @@
  *   args.json         the arguments, so `--resume` and `eval` rebuild the same run
  *   versions.json     simbridge, node, TF.js backend, protocol
  *   metrics.jsonl     one JSON record per episode / log interval / evaluation
- *   checkpoint/       networks + optimiser state + loop state (+ replay.bin if asked)
+ *   checkpoint/       networks + optimiser state + loop state; storage.bin: the replay when asked
+ *                     (--save-replay), an on-policy learner's rollout always
  *   eval.json         the final evaluation
  *   curves.svg        learning curves (success / return vs env steps)
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadCheckpoint, saveCheckpoint, type CheckpointContents } from "../nn/save-load.js";
-import type { OffPolicyAgent } from "../algos/off-policy-agent.js";
-import type { OffPolicyTrainer, TrainerState } from "./off-policy-trainer.js";
+import type { Agent } from "../algos/agent.js";
+import type { Trainer, TrainerState } from "./trainer.js";
 import { MetricsLog, readMetrics } from "./metrics-log.js";
 import { renderLinePlot, type Series } from "./svg-plot.js";
 
@@ -21,7 +22,7 @@ import { renderLinePlot, type Series } from "./svg-plot.js";
  * reward model (its entries prefixed "reward_"); `meta` carries both metas and
  * the loop's state.
  */
-function withRewardModel(agent: CheckpointContents, trainer: OffPolicyTrainer, saving: boolean): CheckpointContents {
+function withRewardModel(agent: CheckpointContents, trainer: Trainer, saving: boolean): CheckpointContents {
   const reward = trainer.onlineReward?.checkpointContents();
   const prefix = <T>(r: Record<string, T> | undefined) => Object.fromEntries(Object.entries(r ?? {}).map(([k, v]) => [`reward_${k}`, v]));
   return {
@@ -61,28 +62,30 @@ export class RunFolder {
    * Saves agent + loop state. Written to checkpoint.tmp/ and swapped in by
    * renames, so a kill at any moment leaves a whole checkpoint behind.
    */
-  async saveCheckpoint(agent: OffPolicyAgent, trainer: OffPolicyTrainer, withReplay: boolean): Promise<void> {
+  async saveCheckpoint(agent: Agent, trainer: Trainer, withReplay: boolean): Promise<void> {
     const tmp = join(this.dir, "checkpoint.tmp");
     const final = join(this.dir, "checkpoint");
     const old = join(this.dir, "checkpoint.old");
     rmSync(tmp, { recursive: true, force: true });
     await saveCheckpoint(tmp, withRewardModel(agent.checkpointContents(), trainer, true));
-    if (withReplay) writeFileSync(join(tmp, "replay.bin"), trainer.serializeReplay());
+    const storage = trainer.serializeStorage(withReplay);
+    if (storage) writeFileSync(join(tmp, "storage.bin"), storage);
     rmSync(old, { recursive: true, force: true });
     if (existsSync(final)) renameSync(final, old);
     renameSync(tmp, final);
     rmSync(old, { recursive: true, force: true });
   }
 
-  /** Restores agent and loop (and the replay, when saved and `withReplay`) from the latest whole checkpoint; returns its step. */
-  async loadCheckpoint(agent: OffPolicyAgent, trainer: OffPolicyTrainer, withReplay = true): Promise<number> {
+  /** Restores agent and loop (and the storage, when saved and `withStorage`) from the latest whole checkpoint; returns its step. */
+  async loadCheckpoint(agent: Agent, trainer: Trainer, withStorage = true): Promise<number> {
     const dir = existsSync(join(this.dir, "checkpoint", "manifest.json")) ? join(this.dir, "checkpoint") : join(this.dir, "checkpoint.old");
     const manifest = await loadCheckpoint(dir, withRewardModel(agent.checkpointContents(), trainer, false));
     const meta = manifest.meta as { agent: unknown; trainer: TrainerState; reward?: unknown };
     agent.restoreMeta(meta.agent);
     if (trainer.onlineReward && meta.reward !== undefined) trainer.onlineReward.restoreMeta(meta.reward);
-    const replayPath = join(dir, "replay.bin");
-    trainer.restore(meta.trainer, withReplay && existsSync(replayPath) ? new Uint8Array(readFileSync(replayPath)) : undefined);
+    // replay.bin: the name of the storage file before on-policy learners existed.
+    const storagePath = [join(dir, "storage.bin"), join(dir, "replay.bin")].find((p) => existsSync(p));
+    trainer.restore(meta.trainer, withStorage && storagePath ? new Uint8Array(readFileSync(storagePath)) : undefined);
     return meta.trainer.step;
   }
 

@@ -12,21 +12,36 @@ import type { ConnectOptions } from "../client/connection.js";
 import type { Options, Task, TaskSpec } from "../env/task.js";
 import { sizeOf } from "../env/spec.js";
 import { selectBackend, type BackendName } from "../nn/backend.js";
-import { makeAgent, type AlgoOverrides } from "../algos/registry.js";
-import type { OffPolicyAgent } from "../algos/off-policy-agent.js";
+import { algoEntry, makeAgent, type AlgoOverrides } from "../algos/registry.js";
+import type { Agent, OffPolicyAgent, OnPolicyAgent } from "../algos/agent.js";
+import { Rng } from "../core/rng.js";
 import { KnownReward } from "../reward/known-reward.js";
 import { Gahil, type GahilOptions } from "../reward/gahil.js";
 import { probeRewardModel, type RewardQuality } from "./reward-probe.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { PROTOCOL_VERSION, packageRoot } from "../protocol/service-definition.js";
 import { startServer, type RunningServer } from "../server/server.js";
-import { OffPolicyTrainer, type TrainerConfig } from "./off-policy-trainer.js";
+import { isOnlineRewardModel } from "../reward/online-reward.js";
+import { InputEncoder } from "./input-encoder.js";
+import type { Learner } from "./learner.js";
+import { OffPolicyLearner, type OffPolicySchedule } from "./off-policy-learner.js";
+import { OnPolicyLearner } from "./on-policy-learner.js";
+import { Trainer, type LoopConfig } from "./trainer.js";
 import type { EvalResult } from "./evaluate.js";
 import { ProgressBar } from "./progress.js";
 import { RunFolder } from "./run-folder.js";
 
-export interface TrainArgs extends TrainerConfig {
+export interface TrainArgs extends LoopConfig, OffPolicySchedule {
   readonly algo: string;
+  readonly seed: number;
+  /** Normalise network inputs with running statistics. */
+  readonly normalize: boolean;
+  /**
+   * Where hindsight goals come from: "achieved" (HER's FUTURE strategy, off-policy
+   * learners) or "sampled" (only goals the env sampled in the rollout: PPO's
+   * restricted relabelling, seed 002).
+   */
+  readonly herGoals: "achieved" | "sampled";
   readonly task: string;
   readonly taskOptions: Options;
   /** HOST:PORT of a simbridge server; empty: the embedded server on loopback. */
@@ -59,6 +74,7 @@ export const TRAIN_DEFAULTS: Omit<TrainArgs, "task"> = Object.freeze({
   algo: "td3",
   taskOptions: {},
   her: false,
+  herGoals: "achieved",
   reward: "auto",
   blackBox: false,
   steps: 20_000,
@@ -142,7 +158,8 @@ async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model:
     if (args.her) throw new Error("--her scores hindsight goals with a reward model: use --reward known or --reward gahil");
     return { model: undefined, dispose: () => undefined };
   }
-  if (!args.her) throw new Error(`--reward ${kind} scores hindsight goals: it needs --her`);
+  // Off-policy learners use a reward model only for hindsight goals; an on-policy one also scores the lived steps.
+  if (!args.her && algoEntry(args.algo).kind === "off-policy") throw new Error(`--reward ${kind} scores hindsight goals: it needs --her`);
   if (!spec.goalConditioned) throw new Error(`--her needs a goal-conditioned task (observation, achieved_goal, desired_goal); ${spec.name} is not`);
   if (kind === "known") {
     const task = spec.blackBox ? undefined : await whiteBoxTask(spec.name, args.taskOptions);
@@ -161,13 +178,41 @@ async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model:
   return { model: gahil, dispose: () => gahil.dispose() };
 }
 
-function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined, actingOnly = false): { agent: OffPolicyAgent; trainer: OffPolicyTrainer } {
-  const obsDim = sizeOf(spec.observations[0]!.shape);
-  const goalDim = spec.goalConditioned ? sizeOf(spec.observations[2]!.shape) : 0;
-  const agent = makeAgent(args.algo, { inputDim: obsDim + goalDim, actDim: sizeOf(spec.action.shape), seed: args.seed }, args.algoArgs, args.her);
-  // An acting-only trainer (for eval) needs the encoder, not the replay.
-  const config = actingOnly ? { ...args, her: false, bufferSize: 1 } : args;
-  return { agent, trainer: new OffPolicyTrainer(spec, agent, config, reward) };
+/** Why PPO refuses ordinary HER (seed 002). */
+const PPO_HER_REFUSAL =
+  "HER relabels with goals the agent happened to reach, which changes the distribution PPO's policy gradient is an expectation over " +
+  "(its importance ratio assumes the data came from the current policy under the goal it is trained on). Use --her-goals sampled: " +
+  "relabelling only with goals the environment itself sampled in the rollout, with log-probabilities recomputed under the new goal (seed 002's restricted HER).";
+
+/**
+ * Agent, input encoder, storage + schedule (the learner) and the loop, for
+ * `args`. `actingOnly` (evaluation): no learner.
+ */
+function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined, actingOnly = false): { agent: Agent; trainer: Trainer } {
+  const encoder = new InputEncoder(spec, args.normalize);
+  const agent = makeAgent(args.algo, { inputDim: encoder.inputDim, actDim: sizeOf(spec.action.shape), seed: args.seed }, args.algoArgs, args.her);
+  const rng = new Rng(args.seed + 7);
+  const online = isOnlineRewardModel(reward) ? reward : undefined;
+  let learner: Learner | undefined;
+  if (!actingOnly) {
+    try {
+      learner = agent.kind === "on-policy" ? onPolicyLearner(args, spec, agent as OnPolicyAgent, encoder, rng, reward) : offPolicyLearner(args, spec, agent as OffPolicyAgent, encoder, rng, reward);
+    } catch (e) {
+      agent.dispose();
+      throw e;
+    }
+  }
+  return { agent, trainer: new Trainer(spec, agent, encoder, learner, args, rng, online) };
+}
+
+function offPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OffPolicyAgent, encoder: InputEncoder, rng: Rng, reward: RewardModel | undefined): Learner {
+  if (args.her && args.herGoals !== "achieved") throw new Error(`--her-goals ${args.herGoals} is PPO's restricted relabelling; ${args.algo} uses HER's achieved goals (--her-goals achieved)`);
+  return new OffPolicyLearner(spec, agent, encoder, args, rng, args.envs, reward, isOnlineRewardModel(reward) ? reward : undefined);
+}
+
+function onPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OnPolicyAgent, encoder: InputEncoder, rng: Rng, reward: RewardModel | undefined): Learner {
+  if (args.her && args.herGoals !== "sampled") throw new Error(`${args.algo} refuses --her with achieved goals: ${PPO_HER_REFUSAL}`);
+  return new OnPolicyLearner(spec, agent, encoder, rng, args.envs, reward, isOnlineRewardModel(reward) ? reward : undefined, { her: args.her ? "sampled" : "none", herK: args.herK });
 }
 
 function versions(backend: string): Record<string, string> {
@@ -192,7 +237,7 @@ export async function trainRun(
     const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
     release.push(() => server?.close(), () => env.close());
     log(
-      `training ${args.algo}${args.her ? "+HER" : ""} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
+      `training ${args.algo}${args.her ? (args.herGoals === "sampled" ? "+HER(sampled goals)" : "+HER") : ""} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
     );
     const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
     release.push(() => evalEnv.close());
@@ -256,11 +301,11 @@ export async function trainRun(
       seed: args.seed,
       steps: trainer.currentStep,
       wall_seconds: Math.round(wallSeconds),
-      reward: trainer.onlineReward ? trainer.onlineReward.name : args.her ? "known" : "env",
+      reward: trainer.onlineReward ? trainer.onlineReward.name : reward.model ? "known" : "env",
       ...(quality ? { reward_auroc: quality.auroc, reward_spearman: quality.spearman } : {}),
     });
     folder.metrics.write({ kind: "eval", step: trainer.currentStep, episodes: result.episodes, success_rate: result.success_rate, return_mean: result.return_mean, return_std: result.return_std, final: true });
-    folder.writeCurves(`${args.algo}${args.her ? "+HER" : ""} on ${args.task}, seed ${args.seed}`);
+    folder.writeCurves(`${args.algo}${args.her ? (args.herGoals === "sampled" ? "+HER(sampled goals)" : "+HER") : ""} on ${args.task}, seed ${args.seed}`);
     return { folder, eval: result, wallSeconds, ...(quality ? { rewardQuality: quality } : {}) };
   } finally {
     for (const free of release.reverse()) await free();

@@ -1,4 +1,4 @@
-// Checks every off-policy agent (src/algos/off-policy-agent.ts) must pass,
+// Checks every off-policy agent (src/algos/agent.ts) must pass,
 // whatever its update rule: no tensor leaks, a checkpoint that restores the
 // agent exactly, and a one-step bandit learned. Each algorithm's test file
 // builds the agent and adds its own assertions.
@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadCheckpoint, saveCheckpoint } from "../../src/nn/save-load.js";
-import type { OffPolicyAgent, TransitionBatch } from "../../src/algos/off-policy-agent.js";
+import type { OffPolicyAgent, TransitionBatch } from "../../src/algos/agent.js";
 import { Rng } from "../../src/core/rng.js";
 
 /** Random transitions in [−1, 1]; about one in ten is terminal. */
@@ -74,12 +74,12 @@ export async function assertSaveLoadRoundTrip(make: (seed: number) => OffPolicyA
     const loaded = make(99);
     agents.push(loaded);
     const probe = randomBatch(rng, 8, inputDim, actDim);
-    assert.notDeepEqual(loaded.act(probe.obs, 8, "deterministic"), saved.act(probe.obs, 8, "deterministic"));
+    assert.notDeepEqual(loaded.act(probe.obs, 8, "deterministic").actions, saved.act(probe.obs, 8, "deterministic").actions);
     const manifest = await loadCheckpoint(dir, loaded.checkpointContents());
     loaded.restoreMeta(manifest.meta);
 
-    assert.deepEqual(loaded.act(probe.obs, 8, "deterministic"), saved.act(probe.obs, 8, "deterministic"));
-    assert.deepEqual(loaded.act(probe.obs, 8, "explore"), saved.act(probe.obs, 8, "explore"));
+    assert.deepEqual(loaded.act(probe.obs, 8, "deterministic").actions, saved.act(probe.obs, 8, "deterministic").actions);
+    assert.deepEqual(loaded.act(probe.obs, 8, "explore").actions, saved.act(probe.obs, 8, "explore").actions);
     const next = randomBatch(rng, 16, inputDim, actDim);
     const losses = saved.update(next);
     assert.deepEqual(loaded.update(next), losses);
@@ -100,13 +100,13 @@ export function assertLearnsOneStepBandit(agent: OffPolicyAgent, steps: number):
   const obs = [0.3, -0.2, 0.5];
   const rows = 64;
   const o = Float32Array.from({ length: rows * 3 }, (_, i) => obs[i % 3]!);
-  const start = agent.act(o.subarray(0, 3), 1, "deterministic")[0]!;
+  const start = agent.act(o.subarray(0, 3), 1, "deterministic").actions[0]!;
   assert.ok(Math.abs(start - 0.5) > 0.2, `starts away from 0.5: ${start}`);
   for (let step = 0; step < steps; step++) {
-    const action = agent.act(o, rows, "explore");
+    const action = agent.act(o, rows, "explore").actions;
     const reward = Float32Array.from(action, (a) => -((a - 0.5) ** 2));
     agent.update({ rows, obs: o, action, reward, nextObs: o, terminated: new Float32Array(rows).fill(1) });
   }
-  const final = agent.act(o.subarray(0, 3), 1, "deterministic")[0]!;
+  const final = agent.act(o.subarray(0, 3), 1, "deterministic").actions[0]!;
   assert.ok(Math.abs(final - 0.5) < 0.1, `deterministic action ${final}`);
 }

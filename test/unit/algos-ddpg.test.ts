@@ -83,7 +83,7 @@ test("Ddpg: save → load → identical actions and an identical next update", (
   assertSaveLoadRoundTrip(
     (seed) => new Ddpg({ inputDim: 4, actDim: 3, seed }, small),
     ({ saved, loaded, probe }) => {
-      assert.deepEqual(loaded.act(probe.obs, 8, "deterministic"), saved.act(probe.obs, 8, "deterministic"));
+      assert.deepEqual(loaded.act(probe.obs, 8, "deterministic").actions, saved.act(probe.obs, 8, "deterministic").actions);
       assert.throws(() => loaded.restoreMeta({ updates: 1 }), /DDPG checkpoint meta must be/);
       assert.throws(() => loaded.act(probe.obs, 3, "deterministic"), /Expected 3 × 4 = 12 input values but got 32/);
     },

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { explore } from "../../src/algos/off-policy-agent.js";
+import { explore } from "../../src/algos/exploration.js";
 import { Rng } from "../../src/core/rng.js";
 
 test("explore with randomActionProb 0: clip(a + σ·N(0, 1)) drawing the same normals as the generator", () => {

@@ -222,8 +222,8 @@ test("Sac: no tensor leaks over 300 updates and act calls", () => {
 test("Sac: actions lie in [−1, 1]; deterministic is one action per input, explore samples vary", () => {
   const agent = new Sac({ inputDim: 3, actDim: 2, seed: 5 }, small);
   const input = Float32Array.from({ length: 3 * 200 }, (_, i) => [0.1, -0.2, 0.3][i % 3]!);
-  const det = agent.act(input, 200, "deterministic");
-  const exp = agent.act(input, 200, "explore");
+  const det = agent.act(input, 200, "deterministic").actions;
+  const exp = agent.act(input, 200, "explore").actions;
   for (const v of [...det, ...exp]) assert.ok(v >= -1 && v <= 1);
   assert.equal(new Set(det).size, 2, "one deterministic action per dimension for identical inputs");
   assert.ok(new Set(exp).size > 300, "explore samples differ");
@@ -235,7 +235,7 @@ test("Sac: save → load → identical actions and an identical next update", ()
     (seed) => new Sac({ inputDim: 4, actDim: 3, seed }, small),
     ({ saved, loaded, probe, losses }) => {
       assert.notEqual(losses["alpha"], 1, "α was trained and restored");
-      assert.deepEqual(loaded.act(probe.obs, 8, "explore"), saved.act(probe.obs, 8, "explore"));
+      assert.deepEqual(loaded.act(probe.obs, 8, "explore").actions, saved.act(probe.obs, 8, "explore").actions);
       assert.throws(() => loaded.restoreMeta({ updates: 1, rng: [] }), /SAC checkpoint meta must be/);
     },
   ));

@@ -1,0 +1,153 @@
+/**
+ * The contract between the training core (src/train/) and one algorithm file
+ * (td3.ts, ddpg.ts, sac.ts, ppo.ts, …).
+ *
+ * The core owns the environments, the input normalisers, storage (replay, HER,
+ * rollouts), the reward model, metrics and checkpoints; an algorithm owns its
+ * networks, optimisers and update rule. Inputs are already normalised and, for
+ * goal-conditioned tasks, concatenated with the desired goal; actions live in
+ * [−1, 1] (the core rescales them to the task's bounds).
+ *
+ * Every agent acts; what it learns from depends on its kind:
+ * - `OffPolicyAgent.update(batch)`: one gradient step on sampled transitions
+ *   (the core's off-policy schedule calls it k times per env step);
+ * - `OnPolicyAgent.learn(rollout)`: epochs of minibatches on a full rollout
+ *   (the core's on-policy schedule calls it every `rolloutSteps` steps per env).
+ *
+ * `act` returns actions plus named extras (e.g. PPO's `logProb` and `value`,
+ * a hierarchy's `subgoal`, a skill policy's `skill`); storage keeps the extras
+ * it knows. An agent with per-env memory (the current subgoal, the skill of
+ * the episode) declares `initialState`: the collector keeps one state per env,
+ * passes them to `act`, and starts a fresh one at every episode start after
+ * calling `endEpisode`.
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { CheckpointContents } from "../nn/save-load.js";
+
+/** "explore": the behaviour policy (noise, sampling); "deterministic": the policy evaluated. */
+export type ActMode = "explore" | "deterministic";
+
+export interface ActResult {
+  /** [rows × actDim], in [−1, 1]. */
+  readonly actions: Float32Array;
+  /** Named per-row extras, each [rows × size] (e.g. logProb [rows], value [rows]). */
+  readonly extras?: Readonly<Record<string, Float32Array>>;
+}
+
+export interface Agent<State = unknown> {
+  readonly name: string;
+  /** Which schedule trains it. */
+  readonly kind: "off-policy" | "on-policy";
+  readonly inputDim: number;
+  readonly actDim: number;
+  /**
+   * Actions for `rows` inputs ([rows × inputDim]). `states` (one per row) is
+   * given when the agent declares `initialState`; `act` may update them.
+   */
+  act(input: Float32Array, rows: number, mode: ActMode, states?: State[]): ActResult;
+  /** A fresh per-env state, at the start of every episode. Stateless agents leave it out. */
+  initialState?(): State;
+  /** Called when an env's episode ends (or is cut), with that env's state. */
+  endEpisode?(state: State): void;
+  /** Networks, optimisers and counters for save/load. */
+  checkpointContents(): CheckpointContents;
+  /** Called after loadCheckpoint filled the networks: restores counters from `meta`. */
+  restoreMeta(meta: unknown): void;
+  dispose(): void;
+}
+
+/** A batch of transitions, row-major Float32Arrays (a named sample, SB3 style). */
+export interface TransitionBatch {
+  readonly rows: number;
+  /** [rows × inputDim] */
+  readonly obs: Float32Array;
+  /** [rows × actDim], in [−1, 1] */
+  readonly action: Float32Array;
+  /** [rows]: the reward, or for n-step credit the discounted sum of the n rewards. */
+  readonly reward: Float32Array;
+  /** [rows × inputDim]: the state bootstrapped from (s_{t+1}, or s_{t+n}). */
+  readonly nextObs: Float32Array;
+  /** [rows], 1 where nextObs is terminal (TERMINATED, never TRUNCATED) */
+  readonly terminated: Float32Array;
+  /**
+   * [rows], optional: the bootstrap multiplier per sample, γⁿ·(1 − terminated)
+   * for n-step or floating n-step credit. When absent, γ·(1 − terminated).
+   */
+  readonly discount?: Float32Array;
+}
+
+export interface OffPolicyAgent<State = unknown> extends Agent<State> {
+  readonly kind: "off-policy";
+  /** One gradient update; returns the losses it computed (names → values). */
+  update(batch: TransitionBatch): Record<string, number>;
+}
+
+/** One minibatch of a rollout: every stored field by name, plus GAE's outputs. */
+export interface RolloutMinibatch {
+  readonly rows: number;
+  /** [rows × inputDim], the normalised input the policy acted on. */
+  readonly input: Float32Array;
+  /** [rows × actDim], the action taken (before clipping to the bounds). */
+  readonly action: Float32Array;
+  /** [rows], log π_old(a | s). */
+  readonly logProb: Float32Array;
+  /** [rows], V_old(s). */
+  readonly values: Float32Array;
+  /** [rows], GAE advantages. */
+  readonly advantages: Float32Array;
+  /** [rows], advantages + values: the value targets. */
+  readonly returns: Float32Array;
+}
+
+/** What the on-policy schedule needs from the agent. */
+export interface RolloutSchedule {
+  /** Steps per env collected before each learning phase. */
+  readonly rolloutSteps: number;
+  readonly gamma: number;
+  /** GAE λ. */
+  readonly gaeLambda: number;
+  /** Scale rewards by the running std of the discounted return (CleanRL's NormalizeReward), clipped to ±10. */
+  readonly scaleRewards: boolean;
+  /** Minibatches per epoch (minibatch size = rollout rows / minibatches). */
+  readonly minibatches: number;
+}
+
+export interface OnPolicyAgent<State = unknown> extends Agent<State> {
+  readonly kind: "on-policy";
+  readonly schedule: RolloutSchedule;
+  /** V(s) for `rows` inputs, [rows] (bootstraps at truncation and at the rollout's end). */
+  value(input: Float32Array, rows: number): Float32Array;
+  /** log π(a | s) for `rows` inputs and actions, [rows] (relabelled goals need fresh log-probs). */
+  logProb(input: Float32Array, action: Float32Array, rows: number): Float32Array;
+  /**
+   * The learning phase on a full rollout: `minibatches()` yields one epoch of
+   * shuffled minibatches each time it is called. `progress` ∈ [0, 1] is the
+   * fraction of the run's env steps done (for learning-rate annealing).
+   */
+  learn(minibatches: () => Iterable<RolloutMinibatch>, progress: number): Record<string, number>;
+}
+
+/** What every algorithm's constructor receives besides its own hyper-parameters. */
+export interface AgentShape {
+  readonly inputDim: number;
+  readonly actDim: number;
+  readonly seed: number;
+}
+
+/** The batch as tensors, in the shape the off-policy update functions take (caller disposes). */
+export function batchTensors(batch: TransitionBatch, inputDim: number, actDim: number) {
+  const b = batch.rows;
+  return {
+    obs: tf.tensor2d(batch.obs, [b, inputDim]),
+    action: tf.tensor2d(batch.action, [b, actDim]),
+    reward: tf.tensor1d(batch.reward),
+    nextObs: tf.tensor2d(batch.nextObs, [b, inputDim]),
+    done: tf.tensor1d(batch.terminated),
+    ...(batch.discount ? { discount: tf.tensor1d(batch.discount) } : {}),
+  };
+}
+
+/** Throws when `input` does not hold `rows` rows of `inputDim` values. */
+export function checkInput(input: Float32Array, rows: number, inputDim: number): void {
+  if (input.length !== rows * inputDim) throw new Error(`Expected ${rows} × ${inputDim} = ${rows * inputDim} input values but got ${input.length}`);
+}
