@@ -31,7 +31,7 @@ import { Rng } from "../core/rng.js";
 export type Activation = "linear" | "relu" | "tanh";
 
 /** Weight initialisation. `auto`: He for relu layers, Glorot otherwise. */
-export type Init = "auto" | "he" | "glorot" | "torch";
+export type Init = "auto" | "he" | "glorot" | "torch" | "orthogonal";
 
 export interface DenseOptions {
   /** Number of input features. */
@@ -45,10 +45,14 @@ export interface DenseOptions {
   /**
    * Initialisation: `he` uniform ±√(6/fan_in), `glorot` uniform ±√(6/(fan_in+fan_out)),
    * both with zero bias; `torch` is PyTorch's nn.Linear default, uniform ±1/√fan_in for
-   * weights and bias. Default `auto`.
+   * weights and bias; `orthogonal` is PyTorch's nn.init.orthogonal_ with gain
+   * `initScale` and zero bias (see `orthogonalKernel`). Default `auto`.
    */
   init?: Init;
-  /** Scales the initial weights and bias (e.g. 1e-3 for a policy's last layer). */
+  /**
+   * Scales the initial weights and bias (e.g. 1e-3 for a policy's last layer); for
+   * `orthogonal` it is the gain (√2 for relu/tanh hidden layers in CleanRL's PPO). Default 1.
+   */
   initScale?: number;
 }
 
@@ -241,6 +245,7 @@ export function initialWeights(options: DenseOptions): { kernel: Float32Array; b
   const init = options.init ?? "auto";
   const scale = options.initScale ?? 1;
   const rng = new Rng(options.seed ?? 0);
+  if (init === "orthogonal") return { kernel: orthogonalKernel(fanIn, fanOut, scale, rng), bias: new Float32Array(fanOut) };
   const kind = init === "auto" ? (activation === "relu" ? "he" : "glorot") : init;
   const limit = kind === "he" ? Math.sqrt(6 / fanIn) : kind === "glorot" ? Math.sqrt(6 / (fanIn + fanOut)) : 1 / Math.sqrt(fanIn);
   const kernel = new Float32Array(fanIn * fanOut);
@@ -248,4 +253,79 @@ export function initialWeights(options: DenseOptions): { kernel: Float32Array; b
   const bias = new Float32Array(fanOut);
   if (kind === "torch") for (let i = 0; i < fanOut; i++) bias[i] = scale * rng.uniformRange(-limit, limit);
   return { kernel, bias };
+}
+
+/**
+ * A [fanIn, fanOut] row-major kernel whose rows (fanIn ≤ fanOut) or columns
+ * (fanIn ≥ fanOut) are orthonormal, times `gain` — PyTorch's nn.init.orthogonal_
+ * for the same layer (whose weight is the transpose, [out, in]):
+ *
+ *   A ~ N(0, 1), [max(in,out) × min(in,out)], drawn row by row from `rng`
+ *   A = Q·R (Householder, float64), Q ← Q·sign(diag R)   (the unique Q with R's diagonal > 0)
+ *   PyTorch weight [out, in] = Q when out ≥ in, else Qᵀ; the kernel is its transpose.
+ *
+ * Deterministic for the generator's state. The bits differ from PyTorch (another
+ * random stream); the distribution (Haar-uniform) is the same.
+ */
+export function orthogonalKernel(fanIn: number, fanOut: number, gain: number, rng: Rng): Float32Array {
+  const m = Math.max(fanIn, fanOut);
+  const n = Math.min(fanIn, fanOut);
+  const a = new Float64Array(m * n);
+  for (let i = 0; i < a.length; i++) a[i] = rng.normal();
+  const q = orthonormalColumns(a, m, n);
+  const kernel = new Float32Array(fanIn * fanOut);
+  if (fanIn >= fanOut) {
+    // fanIn = m rows, fanOut = n columns: the kernel is Q itself.
+    for (let i = 0; i < q.length; i++) kernel[i] = gain * q[i]!;
+  } else {
+    // fanIn = n rows, fanOut = m columns: the kernel is Qᵀ.
+    for (let r = 0; r < n; r++) for (let c = 0; c < m; c++) kernel[r * m + c] = gain * q[c * n + r]!;
+  }
+  return kernel;
+}
+
+/**
+ * Q of the thin QR decomposition A = Q·R of a row-major [m × n] matrix (m ≥ n), with
+ * the signs chosen so that R's diagonal is positive. Householder reflections in
+ * float64; overwrites `a`. Returns Q row-major [m × n].
+ */
+function orthonormalColumns(a: Float64Array, m: number, n: number): Float64Array {
+  const vs: Float64Array[] = [];
+  const rSign = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    // Reflector H = I − 2vvᵀ mapping A[k:, k] onto α·e₁ with α = −sign(a_kk)·‖A[k:, k]‖.
+    let norm = 0;
+    for (let i = k; i < m; i++) norm += a[i * n + k]! ** 2;
+    norm = Math.sqrt(norm);
+    const akk = a[k * n + k]!;
+    const alpha = akk >= 0 ? -norm : norm;
+    const v = new Float64Array(m - k);
+    for (let i = k; i < m; i++) v[i - k] = a[i * n + k]!;
+    v[0] -= alpha;
+    let vNorm = 0;
+    for (let i = 0; i < v.length; i++) vNorm += v[i]! ** 2;
+    vNorm = Math.sqrt(vNorm);
+    if (vNorm > 0) for (let i = 0; i < v.length; i++) v[i] /= vNorm;
+    vs.push(v);
+    rSign[k] = alpha < 0 ? -1 : 1; // R[k,k] = α (a zero column keeps sign +1)
+    // A[k:, k:] ← H·A[k:, k:]
+    for (let j = k; j < n; j++) {
+      let dot = 0;
+      for (let i = k; i < m; i++) dot += v[i - k]! * a[i * n + j]!;
+      for (let i = k; i < m; i++) a[i * n + j] -= 2 * v[i - k]! * dot;
+    }
+  }
+  // Q = H₀·H₁·…·Hₙ₋₁ applied to the first n columns of the identity, last reflector first.
+  const q = new Float64Array(m * n);
+  for (let j = 0; j < n; j++) q[j * n + j] = 1;
+  for (let k = n - 1; k >= 0; k--) {
+    const v = vs[k]!;
+    for (let j = 0; j < n; j++) {
+      let dot = 0;
+      for (let i = k; i < m; i++) dot += v[i - k]! * q[i * n + j]!;
+      for (let i = k; i < m; i++) q[i * n + j] -= 2 * v[i - k]! * dot;
+    }
+  }
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) q[i * n + j] *= rSign[j]!;
+  return q;
 }

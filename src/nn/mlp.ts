@@ -1,8 +1,17 @@
 /**
- * A multilayer perceptron built from fast `Dense` layers: relu hidden layers and a
- * linear or tanh output, with the helpers target networks need (`copyFrom`,
+ * A multilayer perceptron built from fast `Dense` layers: relu (or tanh) hidden layers
+ * and a linear or tanh output, with the helpers target networks need (`copyFrom`,
  * `polyakFrom`). Weights are tf.Variables; `apply` is a pure function of its input
  * and must run inside `tf.tidy` (or a gradient function such as `tf.variableGrads`).
+ *
+ * CleanRL's PPO networks (`layer_init`: orthogonal, gain √2 hidden, zero bias, tanh):
+ *
+ *     const common = { hiddenActivation: "tanh", init: "orthogonal", hiddenInitScale: Math.SQRT2 } as const;
+ *     const actorMean = new Mlp({ sizes: [obs, 64, 64, act], ...common, outputInitScale: 0.01, seed: 1 });
+ *     const critic = new Mlp({ sizes: [obs, 64, 64, 1], ...common, outputInitScale: 1, seed: 2 });
+ *
+ * New options default to the earlier behaviour: for the same options and seed the
+ * initial weights are bit-identical to before they existed.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Dense } from "./dense.js";
@@ -12,13 +21,28 @@ import { Rng } from "../core/rng.js";
 export interface MlpOptions {
   /** Layer sizes including input and output, e.g. [40, 256, 256, 1]. */
   sizes: readonly number[];
-  /** Activation of the output layer (hidden layers use relu). Default linear. */
+  /** Activation of the hidden layers. Default relu. */
+  hiddenActivation?: "relu" | "tanh";
+  /** Activation of the output layer. Default linear. */
   outputActivation?: "linear" | "tanh";
   /** Seed of the initial weights; each layer gets its own stream drawn from it. */
   seed?: number;
-  /** Initialisation of every layer (see DenseOptions.init). Default `auto`. */
+  /**
+   * Initialisation of every layer (see DenseOptions.init), unless `outputInit` names
+   * another one for the output layer. Default `auto` (He for relu, Glorot otherwise).
+   */
   init?: Init;
-  /** Scales the initial weights of the output layer only (e.g. 3e-3). Default 1. */
+  /** Initialisation of the output layer. Default: `init`. */
+  outputInit?: Init;
+  /**
+   * Scales the initial weights of every hidden layer; the gain for `orthogonal` (CleanRL's
+   * PPO: √2). Default 1.
+   */
+  hiddenInitScale?: number;
+  /**
+   * Scales the initial weights of the output layer only (e.g. 3e-3); the gain for
+   * `orthogonal` (CleanRL's PPO: 0.01 actor mean, 1 critic). Default 1.
+   */
   outputInitScale?: number;
 }
 
@@ -38,10 +62,10 @@ export class Mlp {
         new Dense({
           inputSize: sizes[i]!,
           outputSize: sizes[i + 1]!,
-          activation: last ? (options.outputActivation ?? "linear") : "relu",
+          activation: last ? (options.outputActivation ?? "linear") : (options.hiddenActivation ?? "relu"),
           seed: rng.nextSeed(),
-          init: options.init ?? "auto",
-          initScale: last ? (options.outputInitScale ?? 1) : 1,
+          init: last ? (options.outputInit ?? options.init ?? "auto") : (options.init ?? "auto"),
+          initScale: last ? (options.outputInitScale ?? 1) : (options.hiddenInitScale ?? 1),
         }),
       );
     }
