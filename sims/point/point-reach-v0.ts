@@ -24,8 +24,11 @@
  * position ← clip(position + velocity, −1, 1).
  *
  * ## Reward
- * Sparse: −1 while ‖position − goal‖ ≥ `distance_threshold` (0.05), 0 once
- * within it. `computeReward(achieved, desired)` gives the same function.
+ * `reward_type` "sparse" (default): −1 while ‖position − goal‖ ≥ 0.05, 0 once
+ * within it. "dense": −‖position − goal‖ (as Gymnasium-Robotics' dense Fetch
+ * variants; for learners without hindsight goals, e.g. PPO).
+ * `computeReward(achieved, desired)` gives the same function. Success is
+ * always distance < 0.05.
  *
  * ## Episode end
  * Never terminates; TRUNCATED after `max_episode_steps` (default 30).
@@ -38,7 +41,7 @@
  * `distance`: ‖position − goal‖ after the step.
  *
  * ## Version history
- * - v0: initial version.
+ * - v0: initial version; later the `reward_type` make option (default unchanged).
  */
 import { SimbridgeError } from "../../src/core/errors.js";
 import { Rng } from "../../src/core/rng.js";
@@ -53,6 +56,7 @@ function spec(options: Options): TaskSpec {
   if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1) {
     throw SimbridgeError.invalidArgument(`options.max_episode_steps: must be a positive integer, got ${String(steps)}`, "options.max_episode_steps");
   }
+  rewardType(options);
   return {
     name: "PointReach-v0",
     description: "A point mass in the plane reaching a goal; sparse reward, goal-conditioned, pure TypeScript.",
@@ -68,13 +72,25 @@ function spec(options: Options): TaskSpec {
     maxEpisodeSteps: steps,
     controlDt: 0.05,
     infoKeys: ["distance"],
-    makeOptions: [{ name: "max_episode_steps", type: "number", doc: "Steps until the episode is truncated.", default: 30 }],
+    makeOptions: [
+      { name: "max_episode_steps", type: "number", doc: "Steps until the episode is truncated.", default: 30 },
+      { name: "reward_type", type: "string", doc: "sparse: −1 until within 0.05 of the goal, then 0; dense: −distance to the goal.", default: "sparse" },
+    ],
     resetOptions: [{ name: "goal", type: "tensor", doc: "Goal position (x, y) in [−1, 1]² instead of a random one." }],
   };
 }
 
-export function pointReachReward(achieved: ArrayLike<number>, desired: ArrayLike<number>): number {
-  return Math.hypot(achieved[0]! - desired[0]!, achieved[1]! - desired[1]!) < THRESHOLD ? 0 : -1;
+type RewardType = "sparse" | "dense";
+
+function rewardType(options: Options): RewardType {
+  const t = options["reward_type"] ?? "sparse";
+  if (t !== "sparse" && t !== "dense") throw SimbridgeError.invalidArgument(`options.reward_type: expected sparse or dense, got ${String(t).slice(0, 40)}`, "options.reward_type");
+  return t;
+}
+
+export function pointReachReward(achieved: ArrayLike<number>, desired: ArrayLike<number>, type: RewardType = "sparse"): number {
+  const d = Math.hypot(achieved[0]! - desired[0]!, achieved[1]! - desired[1]!);
+  return type === "dense" ? -d : d < THRESHOLD ? 0 : -1;
 }
 
 class PointReach implements Task {
@@ -88,7 +104,10 @@ class PointReach implements Task {
   private gy = 0;
   private t = 0;
 
-  constructor(readonly spec: TaskSpec) {
+  constructor(
+    readonly spec: TaskSpec,
+    private readonly rewardType: RewardType,
+  ) {
     this.out = newTaskStep(spec);
   }
 
@@ -125,12 +144,12 @@ class PointReach implements Task {
     this.x = Math.max(-1, Math.min(1, this.x + this.vx));
     this.y = Math.max(-1, Math.min(1, this.y + this.vy));
     this.t++;
-    const reward = this.reached() ? 0 : -1;
+    const reward = pointReachReward([this.x, this.y], [this.gx, this.gy], this.rewardType);
     this.write(reward, this.t >= this.spec.maxEpisodeSteps ? StepStatus.TRUNCATED : StepStatus.RUNNING);
   }
 
   computeReward(achieved: ArrayLike<number>, desired: ArrayLike<number>): number {
-    return pointReachReward(achieved, desired);
+    return pointReachReward(achieved, desired, this.rewardType);
   }
 
   close(): void {}
@@ -160,6 +179,6 @@ export const pointReachV0: TaskFactory = {
   name: "PointReach-v0",
   spec,
   async create(options: Options) {
-    return new PointReach(spec(options));
+    return new PointReach(spec(options), rewardType(options));
   },
 };

@@ -229,40 +229,33 @@ export class Ppo implements OnPolicyAgent {
   private step(mb: RolloutMinibatch): { policy_loss: number; value_loss: number; entropy: number; approx_kl: number; clip_frac: number; grad_norm: number } {
     const b = mb.rows;
     const vars = this.optimizer.variables as tf.Variable[];
-    return tf.tidy(() => {
-      const x = tf.tensor2d(mb.input, [b, this.inputDim]);
-      const action = tf.tensor2d(mb.action, [b, this.actDim]);
-      const data = {
-        oldLogProb: tf.tensor1d(mb.logProb),
-        advantages: tf.tensor1d(mb.advantages),
-        oldValue: tf.tensor1d(mb.values),
-        returns: tf.tensor1d(mb.returns),
-      };
-      let parts: ReturnType<typeof ppoLoss> | undefined;
-      let entropy: tf.Scalar | undefined;
-      const { grads } = tf.variableGrads(() => {
-        const mean = this.actor.apply(x, { inputGrad: false });
-        const logStd = tf.tile(this.logStd, [b, 1]) as tf.Tensor2D;
-        const newLogProb = gaussianLogProb(action, mean, logStd);
-        // Entropy of a diagonal Gaussian: Σ_j (½ + ½·log 2π + log σ_j), the same for every row.
-        entropy = tf.sum(tf.add(this.logStd, 0.5 + LOG_SQRT_2PI)) as tf.Scalar;
-        const newValue = tf.reshape(this.critic.apply(x, { inputGrad: false }), [b]) as tf.Tensor1D;
-        parts = ppoLoss({ ...data, newLogProb, newValue, entropy }, this.args);
-        return parts.loss;
-      }, vars);
-      const ordered = vars.map((v) => grads[v.name]!);
-      const { clipped, norm } = clipByGlobalNorm(ordered, this.args.maxGradNorm);
-      this.optimizer.applyGradients(clipped);
-      const p = parts!;
-      return {
-        policy_loss: p.pgLoss.dataSync()[0]!,
-        value_loss: p.vLoss.dataSync()[0]!,
-        entropy: entropy!.dataSync()[0]!,
-        approx_kl: p.approxKl.dataSync()[0]!,
-        clip_frac: p.clipFrac.dataSync()[0]!,
-        grad_norm: norm,
-      };
-    });
+    // The loss terms to report, kept out of variableGrads' tidy and disposed below.
+    let report: tf.Tensor[] = [];
+    try {
+      const norm = tf.tidy(() => {
+        const x = tf.tensor2d(mb.input, [b, this.inputDim]);
+        const action = tf.tensor2d(mb.action, [b, this.actDim]);
+        const data = { oldLogProb: tf.tensor1d(mb.logProb), advantages: tf.tensor1d(mb.advantages), oldValue: tf.tensor1d(mb.values), returns: tf.tensor1d(mb.returns) };
+        const { value, grads } = tf.variableGrads(() => {
+          const mean = this.actor.apply(x, { inputGrad: false });
+          const newLogProb = gaussianLogProb(action, mean, tf.tile(this.logStd, [b, 1]) as tf.Tensor2D);
+          // Entropy of a diagonal Gaussian: Σ_j (½ + ½·log 2π + log σ_j), the same for every row.
+          const entropy = tf.sum(tf.add(this.logStd, 0.5 + LOG_SQRT_2PI)) as tf.Scalar;
+          const newValue = tf.reshape(this.critic.apply(x, { inputGrad: false }), [b]) as tf.Tensor1D;
+          const p = ppoLoss({ ...data, newLogProb, newValue, entropy }, this.args);
+          report = [p.pgLoss, p.vLoss, entropy, p.approxKl, p.clipFrac].map((t) => tf.keep(t));
+          return p.loss;
+        }, vars);
+        value.dispose();
+        const { clipped, norm } = clipByGlobalNorm(vars.map((v) => grads[v.name]!), this.args.maxGradNorm);
+        this.optimizer.applyGradients(clipped);
+        return norm;
+      });
+      const [policy_loss, value_loss, entropy, approx_kl, clip_frac] = report.map((t) => t.dataSync()[0]!) as [number, number, number, number, number];
+      return { policy_loss, value_loss, entropy, approx_kl, clip_frac, grad_norm: norm };
+    } finally {
+      tf.dispose(report);
+    }
   }
 
   checkpointContents(): CheckpointContents {

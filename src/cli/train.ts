@@ -2,13 +2,13 @@
  * `simbridge train` and `simbridge eval`.
  */
 import { BACKEND_NAMES, type BackendName } from "../nn/backend.js";
-import { ALGO_NAMES, checkOverrides } from "../algos/registry.js";
+import { ALGO_NAMES, checkOverrides, describeAlgos } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { evalRun, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
 import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
 
-export const TRAIN_USAGE = `usage: simbridge train --algo td3|ddpg|sac --task ReacherGoal-v0 [--her] [--reward auto|env|known|gahil] [--black-box]
+export const TRAIN_USAGE = `usage: simbridge train --algo ${ALGO_NAMES.join("|")} --task ReacherGoal-v0 [--her] [--her-goals achieved|sampled] [--reward auto|env|known|gahil] [--black-box]
                       --steps N --seed S --out runs/NAME
                       [--server HOST:PORT] [--token T] [--tls-ca FILE] [--envs 1] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
                       [--batch-size 256] [--buffer-size 1000000] [--learning-starts 1000] [--updates-per-step 1]
@@ -19,6 +19,9 @@ export const TRAIN_USAGE = `usage: simbridge train --algo td3|ddpg|sac --task Re
   Without --server, the embedded MuJoCo server starts on loopback (as black boxes with --black-box) and
   training goes over gRPC. --reward gahil learns the reward online (GAHIL): env rewards are never read, so it
   trains black-box tasks; --reward known uses the task's white-box computeReward (the default with --her).
+  --her-goals sampled is PPO's restricted relabelling (goals the env sampled in the rollout); PPO refuses plain --her.
+  simbridge train --algo list prints the algorithms with their kind; --set NAME=VALUE takes the hyper-parameters
+  of the chosen algorithm (for PPO e.g. rolloutSteps=256, epochs=10, learningRate=3e-4).
   --option sets a task make option (e.g. use_contact_forces=true); --set an algorithm hyper-parameter
   (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2); --reward-set a GAHIL option (minPositives=1024, trainEvery=5000).
   Writes runs/NAME/{args.json, versions.json, metrics.jsonl, checkpoint/, eval.json, curves.svg}.`;
@@ -68,6 +71,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
       algo: { type: "string" },
       task: { type: "string" },
       her: { type: "boolean" },
+      "her-goals": { type: "string" },
       reward: { type: "string" },
       "black-box": { type: "boolean" },
       "probe-episodes": { type: "string" },
@@ -106,11 +110,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
     await report(await trainRun(args, values.resume, { resume: true, connect }));
     return;
   }
+  if (values.algo === "list") {
+    console.log(`algorithms (--algo NAME):\n${describeAlgos()}`);
+    return;
+  }
   if (!values.task) throw new UsageError(`--task is required\n\n${TRAIN_USAGE}`);
   if (!values.out) throw new UsageError(`--out is required (the run folder, e.g. runs/reacher-td3)\n\n${TRAIN_USAGE}`);
   if (RunFolder.exists(values.out)) throw new UsageError(`--out: ${values.out} already holds a run; use --resume ${values.out} to continue it, or another folder`);
   const algo = values.algo ?? "td3";
-  if (!ALGO_NAMES.includes(algo)) throw new UsageError(`--algo: unknown algorithm '${algo}'; available: ${ALGO_NAMES.join(", ")}`);
+  if (!ALGO_NAMES.includes(algo)) throw new UsageError(`--algo: unknown algorithm '${algo}'; available:\n${describeAlgos()}`);
+  const herGoals = values["her-goals"] ?? "achieved";
+  if (herGoals !== "achieved" && herGoals !== "sampled") throw new UsageError(`--her-goals: expected achieved or sampled, got '${herGoals}'`);
+  if (values["her-goals"] !== undefined && !values.her) throw new UsageError("--her-goals chooses how --her relabels: give --her too");
   const backend = (values.backend ?? "auto") as BackendName;
   if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got '${backend}'`);
   const steps = intFlag(values.steps, "steps", TRAIN_DEFAULTS.steps, 1);
@@ -128,6 +139,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     algo,
     taskOptions: Object.fromEntries(pairs(values.option, "option").map(([k, v]) => [k, parseValue(v)])),
     her: values.her ?? false,
+    herGoals,
     reward: reward as TrainArgs["reward"],
     blackBox: values["black-box"] ?? false,
     steps,

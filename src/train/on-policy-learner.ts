@@ -84,7 +84,6 @@ export class OnPolicyLearner implements Learner {
     this.actDim = agent.actDim;
     const keepGoals = goal && rewardModel !== undefined;
     const fields: FieldSizes = {
-      steps: agent.schedule.rolloutSteps,
       input: agent.inputDim,
       action: this.actDim,
       logProb: 1,
@@ -141,7 +140,7 @@ export class OnPolicyLearner implements Learner {
     }
     batch.computeAdvantages(batch === this.rollout ? this.lastValue : this.relabelledLastValue, gamma, gaeLambda);
     const rows = batch.steps * batch.envs;
-    const size = Math.max(1, Math.floor(rows / minibatches));
+    const size = Math.max(1, Math.ceil(rows / minibatches));
     const progress = Math.max(0, envStep - this.envs * this.agent.schedule.rolloutSteps) / totalSteps;
     this.lastLosses = this.agent.learn(() => minibatchesOf(batch, size, this.rng), progress);
     this.phases++;
