@@ -156,7 +156,7 @@ export class Collector<State = unknown> {
     } catch (e) {
       if (!isEnvsRecreated(e)) throw e;
       // The server is back with fresh envs: the episodes in flight are cut and new ones begin.
-      for (let i = 0; i < n; i++) this.startEpisode(i, true);
+      for (let i = 0; i < n; i++) this.startEpisode(i);
       await this.resetAll();
       return { kind: "cut", obs, message: (e as Error).message };
     }
@@ -179,7 +179,7 @@ export class Collector<State = unknown> {
         length: this.episodeLength[i]!,
         success: s.isSuccess[i] === 1,
       });
-      this.startEpisode(i, true);
+      this.startEpisode(i);
     }
     if (ended.length) {
       const r = await this.env.reset(ended.map((index) => ({ index, seed: this.options.rng.nextU32() })));
@@ -205,9 +205,9 @@ export class Collector<State = unknown> {
   }
 
   /** Ends env i's episode bookkeeping (and the agent's state for it) and starts a fresh one. */
-  private startEpisode(i: number, ending: boolean): void {
+  private startEpisode(i: number): void {
     if (this.states) {
-      if (ending) this.agent.endEpisode?.(this.states[i]!);
+      this.agent.endEpisode?.(this.states[i]!);
       this.states[i] = this.agent.initialState!();
     }
     this.episodeReturn[i] = 0;

@@ -1,0 +1,151 @@
+// The collector: actions in, transitions out, resets of ended envs, per-env
+// agent state, episode records, the black-box rule and reconnection.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { builtinRegistry } from "../../sims/catalog.js";
+import { Code, SimbridgeError } from "../../src/core/errors.js";
+import { Rng } from "../../src/core/rng.js";
+import { LocalVectorEnv } from "../../src/env/local-vector-env.js";
+import { StepStatus } from "../../src/env/task.js";
+import type { VectorEnv } from "../../src/env/vector-env.js";
+import type { ActMode, ActResult, Agent } from "../../src/algos/agent.js";
+import { Collector, type EpisodeRecord } from "../../src/train/collector.js";
+import { InputEncoder } from "../../src/train/input-encoder.js";
+
+/** An agent that counts its steps per episode in its per-env state and reports the count as an extra. */
+class CountingAgent implements Agent<{ steps: number; id: number }> {
+  readonly name = "counting";
+  readonly kind = "off-policy";
+  readonly actDim = 2;
+  readonly ended: Array<{ steps: number; id: number }> = [];
+  private nextId = 0;
+  constructor(readonly inputDim: number) {}
+  initialState() {
+    return { steps: 0, id: this.nextId++ };
+  }
+  endEpisode(state: { steps: number; id: number }): void {
+    this.ended.push({ ...state });
+  }
+  act(input: Float32Array, rows: number, _mode: ActMode, states?: Array<{ steps: number; id: number }>): ActResult {
+    assert.equal(input.length, rows * this.inputDim);
+    assert.equal(states?.length, rows);
+    const count = new Float32Array(rows);
+    states!.forEach((s, i) => (count[i] = ++s.steps));
+    return { actions: new Float32Array(rows * 2).fill(0.5), extras: { count } };
+  }
+  checkpointContents() {
+    return { networks: {}, optimizers: {} };
+  }
+  restoreMeta(): void {}
+  dispose(): void {}
+}
+
+async function pointReach(envs: number, steps: number, registry = builtinRegistry()) {
+  return LocalVectorEnv.make(registry, "PointReach-v0", envs, { max_episode_steps: steps });
+}
+
+test("steps every env, hands out transitions with extras, resets ended envs and keeps per-env agent state", async () => {
+  const env = await pointReach(2, 3);
+  const encoder = new InputEncoder(env.spec, false);
+  const agent = new CountingAgent(encoder.inputDim);
+  const episodes: EpisodeRecord[] = [];
+  const c = new Collector(env, agent, encoder, { rng: new Rng(1), withholdReward: false, onEpisode: (e) => episodes.push(e) });
+  const first = await c.collect();
+  assert.equal(first.kind, "step");
+  if (first.kind !== "step") return;
+  assert.deepEqual(Array.from(first.extras["count"]!), [1, 1]);
+  assert.deepEqual(Array.from(first.status), [StepStatus.RUNNING, StepStatus.RUNNING]);
+  assert.ok(first.reward, "a white-box env's reward is handed out");
+  // The next observation is where the point moved to: 0.5 × max speed 0.1 along both axes.
+  assert.ok(Math.abs(first.nextObs[0]![0]! - first.obs[0]![0]! - 0.05) < 1e-6);
+  let last = first;
+  for (let t = 1; t < 3; t++) {
+    const s = await c.collect();
+    assert.equal(s.kind, "step");
+    if (s.kind === "step") last = s;
+  }
+  assert.deepEqual(Array.from(last.status), [StepStatus.TRUNCATED, StepStatus.TRUNCATED]);
+  assert.deepEqual(Array.from(last.extras["count"]!), [3, 3]);
+  assert.equal(c.steps, 6);
+  assert.equal(episodes.length, 2);
+  assert.deepEqual(
+    episodes.map((e) => [e.step, e.episode, e.length]),
+    [
+      [6, 1, 3],
+      [6, 2, 3],
+    ],
+  );
+  // Both states were ended with their 3 steps; new episodes start from fresh states.
+  assert.deepEqual(agent.ended.map((s) => s.steps), [3, 3]);
+  const next = await c.collect();
+  if (next.kind !== "step") assert.fail("expected a step");
+  assert.deepEqual(Array.from(next.extras["count"]!), [1, 1]);
+  // The ended envs were reset: their observations now differ from the final ones handed out.
+  assert.notDeepEqual(Array.from(next.obs[0]!), Array.from(last.nextObs[0]!));
+  await env.close();
+});
+
+test("the black-box rule: with a learned reward no env reward leaves the collector, not even in episode records", async () => {
+  const env = await pointReach(1, 2);
+  const encoder = new InputEncoder(env.spec, false);
+  const episodes: EpisodeRecord[] = [];
+  const c = new Collector(env, new CountingAgent(encoder.inputDim), encoder, { rng: new Rng(2), withholdReward: true, onEpisode: (e) => episodes.push(e) });
+  for (let t = 0; t < 2; t++) {
+    const s = await c.collect();
+    if (s.kind !== "step") assert.fail("expected a step");
+    assert.equal(s.reward, undefined);
+  }
+  assert.equal(episodes.length, 1);
+  assert.equal(episodes[0]!.return, null);
+  await env.close();
+});
+
+test("random actions come from the shared Rng, uniform in [−1, 1], without asking the agent", async () => {
+  const env = await pointReach(3, 5);
+  const encoder = new InputEncoder(env.spec, false);
+  const agent = new CountingAgent(encoder.inputDim);
+  const c = new Collector(env, agent, encoder, { rng: new Rng(3), withholdReward: false });
+  const s = await c.collect(true);
+  if (s.kind !== "step") assert.fail("expected a step");
+  assert.deepEqual(s.extras, {});
+  assert.ok(s.actions.every((a) => a >= -1 && a <= 1));
+  assert.equal(new Set(s.actions).size, 6);
+  await env.close();
+});
+
+test("a lost server that came back (ABORTED) cuts the episodes in flight and resets every env", async () => {
+  const inner = await pointReach(2, 10);
+  let failNext = false;
+  const flaky: VectorEnv = {
+    spec: inner.spec,
+    numEnvs: inner.numEnvs,
+    reset: (entries) => inner.reset(entries),
+    step: (actions, indices) => {
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new SimbridgeError(Code.ABORTED, "server restarted; envs re-created"));
+      }
+      return inner.step(actions, indices);
+    },
+    close: () => inner.close(),
+  };
+  const encoder = new InputEncoder(inner.spec, false);
+  const agent = new CountingAgent(encoder.inputDim);
+  const c = new Collector(flaky, agent, encoder, { rng: new Rng(4), withholdReward: false });
+  await c.collect();
+  await c.collect();
+  const before = c.observations.map((o) => o.slice());
+  failNext = true;
+  const cut = await c.collect();
+  assert.equal(cut.kind, "cut");
+  if (cut.kind !== "cut") return;
+  assert.match(cut.message, /server restarted/);
+  assert.deepEqual(cut.obs.map((o) => Array.from(o)), before.map((o) => Array.from(o)), "the cut carries the last observations");
+  assert.equal(c.steps, 4, "a cut collects no step");
+  // The agent acted three times (the third step never happened) and heard both episodes end.
+  assert.deepEqual(agent.ended.map((s) => s.steps), [3, 3]);
+  const after = await c.collect();
+  if (after.kind !== "step") assert.fail("expected a step");
+  assert.deepEqual(Array.from(after.extras["count"]!), [1, 1], "fresh episodes after the cut");
+  await inner.close();
+});
