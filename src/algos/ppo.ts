@@ -59,7 +59,7 @@ export interface PpoArgs {
   readonly vfCoef: number;
   /** Global gradient-norm clip. */
   readonly maxGradNorm: number;
-  /** Stop the epochs early when the approximate KL exceeds it (0: never). */
+  /** Stop the epochs early when the last minibatch's approximate KL exceeds it (0: never), as CleanRL. */
   readonly targetKl: number;
   /** 1: scale rewards by the running std of the discounted return (clipped ±10). */
   readonly scaleRewards: number;
@@ -202,8 +202,7 @@ export class Ppo implements OnPolicyAgent {
     let count = 0;
     let explained = NaN;
     for (let epoch = 0; epoch < a.epochs; epoch++) {
-      let epochKl = 0;
-      let epochBatches = 0;
+      let lastKl = 0;
       const values: number[] = [];
       const returns: number[] = [];
       for (const mb of minibatches()) {
@@ -213,12 +212,11 @@ export class Ppo implements OnPolicyAgent {
         }
         const r = this.step(mb);
         for (const k of Object.keys(sums) as Array<keyof typeof sums>) sums[k] += r[k];
-        epochKl += r.approx_kl;
-        epochBatches++;
+        lastKl = r.approx_kl;
         count++;
       }
       if (epoch === 0) explained = explainedVariance(values, returns);
-      if (a.targetKl > 0 && epochKl / epochBatches > a.targetKl) break;
+      if (a.targetKl > 0 && lastKl > a.targetKl) break;
     }
     const out: Record<string, number> = { learning_rate: this.optimizer.learningRate, explained_variance: explained, log_std: tf.tidy(() => tf.mean(this.logStd).dataSync()[0]!) };
     for (const [k, v] of Object.entries(sums)) out[k] = v / Math.max(1, count);
@@ -267,7 +265,9 @@ export class Ppo implements OnPolicyAgent {
   }
 
   restoreMeta(meta: unknown): void {
-    this.rng.setState(rngStateFromJson((meta as { rng: Array<number | null> }).rng));
+    const rng = (meta as { rng?: Array<number | null> } | undefined)?.rng;
+    if (!Array.isArray(rng)) throw new Error("PPO checkpoint meta has no sampling RNG state (is it a PPO checkpoint?)");
+    this.rng.setState(rngStateFromJson(rng));
   }
 
   dispose(): void {

@@ -1,9 +1,15 @@
 /**
- * RewardScaler: PPO's reward scaling (Gymnasium's NormalizeReward as CleanRL
- * uses it in ppo_continuous_action; Engstrom et al. 2020, "Implementation
- * Matters in Deep Policy Gradients"): each env keeps a discounted return
+ * RewardScaler: PPO's reward scaling (Engstrom et al. 2020, "Implementation
+ * Matters in Deep Policy Gradients"; what CleanRL's ppo_continuous_action gets
+ * from Gymnasium's NormalizeReward): each env keeps a discounted return
  * R ← γ·R + r, a running variance of R over all envs is kept, and rewards are
- * divided by its std and clipped to ±clip. R restarts at every episode end.
+ * divided by its std and clipped to ±clip.
+ *
+ * As OpenAI baselines' VecNormalize rather than Gymnasium 1.x: R restarts
+ * after every episode end, terminated or truncated (Gymnasium multiplies by
+ * 1 − terminated before adding, so truncation never resets it — a quirk its
+ * own code keeps for backward compatibility), and the statistics start empty
+ * (Gymnasium: variance 1 with a count of 1e-4).
  *
  *     const std = scaler.scale(rewards, status)   // one vector step, in place: [envs] rewards, [envs] StepStatus
  *
@@ -36,6 +42,8 @@ export class RewardScaler {
     if (rewards.length !== this.envs || status.length !== this.envs) {
       throw new Error(`Expected ${this.envs} rewards and statuses but got ${rewards.length} and ${status.length}`);
     }
+    const bad = rewards.findIndex((r) => !Number.isFinite(r));
+    if (bad >= 0) throw new Error(`reward of env ${bad} is ${rewards[bad]}; rewards must be finite before scaling`);
     for (let e = 0; e < this.envs; e++) {
       this.returns[e] = this.returns[e]! * this.gamma + rewards[e]!;
       this.one[0] = this.returns[e]!;

@@ -81,4 +81,33 @@ describe("GAHIL (black box, over gRPC)", () => {
     const episodes = readMetrics(join(dirty.folder.dir, "metrics.jsonl")).filter((m) => m["kind"] === "episode");
     assert.ok(episodes.every((m) => m["return"] === null), "the learner read the env's reward for its logs");
   });
+
+  for (const her of [false, true]) {
+    it(`PPO${her ? " with sampled-goal relabelling" : ""}: poisoned rewards train bit-identically too`, async () => {
+      // 2 envs × 250 steps: three learning phases in 1500 steps, each scoring its rollout with GAHIL.
+      const budget = {
+        algo: "ppo",
+        her,
+        herGoals: "sampled",
+        herK: 1,
+        steps: 1500,
+        logEvery: 500,
+        algoArgs: { rolloutSteps: 250 },
+        evalEvery: 0,
+        probeEpisodes: 0,
+        finalEvalEpisodes: 10,
+        rewardArgs: { hidden: [64, 64], minPositives: 64, trainEvery: 250, batchSize: 256 },
+      } satisfies Partial<TrainArgs>;
+      const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-ppo-clean-")), { resume: false, ...quiet });
+      const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-ppo-dirty-")), { resume: false, ...quiet });
+      const losses = (run: typeof clean) =>
+        readMetrics(join(run.folder.dir, "metrics.jsonl"))
+          .filter((m) => m["kind"] === "train")
+          .map((m) => [m["step"], m["policy_loss"], m["value_loss"], m["reward_model_rounds"], m["reward_model_loss"]]);
+      assert.equal(losses(clean).filter(([, p]) => typeof p === "number").length, 3, "three learning phases");
+      assert.ok(losses(clean).some(([, , , rounds]) => typeof rounds === "number" && rounds > 0), "GAHIL never trained");
+      assert.deepEqual(losses(dirty), losses(clean));
+      assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
+    });
+  }
 });

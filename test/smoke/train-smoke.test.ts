@@ -52,6 +52,58 @@ describe("training smoke runs (PointReach-v0, HER, over gRPC)", () => {
   });
 });
 
+describe("PPO over gRPC (PointReach-v0, dense reward)", () => {
+  const ppo = (overrides: Partial<TrainArgs>) =>
+    testRunArgs("PointReach-v0", {
+      algo: "ppo",
+      her: false,
+      taskOptions: { reward_type: "dense" },
+      algoArgs: { rolloutSteps: 256 },
+      finalEvalEpisodes: 50,
+      logEvery: 512,
+      ...overrides,
+    });
+
+  it("learns to move towards goals within 10,000 steps", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simbridge-ppo-"));
+    const untrained = await trainRun(ppo({ steps: 1 }), join(dir, "untrained"), { resume: false, ...quiet });
+    const run = await trainRun(ppo({ steps: 10_000, checkpointEvery: 5000 }), join(dir, "trained"), { resume: false, ...quiet });
+    assert.ok(run.eval.return_mean >= untrained.eval.return_mean + 5, `return ${run.eval.return_mean} after 10k steps vs ${untrained.eval.return_mean} untrained`);
+    const train = readMetrics(join(dir, "trained", "metrics.jsonl")).filter((m) => m["kind"] === "train");
+    assert.ok(train.some((m) => typeof m["policy_loss"] === "number" && typeof m["approx_kl"] === "number"), "PPO's losses are logged");
+    // The learning rate anneals linearly to 0 over the run.
+    const lrs = train.map((m) => m["learning_rate"]).filter((v): v is number => typeof v === "number");
+    assert.ok(lrs.length > 2 && lrs.every((v, i) => i === 0 || v < lrs[i - 1]!), `learning rates ${lrs.join(", ")}`);
+    const again = await evalRun(join(dir, "trained"), 50);
+    assert.equal(again.return_mean, run.eval.return_mean, "the checkpoint reproduces the final evaluation");
+  });
+
+  it("resumes mid-rollout: the rollout position and the learning phases carry over", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simbridge-ppo-resume-"));
+    // 2 envs × 300 steps = 600 rows per rollout; the checkpoint at 1000 steps holds 200 steps of the second rollout.
+    const args = (steps: number) => ppo({ steps, algoArgs: { rolloutSteps: 300 }, checkpointEvery: 1000, finalEvalEpisodes: 10, logEvery: 200 });
+    await trainRun(args(1000), dir, { resume: false, ...quiet });
+    assert.ok(existsSync(join(dir, "checkpoint", "storage.bin")), "the rollout is saved with the checkpoint");
+    await trainRun(args(1800), dir, { resume: true, ...quiet });
+    const last = readMetrics(join(dir, "metrics.jsonl")).filter((m) => m["kind"] === "train").at(-1)!;
+    // Phases at 600, 1200 and 1800 rows: three, only if the 400 rows gathered before the checkpoint were kept.
+    assert.equal(last["step"], 1800);
+    assert.equal(last["learning_phases"], 3);
+  });
+
+  it("refuses plain --her with the reason, and accepts the restricted relabelling", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simbridge-ppo-her-"));
+    await assert.rejects(trainRun(ppo({ her: true, steps: 10 }), join(dir, "plain"), { resume: false, ...quiet }), /refuses --her with achieved goals.*--her-goals sampled/s);
+    const run = await trainRun(ppo({ her: true, herGoals: "sampled", herK: 1, taskOptions: {}, steps: 1200, algoArgs: { rolloutSteps: 300 }, logEvery: 600, finalEvalEpisodes: 10 }), join(dir, "sampled"), {
+      resume: false,
+      ...quiet,
+    });
+    assert.equal(run.eval.episodes, 10);
+    const train = readMetrics(join(dir, "sampled", "metrics.jsonl")).filter((m) => m["kind"] === "train");
+    assert.equal(train.at(-1)!["learning_phases"], 2);
+  });
+});
+
 describe("evaluation", () => {
   it("runs exactly the requested number of episodes, even when several envs end on the same step", async () => {
     const { LocalVectorEnv } = await import("../../src/env/local-vector-env.js");
