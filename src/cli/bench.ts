@@ -12,8 +12,10 @@ export const BENCH_USAGE = `usage:
       the same stepping in-process vs through a loopback server; round-trip latency vs a bare grpc-js ping-pong
   simbridge bench load [--task PointReach-v0] [--sessions 64] [--envs 1] [--steps 200] [--rounds 3] --json
       concurrent sessions on one server process: every step answered, steps/s, latency, server memory per round
-  simbridge bench update [--batch 256] [--hidden 256] [--iters 30] [--backend auto] --json
-      one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline`;
+  simbridge bench update [--algo td3] [--batch 256] [--hidden 256] [--obs-dim 32] [--act-dim 8] [--iters 30] [--backend auto] --json
+      one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline
+  simbridge bench update --algo ppo [--rows 2048] [--obs-dim 10] [--act-dim 2] [--iters 30] [--backend auto] --json
+      one PPO epoch (CleanRL sizes: 64-64 tanh, 32 minibatches) and one 8-row act vs the same written naively in tfjs`;
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const [which, ...rest] = argv;
@@ -29,6 +31,10 @@ export async function benchCommand(argv: string[]): Promise<void> {
       rounds: { type: "string" },
       batch: { type: "string" },
       hidden: { type: "string" },
+      algo: { type: "string" },
+      rows: { type: "string" },
+      "obs-dim": { type: "string" },
+      "act-dim": { type: "string" },
       iters: { type: "string" },
       backend: { type: "string" },
       json: { type: "boolean" },
@@ -64,13 +70,35 @@ export async function benchCommand(argv: string[]): Promise<void> {
       break;
     }
     case "update": {
-      const { benchUpdate } = await import("../bench/update.js");
-      result = await benchUpdate({
-        batch: intFlag(values.batch, "batch", 256, 1),
-        hidden: intFlag(values.hidden, "hidden", 256, 1),
+      const { benchUpdate, benchUpdatePpo } = await import("../bench/update.js");
+      const algo = values.algo ?? "td3";
+      const only = (flags: Array<"batch" | "hidden" | "rows">, of: string) => {
+        for (const f of flags) if (values[f] !== undefined) throw new UsageError(`--${f} is for --algo ${of}\n\n${BENCH_USAGE}`);
+      };
+      const common = {
         iters: intFlag(values.iters, "iters", 30, 1),
         ...(values.backend ? { backend: values.backend } : {}),
-      });
+      };
+      if (algo === "td3") {
+        only(["rows"], "ppo");
+        result = await benchUpdate({
+          batch: intFlag(values.batch, "batch", 256, 1),
+          hidden: intFlag(values.hidden, "hidden", 256, 1),
+          obsDim: intFlag(values["obs-dim"], "obs-dim", 32, 1),
+          actDim: intFlag(values["act-dim"], "act-dim", 8, 1),
+          ...common,
+        });
+      } else if (algo === "ppo") {
+        only(["batch", "hidden"], "td3");
+        result = await benchUpdatePpo({
+          rows: intFlag(values.rows, "rows", 2048, 1),
+          obsDim: intFlag(values["obs-dim"], "obs-dim", 10, 1),
+          actDim: intFlag(values["act-dim"], "act-dim", 2, 1),
+          ...common,
+        });
+      } else {
+        throw new UsageError(`--algo: expected td3 or ppo, got '${algo}'\n\n${BENCH_USAGE}`);
+      }
       break;
     }
     default:
