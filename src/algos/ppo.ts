@@ -154,7 +154,7 @@ export class Ppo implements OnPolicyAgent {
       new Mlp({ sizes: [shape.inputDim, ...args.hidden, out], hiddenActivation: "tanh", init: "orthogonal", hiddenInitScale: Math.SQRT2, outputInitScale: headGain, seed: seeds.nextSeed() });
     this.actor = net(shape.actDim, 0.01);
     this.critic = net(1, 1);
-    this.logStd = tf.variable(tf.fill([1, shape.actDim], args.initLogStd), true);
+    this.logStd = tf.tidy(() => tf.variable(tf.fill([1, shape.actDim], args.initLogStd), true));
     this.optimizer = new Adam([...this.actor.trainableVariables, this.logStd, ...this.critic.trainableVariables], { learningRate: args.learningRate, epsilon: 1e-5 });
     this.rng = new Rng(seeds.nextSeed());
   }

@@ -7,7 +7,7 @@
 // no timing thresholds.
 //
 // Needs Debian's python3 with python3-grpcio, python3-numpy and
-// protobuf-compiler (CI installs .ci/apt-packages). When they are missing the
+// protobuf-compiler, which `make test` installs from deps/apt-packages.txt. When they are missing the
 // tests FAIL with a message naming the packages; they never skip.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -32,8 +32,7 @@ import { gahilRunArgs, quiet } from "../helpers/training-runs.js";
 
 const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
 const PACKAGE_DIR = join(packageRoot(), "sims", "external", "python");
-const DEBIAN_PACKAGES = "python3-grpcio python3-numpy protobuf-compiler";
-const INSTALL_HINT = `install the Debian packages: apt-get install -y ${DEBIAN_PACKAGES} (CI installs .ci/apt-packages)`;
+const INSTALL_HINT = "install the Debian packages of deps/apt-packages.txt: bash deps/install-system.sh (as root), or run make test, which does";
 const TASK = "Cart2D-v0";
 const TOKEN = "py-s3cret";
 

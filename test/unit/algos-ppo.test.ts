@@ -272,6 +272,12 @@ test("act: explore samples N(μ, σ) and clips to [−1, 1] with consistent extr
   }
 });
 
+test("no tensor leaks: building and disposing an agent leaves nothing behind", () => {
+  const before = tf.memory().numTensors;
+  new Ppo({ inputDim: 3, actDim: 2, seed: 1 }).dispose();
+  assert.equal(tf.memory().numTensors, before);
+});
+
 test("no tensor leaks: tf.memory().numTensors flat across act, value, logProb and learn", () => {
   const agent = new Ppo({ inputDim: 1, actDim: 1, seed: 5 }, BANDIT);
   try {
