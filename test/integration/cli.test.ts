@@ -119,4 +119,15 @@ describe("simbridge CLI", () => {
     await assert.rejects(simbridge("bench", "bridge", "--envs", "zero"), /--envs: expected an integer/);
     await assert.rejects(simbridge("frobnicate"), /unknown command 'frobnicate'/);
   });
+
+  it("lists the algorithms with their kind, and names them when --algo is wrong", async () => {
+    const { stdout } = await simbridge("train", "--algo", "list");
+    for (const [algo, kind] of [["td3", "off-policy"], ["ddpg", "off-policy"], ["sac", "off-policy"], ["ppo", "on-policy"]]) assert.match(stdout, new RegExp(`${algo}\\s+${kind}`));
+    const out = mkdtempSync(join(tmpdir(), "simbridge-cli-algo-"));
+    await assert.rejects(simbridge("train", "--algo", "a2c", "--task", "PointReach-v0", "--out", join(out, "x")), /unknown algorithm 'a2c'; available:[\s\S]*ppo\s+on-policy/);
+    await assert.rejects(simbridge("train", "--algo", "ppo", "--task", "PointReach-v0", "--her-goals", "sampled", "--out", join(out, "y")), /--her-goals chooses how --her relabels: give --her too/);
+    await assert.rejects(simbridge("train", "--algo", "ppo", "--her", "--her-goals", "random", "--task", "PointReach-v0", "--out", join(out, "z")), /--her-goals: expected achieved or sampled, got 'random'/);
+    await assert.rejects(simbridge("train", "--algo", "td3", "--her", "--her-goals", "sampled", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "w")), /--her-goals sampled is PPO's restricted relabelling/);
+    await assert.rejects(simbridge("train", "--algo", "ppo", "--set", "rolloutSteps=0", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "v")), /rolloutSteps must be a positive integer, got 0/);
+  });
 });

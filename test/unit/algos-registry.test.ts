@@ -1,7 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { selectBackend } from "../../src/nn/backend.js";
-import { ALGO_NAMES, makeAgent } from "../../src/algos/registry.js";
+import { ALGO_NAMES, algoEntry, describeAlgos, makeAgent } from "../../src/algos/registry.js";
+import { PPO_ARGS, type Ppo } from "../../src/algos/ppo.js";
 import { TD3_ARGS, type Td3 } from "../../src/algos/td3.js";
 import type { Sac } from "../../src/algos/sac.js";
 
@@ -22,12 +23,31 @@ test("with --her, TD3 and DDPG get baselines' HER settings and SAC the ones it h
   assert.equal(sac.args.gamma, 0.98);
   assert.equal("randomActionProb" in sac.args, false);
   sac.dispose();
-  assert.deepEqual([...ALGO_NAMES].sort(), ["ddpg", "sac", "td3"]);
+  assert.deepEqual([...ALGO_NAMES].sort(), ["ddpg", "ppo", "sac", "td3"]);
 });
 
 test("an unknown hyper-parameter or algorithm is refused with the accepted names", () => {
   assert.throws(() => makeAgent("sac", shape, { randomActionProb: 0.3 }), /sac has no hyper-parameter 'randomActionProb'; it has: hidden/);
   assert.throws(() => makeAgent("td3", shape, { randomActionProb: 1.5 }), /randomActionProb must be in \[0, 1\], got 1.5/);
   assert.throws(() => makeAgent("ddpg", shape, { randomActionProb: -1 }), /randomActionProb must be in \[0, 1\]/);
-  assert.throws(() => makeAgent("ppo", shape), /unknown algorithm 'ppo'; available: td3, ddpg, sac/);
+  assert.throws(() => makeAgent("a2c", shape), /unknown algorithm 'a2c'; available: td3, ddpg, sac, ppo/);
+  assert.throws(() => makeAgent("__proto__", shape), /unknown algorithm '__proto__'/);
+  assert.throws(() => makeAgent("ppo", shape, { tau: 0.1 }), /ppo has no hyper-parameter 'tau'; it has: hidden, learningRate/);
+});
+
+test("every algorithm declares its kind; PPO is on-policy with CleanRL's defaults and no HER defaults", () => {
+  assert.deepEqual(
+    ALGO_NAMES.map((n) => [n, algoEntry(n).kind]),
+    [
+      ["td3", "off-policy"],
+      ["ddpg", "off-policy"],
+      ["sac", "off-policy"],
+      ["ppo", "on-policy"],
+    ],
+  );
+  const ppo = makeAgent("ppo", shape, {}, true) as Ppo;
+  assert.deepEqual(ppo.args, PPO_ARGS);
+  assert.equal(ppo.kind, "on-policy");
+  ppo.dispose();
+  assert.match(describeAlgos(), /ppo\s+on-policy\s+PPO/);
 });
