@@ -26,8 +26,8 @@ import { selectBackend } from "../nn/backend.js";
 import type { BackendName } from "../nn/backend.js";
 import { Mlp } from "../nn/mlp.js";
 import { Adam } from "../nn/adam.js";
-import { createTd3Model, disposeTd3Model, td3Update } from "../nn/td3-update.js";
-import type { Td3Batch } from "../nn/td3-update.js";
+import { createTd3Model, disposeTd3Model, td3Update } from "../algos/td3.js";
+import type { CriticBatch } from "../algos/critic-batch.js";
 import { Rng } from "../core/rng.js";
 import { randomIndex } from "../replay/random-index.js";
 import { PPO_ARGS, Ppo } from "../algos/ppo.js";
@@ -101,7 +101,7 @@ export async function benchUpdate(opts: BenchUpdateOptions): Promise<BenchUpdate
 
   // TD3 update.
   const model = createTd3Model({ obsDim, actDim, hidden: [hidden, hidden], seed: 2 });
-  const data: Td3Batch = {
+  const data: CriticBatch = {
     obs: randn([batch, obsDim]),
     action: tf.tidy(() => tf.clipByValue(randn([batch, actDim], 0.5), -1, 1)) as tf.Tensor2D,
     reward: tf.tidy(() => tf.reshape(randn([batch, 1]), [batch])),

@@ -2,9 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../src/nn/backend.js";
-import { createDdpgModel, ddpgTarget, ddpgUpdate, disposeDdpgModel, DDPG_DEFAULTS } from "../../src/nn/ddpg-update.js";
-import type { DdpgConfig } from "../../src/nn/ddpg-update.js";
-import { Ddpg, DDPG_ARGS } from "../../src/algos/ddpg.js";
+import { createDdpgModel, ddpgTarget, ddpgUpdate, Ddpg, DDPG_ARGS, disposeDdpgModel, DDPG_DEFAULTS } from "../../src/algos/ddpg.js";
+import type { DdpgConfig } from "../../src/algos/ddpg.js";
 import { relu, setWeights, snapshot, TINY, tinyBatch } from "../helpers/tiny-networks.js";
 import { assertLearnsOneStepBandit, assertNoTensorLeaks, assertSaveLoadRoundTrip } from "../helpers/off-policy-agents.js";
 

@@ -8,14 +8,15 @@ import {
   LOG_STD_MAX,
   LOG_STD_MIN,
   policyMeanLogStd,
+  Sac,
+  SAC_ARGS,
   sacAlpha,
   sacAlphaLoss,
   sacTarget,
   sacUpdate,
   squashedGaussian,
-} from "../../src/nn/sac-update.js";
-import type { SacConfig, SacModel } from "../../src/nn/sac-update.js";
-import { Sac, SAC_ARGS } from "../../src/algos/sac.js";
+} from "../../src/algos/sac.js";
+import type { SacConfig, SacModel } from "../../src/algos/sac.js";
 import { Rng } from "../../src/core/rng.js";
 import { relu, setWeights, snapshot, TINY, tinyBatch } from "../helpers/tiny-networks.js";
 import { assertLearnsOneStepBandit, assertNoTensorLeaks, assertSaveLoadRoundTrip } from "../helpers/off-policy-agents.js";

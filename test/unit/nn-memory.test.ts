@@ -4,7 +4,7 @@ import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../src/nn/backend.js";
 import { Mlp } from "../../src/nn/mlp.js";
 import { Adam } from "../../src/nn/adam.js";
-import { createTd3Model, disposeTd3Model, td3Update } from "../../src/nn/td3-update.js";
+import { createTd3Model, disposeTd3Model, td3Update } from "../../src/algos/td3.js";
 
 await selectBackend("wasm");
 

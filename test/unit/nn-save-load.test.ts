@@ -97,7 +97,7 @@ test("loading into a different architecture fails clearly and changes nothing", 
 });
 
 test("a whole TD3 model round-trips through td3CheckpointContents", async () => {
-  const { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update } = await import("../../src/nn/td3-update.js");
+  const { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update } = await import("../../src/algos/td3.js");
   const dir = await mkdtemp(path.join(tmpdir(), "simbridge-nn-"));
   try {
     const batch = {

@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../../src/nn/backend.js";
 import type { Mlp } from "../../src/nn/mlp.js";
-import { createTd3Model, disposeTd3Model, td3Target, td3Update, TD3_DEFAULTS } from "../../src/nn/td3-update.js";
-import type { Td3Config } from "../../src/nn/td3-update.js";
+import { createTd3Model, disposeTd3Model, td3Target, td3Update, TD3_DEFAULTS } from "../../src/algos/td3.js";
+import type { Td3Config } from "../../src/algos/td3.js";
 
 await selectBackend("wasm");
 
