@@ -29,7 +29,7 @@ import { Adam } from "../nn/adam.js";
 import { createTd3Model, disposeTd3Model, td3Update } from "../algos/td3.js";
 import type { CriticBatch } from "../algos/critic-batch.js";
 import { Rng } from "../core/rng.js";
-import { randomIndex } from "../replay/random-index.js";
+import { permutation } from "../replay/random-index.js";
 import { PPO_ARGS, Ppo } from "../algos/ppo.js";
 import type { PpoArgs } from "../algos/ppo.js";
 import type { RolloutMinibatch } from "../algos/agent.js";
@@ -290,14 +290,7 @@ interface Rollout {
 /** One epoch: a fresh permutation from `rng`, cut into minibatches of `size` rows (the last may be smaller). */
 function* shuffledEpoch(r: Rollout, size: number, rng: Rng): Generator<RolloutMinibatch> {
   const n = r.values.length;
-  const order = new Int32Array(n);
-  for (let i = 0; i < n; i++) order[i] = i;
-  for (let i = n - 1; i > 0; i--) {
-    const j = randomIndex(rng, i + 1);
-    const tmp = order[i]!;
-    order[i] = order[j]!;
-    order[j] = tmp;
-  }
+  const order = permutation(rng, n);
   const gather = (src: Float32Array, k: number, idx: Int32Array) => {
     const out = new Float32Array(idx.length * k);
     idx.forEach((row, i) => out.set(src.subarray(row * k, (row + 1) * k), i * k));

@@ -52,7 +52,7 @@ import { SimbridgeError } from "../core/errors.js";
 import { StepStatus } from "../env/task.js";
 import { packArrays, unpackArrays } from "./bytes.js";
 import type { StoredArray } from "./bytes.js";
-import { randomIndex } from "./random-index.js";
+import { permutation } from "./random-index.js";
 import type { FieldSizes } from "./replay-buffer.js";
 
 export interface RolloutBufferOptions<F extends FieldSizes = FieldSizes> {
@@ -255,15 +255,7 @@ export class RolloutBuffer<F extends FieldSizes = FieldSizes> {
     if (!Number.isSafeInteger(size) || size < 1) throw SimbridgeError.invalidArgument(`size: expected a positive integer but got ${size}`, "size");
     if (!this.computed) throw SimbridgeError.failedPrecondition("minibatches: call computeAdvantages first (after the last add, cut, clear or restore)");
     const n = this.stored * this.envs;
-    const order = new Int32Array(n);
-    for (let i = 0; i < n; i++) order[i] = i;
-    for (let i = n - 1; i > 0; i--) {
-      const j = randomIndex(rng, i + 1);
-      const tmp = order[i]!;
-      order[i] = order[j]!;
-      order[j] = tmp;
-    }
-    return this.chunks(order, size);
+    return this.chunks(permutation(rng, n), size);
   }
 
   /** Forgets every step (storage is kept). */
