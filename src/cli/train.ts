@@ -5,7 +5,7 @@ import { BACKEND_NAMES, type BackendName } from "../nn/backend.js";
 import { ALGO_NAMES, checkOverrides, describeAlgos } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
-import { evalRun, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
+import { evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
 import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
 
 export const TRAIN_USAGE = `usage: simbridge train --algo ${ALGO_NAMES.join("|")} --task ReacherGoal-v0 [--her] [--her-goals achieved|sampled] [--reward auto|env|known|gahil] [--black-box]
@@ -104,7 +104,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const connect = connectOptionsFrom(values);
   if (values.resume) {
     const folder = new RunFolder(values.resume);
-    const saved = folder.readJson<TrainArgs>("args.json");
+    const saved = readRunArgs(folder);
     const args: TrainArgs = { ...saved, steps: intFlag(values.steps, "steps", saved.steps, 1) };
     if (args.steps !== saved.steps) folder.writeJson("args.json", args);
     await report(await trainRun(args, values.resume, { resume: true, connect }));

@@ -21,7 +21,7 @@ import { probeRewardModel, type RewardQuality } from "./reward-probe.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { PROTOCOL_VERSION, packageRoot } from "../protocol/service-definition.js";
 import { startServer, type RunningServer } from "../server/server.js";
-import { isOnlineRewardModel } from "../reward/online-reward.js";
+import { isOnlineRewardModel, type OnlineRewardModel } from "../reward/online-reward.js";
 import { InputEncoder } from "./input-encoder.js";
 import type { Learner } from "./learner.js";
 import { OffPolicyLearner, type OffPolicySchedule } from "./off-policy-learner.js";
@@ -196,7 +196,10 @@ function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined,
   let learner: Learner | undefined;
   if (!actingOnly) {
     try {
-      learner = agent.kind === "on-policy" ? onPolicyLearner(args, spec, agent as OnPolicyAgent, encoder, rng, reward) : offPolicyLearner(args, spec, agent as OffPolicyAgent, encoder, rng, reward);
+      learner =
+        agent.kind === "on-policy"
+          ? onPolicyLearner(args, spec, agent as OnPolicyAgent, encoder, rng, reward, online)
+          : offPolicyLearner(args, spec, agent as OffPolicyAgent, encoder, rng, reward, online);
     } catch (e) {
       agent.dispose();
       throw e;
@@ -205,19 +208,29 @@ function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined,
   return { agent, trainer: new Trainer(spec, agent, encoder, learner, args, rng, online) };
 }
 
-function offPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OffPolicyAgent, encoder: InputEncoder, rng: Rng, reward: RewardModel | undefined): Learner {
+function offPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OffPolicyAgent, encoder: InputEncoder, rng: Rng, reward: RewardModel | undefined, online: OnlineRewardModel | undefined): Learner {
   if (args.her && args.herGoals !== "achieved") throw new Error(`--her-goals ${args.herGoals} is PPO's restricted relabelling; ${args.algo} uses HER's achieved goals (--her-goals achieved)`);
-  return new OffPolicyLearner(spec, agent, encoder, args, rng, args.envs, reward, isOnlineRewardModel(reward) ? reward : undefined);
+  return new OffPolicyLearner(spec, agent, encoder, args, rng, args.envs, reward, online);
 }
 
-function onPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OnPolicyAgent, encoder: InputEncoder, rng: Rng, reward: RewardModel | undefined): Learner {
+function onPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OnPolicyAgent, encoder: InputEncoder, rng: Rng, reward: RewardModel | undefined, online: OnlineRewardModel | undefined): Learner {
   if (args.her && args.herGoals !== "sampled") throw new Error(`${args.algo} refuses --her with achieved goals: ${PPO_HER_REFUSAL}`);
-  return new OnPolicyLearner(spec, agent, encoder, rng, args.envs, reward, isOnlineRewardModel(reward) ? reward : undefined, { her: args.her ? "sampled" : "none", herK: args.herK });
+  return new OnPolicyLearner(spec, agent, encoder, rng, args.envs, reward, online, { her: args.her ? "sampled" : "none", herK: args.herK });
+}
+
+/** "td3+HER", "ppo+HER(sampled goals)": for logs and plot titles. */
+function runLabel(args: TrainArgs): string {
+  return `${args.algo}${args.her ? (args.herGoals === "sampled" ? "+HER(sampled goals)" : "+HER") : ""}`;
 }
 
 function versions(backend: string): Record<string, string> {
   const pkg = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version: string };
   return { simbridge: pkg.version, protocol: PROTOCOL_VERSION, node: process.version, tfjs_backend: backend };
+}
+
+/** A run folder's arguments; fields added since it was written take their defaults. */
+export function readRunArgs(folder: RunFolder): TrainArgs {
+  return { ...TRAIN_DEFAULTS, ...folder.readJson<TrainArgs>("args.json") };
 }
 
 /** Trains (or resumes, when the folder has a checkpoint and `resume` is set) and evaluates. */
@@ -237,7 +250,7 @@ export async function trainRun(
     const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
     release.push(() => server?.close(), () => env.close());
     log(
-      `training ${args.algo}${args.her ? (args.herGoals === "sampled" ? "+HER(sampled goals)" : "+HER") : ""} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
+      `training ${runLabel(args)} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
     );
     const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
     release.push(() => evalEnv.close());
@@ -305,7 +318,7 @@ export async function trainRun(
       ...(quality ? { reward_auroc: quality.auroc, reward_spearman: quality.spearman } : {}),
     });
     folder.metrics.write({ kind: "eval", step: trainer.currentStep, episodes: result.episodes, success_rate: result.success_rate, return_mean: result.return_mean, return_std: result.return_std, final: true });
-    folder.writeCurves(`${args.algo}${args.her ? (args.herGoals === "sampled" ? "+HER(sampled goals)" : "+HER") : ""} on ${args.task}, seed ${args.seed}`);
+    folder.writeCurves(`${runLabel(args)} on ${args.task}, seed ${args.seed}`);
     return { folder, eval: result, wallSeconds, ...(quality ? { rewardQuality: quality } : {}) };
   } finally {
     for (const free of release.reverse()) await free();
@@ -315,7 +328,7 @@ export async function trainRun(
 /** Loads a run folder's latest checkpoint and evaluates the deterministic policy. */
 export async function evalRun(dir: string, episodes: number, options: { server?: string; connect?: ConnectOptions; backend?: BackendName } = {}): Promise<EvalResult> {
   const folder = new RunFolder(dir);
-  const args = folder.readJson<TrainArgs>("args.json");
+  const args = readRunArgs(folder);
   if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
   await selectBackend(options.backend ?? args.backend);
   const { env, server } = await connect({ ...args, server: options.server ?? args.server }, Math.min(10, episodes), options.connect ?? {}, () => undefined);

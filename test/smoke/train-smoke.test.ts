@@ -3,10 +3,11 @@
 // checkpoints, eval from the folder, resume.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { evalRun, trainRun, type TrainArgs } from "../../src/train/train-run.js";
+import { evalRun, readRunArgs, trainRun, type TrainArgs } from "../../src/train/train-run.js";
+import { RunFolder } from "../../src/train/run-folder.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { quiet, SMOKE_BUDGET, testRunArgs } from "../helpers/training-runs.js";
 
@@ -42,7 +43,13 @@ describe("training smoke runs (PointReach-v0, HER, over gRPC)", () => {
   it("resumes a run from its checkpoint and continues the same metrics file", async () => {
     const dir = mkdtempSync(join(tmpdir(), "simbridge-resume-"));
     await trainRun(args({ steps: 1000, checkpointEvery: 500, finalEvalEpisodes: 10 }), dir, { resume: false, ...quiet });
-    const run = await trainRun(args({ steps: 1600, checkpointEvery: 500, finalEvalEpisodes: 10 }), dir, { resume: true, ...quiet });
+    // A folder written before --her-goals existed resumes with the default.
+    const saved = JSON.parse(readFileSync(join(dir, "args.json"), "utf8")) as Record<string, unknown>;
+    delete saved["herGoals"];
+    writeFileSync(join(dir, "args.json"), JSON.stringify(saved));
+    const resumedArgs = readRunArgs(new RunFolder(dir));
+    assert.equal(resumedArgs.herGoals, "achieved");
+    const run = await trainRun({ ...resumedArgs, steps: 1600 }, dir, { resume: true, ...quiet });
     const evalJson = JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")) as { steps: number };
     assert.equal(evalJson.steps, 1600);
     const steps = readMetrics(join(dir, "metrics.jsonl")).filter((m) => m["kind"] === "train").map((m) => m["step"] as number);
