@@ -18,8 +18,15 @@ export interface EvalResult {
   readonly length_mean: number;
 }
 
-/** A policy: network actions in [−1, 1] for the rows' observations. */
-export type Policy = (observations: readonly Float32Array[], rows: number) => Float32Array;
+/**
+ * A policy: network actions in [−1, 1] for the rows' observations. `envs`
+ * names the env slot of each row (default 0..rows−1), for agents with per-env
+ * memory; `startEpisode` tells such a policy that a slot's episode restarts.
+ */
+export interface Policy {
+  (observations: readonly Float32Array[], rows: number, envs?: readonly number[]): Float32Array;
+  startEpisode?(env: number): void;
+}
 
 export async function evaluate(env: VectorEnv, policy: Policy, episodes: number, seedBase: number): Promise<EvalResult> {
   const n = Math.min(env.numEnvs, episodes);
@@ -30,13 +37,14 @@ export async function evaluate(env: VectorEnv, policy: Policy, episodes: number,
   const len = new Int32Array(n);
   let started = 0;
   const first = await env.reset(Array.from({ length: n }, (_, i) => ({ index: i, seed: seedBase + started++ })));
+  for (let i = 0; i < n; i++) policy.startEpisode?.(i);
   const sizes = env.spec.observations.map((_, k) => first.observations[k]!.length / n);
   const current = first.observations.map((o) => o.slice());
   let active = Array.from({ length: n }, (_, i) => i);
   while (active.length > 0) {
     const rows = active.length;
     const obs = current.map((o, k) => gatherRows(o, sizes[k]!, active));
-    const actions = toEnvActions(env.spec.action, policy(obs, rows));
+    const actions = toEnvActions(env.spec.action, policy(obs, rows, active));
     const s = await env.step(actions, active);
     const restart: Array<{ index: number; seed: number }> = [];
     const next: number[] = [];
@@ -55,6 +63,7 @@ export async function evaluate(env: VectorEnv, policy: Policy, episodes: number,
       len[i] = 0;
       if (started < episodes) {
         restart.push({ index: i, seed: seedBase + started++ });
+        policy.startEpisode?.(i);
       }
     });
     if (restart.length) {

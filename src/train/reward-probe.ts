@@ -15,6 +15,7 @@ import { Rng } from "../core/rng.js";
 import type { RewardBatch, RewardModel } from "../reward/reward-model.js";
 import { auroc, spearman } from "../reward/reward-quality.js";
 import { toEnvActions } from "./action-scale.js";
+import type { Policy } from "./evaluate.js";
 
 export interface RewardQuality {
   readonly transitions: number;
@@ -34,7 +35,7 @@ interface Scorer {
 
 export async function probeRewardModel(
   env: VectorEnv,
-  act: (observations: readonly Float32Array[], rows: number) => Float32Array,
+  act: Policy,
   model: RewardModel & Scorer,
   judge: Judge,
   options: { episodes: number; relabels: number; seed: number },
@@ -49,9 +50,10 @@ export async function probeRewardModel(
   for (let e = 0; e < options.episodes; e++) {
     const r = await env.reset([{ index: 0, seed: options.seed * 1000 + e }]);
     let obs = r.observations.map((o, k) => o.slice(0, sizes[k]!));
+    act.startEpisode?.(0);
     const ep = { obs: [] as number[][], ag: [] as number[][], dg: [] as number[][], act: [] as number[][], nobs: [] as number[][], nag: [] as number[][] };
     for (;;) {
-      const a = act(obs, 1);
+      const a = act(obs, 1, [0]);
       const s = await env.step(toEnvActions(spec.action, a), [0]);
       ep.obs.push(Array.from(obs[0]!));
       ep.ag.push(Array.from(obs[1]!));

@@ -107,10 +107,29 @@ export class Trainer {
     this.learner?.restore(state.learner, storage);
   }
 
-  /** The policy on raw observations: deterministic for evaluation, or exploring. */
+  /**
+   * The policy on raw observations: deterministic for evaluation, or exploring.
+   * An agent with per-env memory gets one state per env slot, fresh at every episode start.
+   */
   policy(mode: "deterministic" | "explore" = "deterministic"): Policy {
     const goal = this.spec.goalConditioned;
-    return (obs, rows) => this.agent.act(this.encoder.encode(obs[0]!, goal ? obs[2] : undefined, rows), rows, mode).actions;
+    const agent = this.agent;
+    const input = (obs: readonly Float32Array[], rows: number) => this.encoder.encode(obs[0]!, goal ? obs[2] : undefined, rows);
+    if (!agent.initialState) return (obs, rows) => agent.act(input(obs, rows), rows, mode).actions;
+    const states = new Map<number, unknown>();
+    const stateOf = (env: number) => {
+      if (!states.has(env)) states.set(env, agent.initialState!());
+      return states.get(env);
+    };
+    const policy: Policy = (obs, rows, envs) => {
+      const slots = envs ?? Array.from({ length: rows }, (_, i) => i);
+      return agent.act(input(obs, rows), rows, mode, slots.map(stateOf)).actions;
+    };
+    policy.startEpisode = (env) => {
+      if (states.has(env)) agent.endEpisode?.(states.get(env));
+      states.delete(env);
+    };
+    return policy;
   }
 
   /** Trains until `config.steps` env steps; `evalEnv` (optional) is used for periodic evaluation. */

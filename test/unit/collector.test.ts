@@ -11,6 +11,8 @@ import type { VectorEnv } from "../../src/env/vector-env.js";
 import type { ActMode, ActResult, Agent } from "../../src/algos/agent.js";
 import { Collector, type EpisodeRecord } from "../../src/train/collector.js";
 import { InputEncoder } from "../../src/train/input-encoder.js";
+import { evaluate } from "../../src/train/evaluate.js";
+import { Trainer } from "../../src/train/trainer.js";
 
 /** An agent that counts its steps per episode in its per-env state and reports the count as an extra. */
 class CountingAgent implements Agent<{ steps: number; id: number }> {
@@ -148,4 +150,17 @@ test("a lost server that came back (ABORTED) cuts the episodes in flight and res
   if (after.kind !== "step") assert.fail("expected a step");
   assert.deepEqual(Array.from(after.extras["count"]!), [1, 1], "fresh episodes after the cut");
   await inner.close();
+});
+
+test("evaluation keeps per-env agent state too: one state per env slot, fresh at every episode", async () => {
+  const env = await pointReach(3, 4);
+  const encoder = new InputEncoder(env.spec, false);
+  const agent = new CountingAgent(encoder.inputDim);
+  const trainer = new Trainer(env.spec, agent, encoder, undefined, { steps: 0, envs: 3, evalEvery: 0, evalEpisodes: 0, logEvery: 1 }, new Rng(5), undefined);
+  const r = await evaluate(env, trainer.policy(), 7, 100);
+  assert.equal(r.episodes, 7);
+  // 7 episodes in 3 slots: the 4 restarts ended the states before them, each after its episode's 4 steps.
+  assert.deepEqual(agent.ended.map((s) => s.steps), [4, 4, 4, 4]);
+  assert.equal(new Set(agent.ended.map((s) => s.id)).size, 4, "one state per episode");
+  await env.close();
 });
