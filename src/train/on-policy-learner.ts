@@ -48,6 +48,8 @@ export interface OnPolicyOptions {
 
 interface OnPolicyState {
   readonly scaler?: RewardScalerState;
+  /** Learning phases so far (for logs). */
+  readonly phases: number;
   /** V(the collector's observations) at checkpoint time: the bootstrap when a resumed run cuts the episodes in flight. */
   readonly cutValues: readonly number[];
 }
@@ -60,7 +62,8 @@ export class OnPolicyLearner implements Learner {
   private readonly actDim: number;
   /** V(s) of the last step's next observations, [envs] (GAE's bootstrap for envs still running). */
   private lastValue: Float32Array;
-  private lastLosses: Record<string, number> = {};
+  /** The same for the relabelled copies, when the last learning phase relabelled. */
+  private relabelledLastValue = new Float32Array(0);
   private phases = 0;
 
   constructor(
@@ -142,10 +145,10 @@ export class OnPolicyLearner implements Learner {
     const rows = batch.steps * batch.envs;
     const size = Math.max(1, Math.ceil(rows / minibatches));
     const progress = Math.max(0, envStep - this.envs * this.agent.schedule.rolloutSteps) / totalSteps;
-    this.lastLosses = this.agent.learn(() => minibatchesOf(batch, size, this.rng), progress);
+    const losses = this.agent.learn(() => minibatchesOf(batch, size, this.rng), progress);
     this.phases++;
     this.rollout.clear();
-    return this.lastLosses;
+    return losses;
   }
 
   stats(): Record<string, number> {
@@ -154,7 +157,7 @@ export class OnPolicyLearner implements Learner {
 
   state(currentObs: readonly Float32Array[]): OnPolicyState {
     const cutValues = Array.from(this.agent.value(this.encodeRows(currentObs), this.envs));
-    return { ...(this.scaler ? { scaler: this.scaler.state() } : {}), cutValues, phases: this.phases } as OnPolicyState;
+    return { ...(this.scaler ? { scaler: this.scaler.state() } : {}), cutValues, phases: this.phases };
   }
 
   /** The rollout is part of the run's position: it is saved with every checkpoint. */
@@ -163,9 +166,11 @@ export class OnPolicyLearner implements Learner {
   }
 
   restore(state: unknown, storage: Uint8Array | undefined): void {
-    const s = state as OnPolicyState & { phases?: number };
+    const s = state as OnPolicyState | undefined;
+    // A checkpoint without the learner's state cannot cut its rollout properly: start a fresh one.
+    if (!s) return;
     if (this.scaler && s.scaler) this.scaler.load(s.scaler);
-    this.phases = s.phases ?? 0;
+    this.phases = s.phases;
     if (storage) {
       this.rollout.restore(storage);
       // A resumed run resets every env: the episodes in flight at the checkpoint are cut there.
@@ -218,8 +223,6 @@ export class OnPolicyLearner implements Learner {
       for (let lane = base + n; lane < base + lanes; lane++) batch.rewards[lane] = Math.max(-clip, Math.min(clip, batch.rewards[lane]! / std));
     }
   }
-
-  private relabelledLastValue = new Float32Array(0);
 
   /**
    * The rollout plus `herK` relabelled copies of every env's lane: each episode

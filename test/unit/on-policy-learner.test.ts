@@ -165,3 +165,61 @@ test("refuses a step without the extras it stores, and a rewardless step without
   assert.throws(() => learner.observe({ ...s, extras: {} }), /must return the extras logProb and value/);
   assert.throws(() => learner.observe({ ...s, reward: undefined }), /gives the learner no reward.*--reward gahil/);
 });
+
+test("sampled-goal relabelling: copies take goals the env sampled in the rollout, one per episode, with log-probs and values recomputed", () => {
+  // A goal task: observation [x], achieved goal [x], desired goal [g]; the network input is [x, g].
+  const goalSpec: TaskSpec = {
+    ...spec,
+    name: "LineGoal-v0",
+    goalConditioned: true,
+    observations: [boundedSpec("observation", [1], -100, 100), boundedSpec("achieved_goal", [1], -100, 100), boundedSpec("desired_goal", [1], -100, 100)],
+  };
+  const agent = new FakePpo();
+  Object.assign(agent, { inputDim: 2 });
+  agent.logProb = (input: Float32Array, _action: Float32Array, rows: number) => Float32Array.from({ length: rows }, (_, r) => -input[2 * r + 1]!); // −goal
+  agent.value = (input: Float32Array) => Float32Array.from({ length: input.length / 2 }, (_, r) => input[2 * r]! + input[2 * r + 1]!);
+  const rewardCalls: number[] = [];
+  const model = {
+    name: "equal",
+    isLearned: false,
+    rewards(batch: { nextAchievedGoal?: Float32Array; achievedGoal: Float32Array; desiredGoal: Float32Array }, out: Float32Array) {
+      rewardCalls.push(out.length);
+      const reached = batch.nextAchievedGoal ?? batch.achievedGoal;
+      for (let i = 0; i < out.length; i++) out[i] = reached[i] === batch.desiredGoal[i] ? 0 : -1;
+    },
+  };
+  const learner = new OnPolicyLearner(goalSpec, agent, new InputEncoder(goalSpec, false), new Rng(7), 1, model, undefined, { her: "sampled", herK: 2 });
+  // One env, 4 steps: episode 1 (goal 50) truncated at t = 1, episode 2 (goal 60) runs on.
+  const goals = [50, 50, 60, 60];
+  const status = [R, TRUNC, R, R];
+  goals.forEach((g, t) => {
+    learner.observe({
+      kind: "step",
+      envs: 1,
+      obs: [Float32Array.of(t), Float32Array.of(t), Float32Array.of(g)],
+      input: Float32Array.of(t, g),
+      actions: Float32Array.of(0),
+      extras: { logProb: Float32Array.of(-g), value: Float32Array.of(t + g) },
+      nextObs: [Float32Array.of(t + 1), Float32Array.of(t + 1), Float32Array.of(g)],
+      reward: Float64Array.of(-1),
+      status: Uint8Array.of(status[t]!),
+      isSuccess: new Uint8Array(1),
+    });
+    learner.train(t + 1, 100);
+  });
+  const rows = agent.seen[0]!.rows.flatMap((mb) => Array.from({ length: mb.rows }, (_, i) => ({ x: mb.input[2 * i]!, g: mb.input[2 * i + 1]!, logProb: mb.logProb[i]!, value: mb.values[i]! })));
+  assert.equal(rows.length, 4 * 3, "the real lane and two relabelled copies");
+  for (const r of rows) {
+    assert.ok(r.g === 50 || r.g === 60, `goal ${r.g} is not one the env sampled`);
+    assert.equal(r.logProb, -r.g, "log π_old recomputed under the row's goal");
+    assert.equal(r.value, r.x + r.g, "V_old recomputed under the row's goal");
+  }
+  // Each episode segment of a copy has one goal.
+  for (const x of [0, 2]) {
+    const segment = rows.filter((r) => r.x === x || r.x === x + 1);
+    const byLane = new Map<number, number[]>();
+    for (const r of segment) byLane.set(r.x, [...(byLane.get(r.x) ?? []), r.g]);
+    assert.deepEqual([...byLane.get(x)!].sort(), [...byLane.get(x + 1)!].sort(), `segment at ${x}: goals per step differ`);
+  }
+  assert.ok(rewardCalls.length > 0 && rewardCalls.every((n) => n === 2), "the model scores the two copies of each step");
+});
