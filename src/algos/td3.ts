@@ -31,7 +31,7 @@ import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
 import { Adam } from "../nn/adam.js";
 import { Mlp } from "../nn/mlp.js";
 import type { CheckpointContents } from "../nn/save-load.js";
-import { bootstrapDiscount, column, type CriticBatch } from "./critic-batch.js";
+import { bootstrapDiscount, checkBatchShapes, column, type CriticBatch } from "./critic-batch.js";
 import { batchTensors, checkInput, type AgentShape, type OffPolicyAgent, type TransitionBatch, type ActMode, type ActResult } from "./agent.js";
 import { checkRandomActionProb, explore } from "./exploration.js";
 
@@ -223,16 +223,11 @@ export interface Td3UpdateResult {
 function checkBatch(model: Td3Model, batch: CriticBatch, config: Td3Config, noise: tf.Tensor2D | undefined): void {
   const obsDim = model.actor.sizes[0]!;
   const actDim = model.actor.sizes[model.actor.sizes.length - 1]!;
+  checkBatchShapes(batch, obsDim, actDim);
   const b = batch.obs.shape[0];
-  const expect = (name: string, t: tf.Tensor, shape: number[]) => {
-    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
-      throw new Error(`Expected ${name} of shape [${shape.join(", ")}] but got [${t.shape.join(", ")}]`);
-    }
-  };
-  expect("batch.obs", batch.obs, [b, obsDim]);
-  expect("batch.nextObs", batch.nextObs, [b, obsDim]);
-  expect("batch.action", batch.action, [b, actDim]);
-  if (noise !== undefined) expect("noise", noise, [b, actDim]);
+  if (noise !== undefined && (noise.shape.length !== 2 || noise.shape[0] !== b || noise.shape[1] !== actDim)) {
+    throw new Error(`Expected noise of shape [${b}, ${actDim}] but got [${noise.shape.join(", ")}]`);
+  }
   if (!(Number.isInteger(config.policyDelay) && config.policyDelay >= 1)) throw new RangeError(`policyDelay must be a positive integer, got ${config.policyDelay}`);
   if (!(config.tau >= 0 && config.tau <= 1)) throw new RangeError(`tau must be in [0, 1], got ${config.tau}`);
   if (!((config.actionL2 ?? 0) >= 0)) throw new RangeError(`actionL2 must be >= 0, got ${config.actionL2}`);
