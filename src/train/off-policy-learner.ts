@@ -5,6 +5,13 @@
  * until then) the agent takes `updatesPerStep × envs` updates per vector step
  * on batches of `batchSize` sampled transitions.
  *
+ * Fractional rates are exact over time: each vector step after learning
+ * starts adds `updatesPerStep × envs` to a carry and the whole updates in it
+ * run (0.25 with one env: one update every 4th env step; 1.5 with 2 envs: 3
+ * per vector step). The carry is part of the learner's checkpoint state, so a
+ * resumed run keeps the same rhythm. An integer rate runs the same number of
+ * updates every step, as before the carry existed.
+ *
  * Inputs are normalised when sampled, with the encoder's current statistics.
  * With an online reward model (GAHIL) every HER sample also feeds it
  * negatives and gives it the chance to train; the env's reward is never
@@ -29,7 +36,7 @@ export interface OffPolicySchedule {
   readonly bufferSize: number;
   /** Env steps of uniform random actions before learning starts. */
   readonly learningStarts: number;
-  /** Gradient updates per env step. */
+  /** Gradient updates per env step (> 0; fractions accumulate, see the file header). */
   readonly updatesPerStep: number;
   /** Use HER (goal-conditioned tasks only). */
   readonly her: boolean;
@@ -47,8 +54,16 @@ interface Replay {
   restore(bytes: Uint8Array): void;
 }
 
+/** What a checkpoint of the learner holds besides storage. */
+interface OffPolicyState {
+  /** Updates earned but not run yet, in [0, 1). */
+  readonly updateCarry: number;
+}
+
 export class OffPolicyLearner implements Learner {
   private readonly replay: Replay;
+  /** Updates earned but not run yet (the fractional part of `updatesPerStep × envs` summed over steps). */
+  private updateCarry = 0;
 
   constructor(
     readonly spec: TaskSpec,
@@ -66,6 +81,9 @@ export class OffPolicyLearner implements Learner {
     if (schedule.her && !spec.goalConditioned) throw new Error(`--her needs a goal-conditioned task; ${spec.name} is not`);
     if (schedule.her && !rewardModel) throw new Error("--her needs a reward model (the task's computeReward, or a learned one)");
     if (onlineReward && !schedule.her) throw new Error("a learned reward needs --her with off-policy learners: it scores hindsight goals");
+    if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) {
+      throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
+    }
     this.replay = schedule.her ? this.herReplay(rewardModel!) : this.plainReplay();
   }
 
@@ -88,24 +106,38 @@ export class OffPolicyLearner implements Learner {
   train(envStep: number): Record<string, number> | undefined {
     if (envStep < this.schedule.learningStarts || this.replay.size < this.schedule.batchSize) return undefined;
     let losses: Record<string, number> | undefined;
-    const updates = Math.max(1, Math.round(this.envs * this.schedule.updatesPerStep));
+    const updates = this.dueUpdates();
     for (let u = 0; u < updates; u++) losses = this.agent.update(this.replay.sample(this.schedule.batchSize));
     return losses;
+  }
+
+  /** Adds this vector step's `updatesPerStep × envs` to the carry and takes the whole updates out of it. */
+  private dueUpdates(): number {
+    let carry = this.updateCarry + this.envs * this.schedule.updatesPerStep;
+    // Rounding noise (ten steps of 0.1 sum to 0.9999999999999999) must not cost an update.
+    const nearest = Math.round(carry);
+    if (Math.abs(carry - nearest) < 1e-9) carry = nearest;
+    const updates = Math.floor(carry);
+    this.updateCarry = carry - updates;
+    return updates;
   }
 
   stats(): Record<string, number> {
     return { replay_size: this.replay.size };
   }
 
-  state(): unknown {
-    return {};
+  state(): OffPolicyState {
+    return { updateCarry: this.updateCarry };
   }
 
   serializeStorage(full: boolean): Uint8Array | undefined {
     return full ? this.replay.serialize() : undefined;
   }
 
-  restore(_state: unknown, storage: Uint8Array | undefined): void {
+  restore(state: unknown, storage: Uint8Array | undefined): void {
+    // Checkpoints written before the carry existed hold {}: no updates owed.
+    const carry = (state as Partial<OffPolicyState> | undefined)?.updateCarry;
+    this.updateCarry = typeof carry === "number" && Number.isFinite(carry) && carry >= 0 ? carry : 0;
     if (storage) this.replay.restore(storage);
   }
 

@@ -1,0 +1,123 @@
+// The off-policy schedule and its storage, through OffPolicyLearner's public
+// API with an agent that records the batches it gets: how many updates each
+// vector step runs (fractional updatesPerStep accumulate exactly, and the
+// carry survives a checkpoint).
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Rng } from "../../src/core/rng.js";
+import { boundedSpec } from "../../src/env/spec.js";
+import { StepStatus, type TaskSpec } from "../../src/env/task.js";
+import type { CollectedStep } from "../../src/train/collector.js";
+import { InputEncoder } from "../../src/train/input-encoder.js";
+import { OffPolicyLearner, type OffPolicySchedule } from "../../src/train/off-policy-learner.js";
+import { RecordingAgent } from "../helpers/recording-agent.js";
+
+const line: TaskSpec = {
+  name: "Line-v0",
+  description: "one number in, one number out",
+  observations: [boundedSpec("observation", [1], -1000, 1000)],
+  action: boundedSpec("action", [1], -1, 1),
+  hasReward: true,
+  goalConditioned: false,
+  blackBox: false,
+  maxEpisodeSteps: 1000,
+  controlDt: 0.1,
+  infoKeys: [],
+  makeOptions: [],
+  resetOptions: [],
+};
+
+function schedule(overrides: Partial<OffPolicySchedule> = {}): OffPolicySchedule {
+  return { batchSize: 1, bufferSize: 1000, learningStarts: 0, updatesPerStep: 1, her: false, herK: 0, ...overrides };
+}
+
+function lineLearner(envs: number, overrides: Partial<OffPolicySchedule> = {}) {
+  const agent = new RecordingAgent(1, 1);
+  const learner = new OffPolicyLearner(line, agent, new InputEncoder(line, false), schedule(overrides), new Rng(0), envs, undefined, undefined);
+  return { agent, learner };
+}
+
+/** One vector step of `envs` envs on Line-v0: env i observes 100·t + i, then 100·t + i + 0.5. */
+function lineStep(envs: number, t: number, status: number = StepStatus.RUNNING): CollectedStep {
+  const obs = Float32Array.from({ length: envs }, (_, i) => 100 * t + i);
+  return {
+    kind: "step",
+    envs,
+    obs: [obs],
+    input: obs.slice(),
+    actions: new Float32Array(envs),
+    extras: {},
+    nextObs: [obs.map((x) => x + 0.5)],
+    reward: new Float64Array(envs).fill(-1),
+    status: new Uint8Array(envs).fill(status),
+    isSuccess: new Uint8Array(envs),
+  };
+}
+
+/** Updates run after each of `steps` vector steps (starting at vector step `from`). */
+function updatesPerVectorStep(learner: OffPolicyLearner, agent: RecordingAgent, envs: number, steps: number, from = 0): number[] {
+  const counts: number[] = [];
+  for (let t = from; t < from + steps; t++) {
+    learner.observe(lineStep(envs, t));
+    const before = agent.batches.length;
+    const losses = learner.train(envs * (t + 1));
+    const ran = agent.batches.length - before;
+    assert.equal(losses === undefined, ran === 0, "losses are returned exactly when an update ran");
+    counts.push(ran);
+  }
+  return counts;
+}
+
+test("updatesPerStep 0.25 with one env: exactly one update every 4 env steps", () => {
+  const { agent, learner } = lineLearner(1, { updatesPerStep: 0.25 });
+  assert.deepEqual(updatesPerVectorStep(learner, agent, 1, 12), [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
+});
+
+test("updatesPerStep 1.5 with 2 envs: 3 updates per vector step", () => {
+  const { agent, learner } = lineLearner(2, { updatesPerStep: 1.5 });
+  assert.deepEqual(updatesPerVectorStep(learner, agent, 2, 5), [3, 3, 3, 3, 3]);
+});
+
+test("the default updatesPerStep 1 runs one update per env step, every vector step", () => {
+  for (const envs of [1, 3]) {
+    const { agent, learner } = lineLearner(envs);
+    assert.deepEqual(updatesPerVectorStep(learner, agent, envs, 4), [envs, envs, envs, envs]);
+  }
+});
+
+test("fractions that are not exact in binary lose no update: 0.1 gives 10 updates in 100 steps, one every 10th", () => {
+  const { agent, learner } = lineLearner(1, { updatesPerStep: 0.1 });
+  const counts = updatesPerVectorStep(learner, agent, 1, 100);
+  assert.deepEqual(
+    counts.flatMap((c, t) => (c ? [t + 1] : [])),
+    [10, 20, 30, 40, 50, 60, 70, 80, 90, 100],
+  );
+  // 0.75 with 2 envs: 1.5 per vector step.
+  const two = lineLearner(2, { updatesPerStep: 0.75 });
+  assert.deepEqual(updatesPerVectorStep(two.learner, two.agent, 2, 6), [1, 2, 1, 2, 1, 2]);
+});
+
+test("the carry starts when learning does: nothing accumulates during the warm-up", () => {
+  const { agent, learner } = lineLearner(1, { updatesPerStep: 0.5, learningStarts: 3 });
+  assert.deepEqual(updatesPerVectorStep(learner, agent, 1, 7), [0, 0, 0, 1, 0, 1, 0]);
+});
+
+test("the carry is part of the checkpoint state: a resumed learner keeps the rhythm", () => {
+  const { agent, learner } = lineLearner(1, { updatesPerStep: 0.25 });
+  assert.deepEqual(updatesPerVectorStep(learner, agent, 1, 6), [0, 0, 0, 1, 0, 0]);
+  const state = JSON.parse(JSON.stringify(learner.state())) as unknown;
+  assert.deepEqual(state, { updateCarry: 0.5 });
+  const resumed = lineLearner(1, { updatesPerStep: 0.25 });
+  resumed.learner.restore(state, learner.serializeStorage(true));
+  assert.deepEqual(updatesPerVectorStep(resumed.learner, resumed.agent, 1, 6, 6), [0, 1, 0, 0, 0, 1]);
+  // A checkpoint written before the carry existed holds {}: nothing owed.
+  const old = lineLearner(1, { updatesPerStep: 0.25 });
+  old.learner.restore({}, undefined);
+  assert.deepEqual(old.learner.state(), { updateCarry: 0 });
+});
+
+test("updatesPerStep must be a positive number", () => {
+  for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
+    assert.throws(() => lineLearner(1, { updatesPerStep: bad }), /updatesPerStep must be a positive number/);
+  }
+});
