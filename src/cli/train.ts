@@ -5,7 +5,7 @@ import { BACKEND_NAMES, type BackendName } from "../nn/backend.js";
 import { ALGO_NAMES, checkOverrides, describeAlgos } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
-import { evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
+import { checkRewardArgs, evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
 import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
 
 export const TRAIN_USAGE = `usage: simbridge train --algo ${ALGO_NAMES.join("|")} --task ReacherGoal-v0 [--her] [--her-goals achieved|sampled] [--reward auto|env|known|gahil] [--black-box]
@@ -46,15 +46,15 @@ function pairs(list: string[] | undefined, flag: string): Array<[string, string]
 /**
  * NAME=VALUE settings whose values are numbers or comma-separated lists
  * (`hidden` is always a list); with `words`, a value that is not a number is
- * kept as a word (e.g. negatives=relabelled).
+ * kept as a word (e.g. negatives=relabelled), true and false as booleans.
  */
-function numberSettings(list: string[] | undefined, flag: string, words = false): Record<string, number | number[] | string> {
-  const out: Record<string, number | number[] | string> = {};
+function numberSettings(list: string[] | undefined, flag: string, words = false): Record<string, number | number[] | string | boolean> {
+  const out: Record<string, number | number[] | string | boolean> = {};
   for (const [k, v] of pairs(list, flag)) {
     const nums = v.split(",").map(Number);
     if (nums.some((x) => !Number.isFinite(x))) {
       if (words && /^[a-z][a-z_-]*$/i.test(v)) {
-        out[k] = v;
+        out[k] = v === "true" ? true : v === "false" ? false : v;
         continue;
       }
       throw new UsageError(`--${flag} ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
@@ -134,6 +134,11 @@ export async function trainCommand(argv: string[]): Promise<void> {
   const rewardArgs = numberSettings(values["reward-set"], "reward-set", true);
   const reward = values.reward ?? "auto";
   if (!["auto", "env", "known", "gahil"].includes(reward)) throw new UsageError(`--reward: expected auto, env, known or gahil, got '${reward}'`);
+  try {
+    checkRewardArgs({ reward: reward as TrainArgs["reward"], rewardArgs });
+  } catch (e) {
+    throw new UsageError(`--reward-set: ${(e as Error).message}`);
+  }
   const d = TRAIN_DEFAULTS;
   const args = trainArgs(values.task, {
     algo,

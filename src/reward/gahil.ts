@@ -166,6 +166,41 @@ export interface GahilOptions {
 
 type Resolved = Required<Omit<GahilOptions, "rewardClip">> & { readonly rewardClip: readonly [number, number] | null };
 
+/** Every option name, once (the type makes the list complete). */
+const OPTION_NAMES: { readonly [K in keyof GahilOptions]-?: true } = {
+  goalSize: true,
+  obsSize: true,
+  actionSize: true,
+  judgedGoal: true,
+  hidden: true,
+  learningRate: true,
+  loss: true,
+  positiveCapacity: true,
+  negativeCapacity: true,
+  negatives: true,
+  trainEvery: true,
+  stepsPerRound: true,
+  batchSize: true,
+  minPositives: true,
+  rewardScale: true,
+  rewardOffset: true,
+  rewardClip: true,
+  unreadyReward: true,
+  seed: true,
+};
+
+/** The names `GahilOptions` accepts; any other name is refused. */
+export const GAHIL_OPTION_NAMES: readonly (keyof GahilOptions)[] = Object.freeze(Object.keys(OPTION_NAMES) as (keyof GahilOptions)[]);
+
+/** Throws (INVALID_ARGUMENT) for an option name GahilOptions does not have, listing the ones it has. */
+export function checkGahilOptionNames(options: object): void {
+  for (const key of Object.keys(options)) {
+    if (!Object.hasOwn(OPTION_NAMES, key)) {
+      throw SimbridgeError.invalidArgument(`GAHIL has no option '${key.slice(0, 80)}'; it has: ${GAHIL_OPTION_NAMES.join(", ")}`, key.slice(0, 80));
+    }
+  }
+}
+
 /** The relativistic loss's constants (the author's code). */
 export const RELATIVISTIC = { margin: 2, fakeWeight: 0.5, realWeight: 1, anchor: 0.1, anchorWeight: 0.1 } as const;
 
@@ -176,6 +211,7 @@ export const TARGET_LEVELS: Readonly<Record<GahilLoss, readonly [number, number]
 };
 
 function resolve(o: GahilOptions): Resolved {
+  checkGahilOptionNames(o);
   const loss = o.loss ?? "relativistic";
   if (loss !== "relativistic" && loss !== "label") throw SimbridgeError.invalidArgument(`loss: expected "relativistic" or "label" but got ${String(loss)}`, "loss");
   const [pos, neg] = TARGET_LEVELS[loss];
@@ -210,6 +246,13 @@ function resolve(o: GahilOptions): Resolved {
   }
   if (!Number.isSafeInteger(r.minPositives) || r.minPositives < 1) throw SimbridgeError.invalidArgument(`minPositives: expected a positive integer but got ${r.minPositives}`, "minPositives");
   if (r.hidden.some((h) => !Number.isSafeInteger(h) || h < 1)) throw SimbridgeError.invalidArgument(`hidden: expected positive integer sizes but got [${r.hidden.join(", ")}]`, "hidden");
+  if (typeof r.judgedGoal !== "boolean") throw SimbridgeError.invalidArgument(`judgedGoal: expected true or false but got ${JSON.stringify(r.judgedGoal)}`, "judgedGoal");
+  if (!(typeof r.learningRate === "number" && Number.isFinite(r.learningRate) && r.learningRate > 0)) {
+    throw SimbridgeError.invalidArgument(`learningRate: expected a positive number but got ${String(r.learningRate)}`, "learningRate");
+  }
+  if (r.rewardClip !== null && !(Array.isArray(r.rewardClip) && r.rewardClip.length === 2 && r.rewardClip.every((v) => typeof v === "number"))) {
+    throw SimbridgeError.invalidArgument(`rewardClip: expected [low, high] or null but got ${String(r.rewardClip)}`, "rewardClip");
+  }
   for (const key of ["rewardScale", "rewardOffset", "unreadyReward"] as const) {
     if (!Number.isFinite(r[key])) throw SimbridgeError.invalidArgument(`${key}: expected a finite number but got ${r[key]}`, key);
   }

@@ -16,7 +16,7 @@ import { algoEntry, makeAgent, type AlgoOverrides } from "../algos/registry.js";
 import type { Agent, OffPolicyAgent, OnPolicyAgent } from "../algos/agent.js";
 import { Rng } from "../core/rng.js";
 import { KnownReward } from "../reward/known-reward.js";
-import { Gahil, type GahilOptions } from "../reward/gahil.js";
+import { Gahil, GAHIL_OPTION_NAMES, type GahilOptions } from "../reward/gahil.js";
 import { probeRewardModel, type RewardQuality } from "./reward-probe.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { PROTOCOL_VERSION, packageRoot } from "../protocol/service-definition.js";
@@ -66,7 +66,7 @@ export interface TrainArgs extends LoopConfig, OffPolicySchedule {
   /** Episodes of each reward-quality probe (learned rewards on built-in tasks only). */
   readonly probeEpisodes: number;
   /** Options of the learned reward model that differ from its defaults (GahilOptions: hidden, minPositives, trainEvery, batchSize, ...). */
-  readonly rewardArgs: Readonly<Record<string, number | readonly number[] | string>>;
+  readonly rewardArgs: Readonly<Record<string, number | readonly number[] | string | boolean>>;
 }
 
 /** The defaults of `simbridge train` (the CLI's flags override them). */
@@ -98,6 +98,29 @@ export const TRAIN_DEFAULTS: Omit<TrainArgs, "task"> = Object.freeze({
   algoArgs: {},
   rewardArgs: {},
 });
+
+/** GAHIL options the run sets itself (from the task's spec and `seed`): not for `rewardArgs`. */
+const RUN_SET_REWARD_OPTIONS: readonly string[] = ["goalSize", "obsSize", "actionSize", "seed"];
+
+/** The names `rewardArgs` (--reward-set) accepts: GahilOptions, less what the run sets itself. */
+export const REWARD_ARG_NAMES: readonly string[] = GAHIL_OPTION_NAMES.filter((n) => !RUN_SET_REWARD_OPTIONS.includes(n));
+
+/**
+ * Throws for `rewardArgs` the learned reward would not use: a name GahilOptions
+ * does not have (or one the run sets itself), or any at all when the reward is
+ * not learned. The message lists the accepted names.
+ */
+export function checkRewardArgs(args: Pick<TrainArgs, "reward" | "rewardArgs">): void {
+  const names = Object.keys(args.rewardArgs);
+  if (names.length === 0) return;
+  if (args.reward !== "gahil") throw new Error(`reward options (${names.join(", ")}) set the learned reward, but this run's reward is ${args.reward}: use --reward gahil`);
+  for (const name of names) {
+    if (!REWARD_ARG_NAMES.includes(name)) {
+      const why = RUN_SET_REWARD_OPTIONS.includes(name) ? "is set by the run (from the task's spec and --seed)" : "is not a GAHIL option";
+      throw new Error(`reward option '${name.slice(0, 80)}' ${why}; accepted: ${REWARD_ARG_NAMES.join(", ")}`);
+    }
+  }
+}
 
 /** Complete run arguments: the defaults, overridden. */
 export function trainArgs(task: string, overrides: Partial<TrainArgs> = {}): TrainArgs {
@@ -240,6 +263,7 @@ export async function trainRun(
   options: { resume: boolean; connect?: ConnectOptions; log?: (line: string) => void; progress?: boolean },
 ): Promise<RunHandle> {
   const log = options.log ?? ((l: string) => console.error(l));
+  checkRewardArgs(args);
   const backend = await selectBackend(args.backend);
   log(`TF.js backend: ${backend.name} (${backend.detail})`);
   const folder = new RunFolder(dir);
