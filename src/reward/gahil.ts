@@ -98,6 +98,7 @@ import { Adam } from "../nn/adam.js";
 import { Mlp } from "../nn/mlp.js";
 import type { CheckpointContents } from "../nn/save-load.js";
 import { SimbridgeError } from "../core/errors.js";
+import { packArrays, unpackArrays } from "../replay/bytes.js";
 import type { HerSample } from "../replay/her-buffer.js";
 import { Normalizer } from "../replay/normalizer.js";
 import type { NormalizerState } from "../replay/normalizer.js";
@@ -654,7 +655,7 @@ export class Gahil implements RewardModel {
     this.rng.setState(m.rng!.map((v) => v ?? NaN));
   }
 
-  /** Raw bytes of both pools (optional part of a checkpoint: big, but a resumed run keeps its data). */
+  /** Raw bytes of both pools. */
   serializePools(): { targets: Uint8Array; others: Uint8Array } {
     return { targets: this.targets.serialize(), others: this.others.serialize() };
   }
@@ -662,6 +663,27 @@ export class Gahil implements RewardModel {
   restorePools(pools: { targets: Uint8Array; others: Uint8Array }): void {
     this.targets.restore(pools.targets);
     this.others.restore(pools.others);
+  }
+
+  /**
+   * Both pools in one byte array (the filled rows only: at most
+   * (positiveCapacity + negativeCapacity) × inputSize floats), the part of a
+   * checkpoint beside `checkpointContents()`: a resumed run keeps its positives
+   * and negatives (OnlineRewardModel).
+   */
+  serializeStorage(): Uint8Array {
+    const { targets, others } = this.serializePools();
+    return packArrays({ kind: "GahilPools", version: 1 }, { targets, others });
+  }
+
+  /** Loads what `serializeStorage` wrote, for a model with the same layout and capacities. */
+  restoreStorage(bytes: Uint8Array): void {
+    const { header, arrays } = unpackArrays(bytes);
+    const { targets, others } = arrays;
+    if (header["kind"] !== "GahilPools" || header["version"] !== 1 || !(targets instanceof Uint8Array) || !(others instanceof Uint8Array)) {
+      throw SimbridgeError.invalidArgument(`GAHIL checkpoint: expected the pools (GahilPools version 1) but got ${String(header["kind"])} version ${String(header["version"])}`);
+    }
+    this.restorePools({ targets, others });
   }
 
   dispose(): void {

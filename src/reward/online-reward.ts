@@ -18,6 +18,14 @@ export interface OnlineRewardModel extends RewardModel {
   readonly lastRoundLoss: number;
   checkpointContents(): CheckpointContents;
   restoreMeta(meta: unknown): void;
+  /**
+   * The data the model trains on between rounds (GAHIL's pools), as bytes for
+   * the checkpoint (the run folder writes them beside the networks); a resumed
+   * run must not relearn its reward from empty pools.
+   */
+  serializeStorage(): Uint8Array;
+  /** Loads what `serializeStorage` wrote, for a model built with the same options. */
+  restoreStorage(bytes: Uint8Array): void;
 }
 
 export function isOnlineRewardModel(m: RewardModel | undefined): m is OnlineRewardModel {

@@ -5,7 +5,8 @@
  *   versions.json     simbridge, node, TF.js backend, protocol
  *   metrics.jsonl     one JSON record per episode / log interval / evaluation
  *   checkpoint/       networks + optimiser state + loop state; storage.bin: the replay when asked
- *                     (--save-replay), an on-policy learner's rollout always
+ *                     (--save-replay), an on-policy learner's rollout always; reward.bin: the
+ *                     training data of a reward learned online (GAHIL's pools), always
  *   eval.json         the final evaluation
  *   curves.svg        learning curves (success / return vs env steps)
  */
@@ -31,6 +32,9 @@ function withRewardModel(agent: CheckpointContents, trainer: Trainer, saving: bo
     meta: saving ? { agent: agent.meta ?? null, trainer: trainer.state(), ...(reward ? { reward: reward.meta ?? null } : {}) } : undefined,
   };
 }
+
+/** The file of a learned reward's training data (GAHIL's pools) in a checkpoint folder. */
+const REWARD_STORAGE = "reward.bin";
 
 export class RunFolder {
   readonly metrics: MetricsLog;
@@ -59,8 +63,9 @@ export class RunFolder {
   }
 
   /**
-   * Saves agent + loop state. Written to checkpoint.tmp/ and swapped in by
-   * renames, so a kill at any moment leaves a whole checkpoint behind.
+   * Saves agent + loop state (+ a learned reward's model and pools). Written to
+   * checkpoint.tmp/ and swapped in by renames, so a kill at any moment leaves a
+   * whole checkpoint behind.
    */
   async saveCheckpoint(agent: Agent, trainer: Trainer, withReplay: boolean): Promise<void> {
     const tmp = join(this.dir, "checkpoint.tmp");
@@ -70,19 +75,24 @@ export class RunFolder {
     await saveCheckpoint(tmp, withRewardModel(agent.checkpointContents(), trainer, true));
     const storage = trainer.serializeStorage(withReplay);
     if (storage) writeFileSync(join(tmp, "storage.bin"), storage);
+    // A learned reward's pools are small next to a replay and the reward is worthless without them: always saved.
+    if (trainer.onlineReward) writeFileSync(join(tmp, REWARD_STORAGE), trainer.onlineReward.serializeStorage());
     rmSync(old, { recursive: true, force: true });
     if (existsSync(final)) renameSync(final, old);
     renameSync(tmp, final);
     rmSync(old, { recursive: true, force: true });
   }
 
-  /** Restores agent and loop (and the storage, when saved and `withStorage`) from the latest whole checkpoint; returns its step. */
+  /** Restores agent and loop (and the storage and a learned reward's pools, when saved and `withStorage`) from the latest whole checkpoint; returns its step. */
   async loadCheckpoint(agent: Agent, trainer: Trainer, withStorage = true): Promise<number> {
     const dir = existsSync(join(this.dir, "checkpoint", "manifest.json")) ? join(this.dir, "checkpoint") : join(this.dir, "checkpoint.old");
     const manifest = await loadCheckpoint(dir, withRewardModel(agent.checkpointContents(), trainer, false));
     const meta = manifest.meta as { agent: unknown; trainer: TrainerState; reward?: unknown };
     agent.restoreMeta(meta.agent);
     if (trainer.onlineReward && meta.reward !== undefined) trainer.onlineReward.restoreMeta(meta.reward);
+    // Checkpoints written before the pools were saved have none: the reward model then refills them.
+    const rewardStorage = join(dir, REWARD_STORAGE);
+    if (trainer.onlineReward && withStorage && existsSync(rewardStorage)) trainer.onlineReward.restoreStorage(new Uint8Array(readFileSync(rewardStorage)));
     // replay.bin: the name of the storage file before on-policy learners existed.
     const storagePath = [join(dir, "storage.bin"), join(dir, "replay.bin")].find((p) => existsSync(p));
     trainer.restore(meta.trainer, withStorage && storagePath ? new Uint8Array(readFileSync(storagePath)) : undefined);
