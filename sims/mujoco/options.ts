@@ -8,6 +8,7 @@
  * request kind, as the pool does for its own checks).
  */
 import { SimbridgeError } from "../../src/core/errors.js";
+import { clip, quote } from "../../src/core/quote.js";
 import type { OptionSpec, OptionValue, Options } from "../../src/env/task.js";
 
 /** Options with every default filled in, checked against their specs. */
@@ -30,7 +31,7 @@ export class ResolvedOptions {
       const spec = findSpec(specs, name);
       if (spec === undefined) {
         const accepted = specs.length === 0 ? "it accepts none" : `accepted: ${specs.map((s) => s.name).join(", ")}`;
-        throw SimbridgeError.invalidArgument(`${task}: unknown ${kind} option "${name}" (${accepted})`, `options.${name}`);
+        throw SimbridgeError.invalidArgument(`${task}: unknown ${kind} option ${quote(name)} (${accepted})`, `options.${clip(name)}`);
       }
       checkType(task, kind, spec, value);
     }
@@ -61,7 +62,7 @@ export class ResolvedOptions {
 
   /** Throws INVALID_ARGUMENT about option `name` unless `ok`. */
   require(ok: boolean, name: string, problem: string): void {
-    if (!ok) throw SimbridgeError.invalidArgument(`${this.task}: option "${name}" ${problem}`, `options.${name}`);
+    if (!ok) throw SimbridgeError.invalidArgument(`${this.task}: option ${quote(name)} ${problem}`, `options.${clip(name)}`);
   }
 }
 
@@ -72,8 +73,8 @@ function findSpec(specs: readonly OptionSpec[], name: string): OptionSpec | unde
 
 function checkType(task: string, kind: string, spec: OptionSpec, value: OptionValue): void {
   const fail = (expected: string): never => {
-    const got = value instanceof Float64Array ? `a tensor of ${value.length}` : `${typeof value} ${String(value)}`;
-    throw SimbridgeError.invalidArgument(`${task}: ${kind} option "${spec.name}" must be ${expected} but got ${got}`, `options.${spec.name}`);
+    const got = value instanceof Float64Array ? `a tensor of ${value.length}` : typeof value === "string" ? `string ${quote(value)}` : `${typeof value} ${String(value)}`;
+    throw SimbridgeError.invalidArgument(`${task}: ${kind} option ${quote(spec.name)} must be ${expected} but got ${got}`, `options.${spec.name}`);
   };
   switch (spec.type) {
     case "number":

@@ -44,6 +44,7 @@
  * - v0: initial version; later the `reward_type` make option (default unchanged).
  */
 import { SimbridgeError } from "../../src/core/errors.js";
+import { clip, listText, quote } from "../../src/core/quote.js";
 import { Rng } from "../../src/core/rng.js";
 import { boundedSpec } from "../../src/env/spec.js";
 import { newTaskStep, StepStatus, type Options, type Task, type TaskFactory, type TaskSpec, type TaskStep } from "../../src/env/task.js";
@@ -54,7 +55,7 @@ const THRESHOLD = 0.05;
 function spec(options: Options): TaskSpec {
   const steps = options["max_episode_steps"] ?? 30;
   if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1) {
-    throw SimbridgeError.invalidArgument(`options.max_episode_steps: must be a positive integer, got ${String(steps)}`, "options.max_episode_steps");
+    throw SimbridgeError.invalidArgument(`options.max_episode_steps: must be a positive integer, got ${typeof steps === "string" ? quote(steps) : clip(String(steps))}`, "options.max_episode_steps");
   }
   rewardType(options);
   return {
@@ -84,7 +85,7 @@ type RewardType = "sparse" | "dense";
 
 function rewardType(options: Options): RewardType {
   const t = options["reward_type"] ?? "sparse";
-  if (t !== "sparse" && t !== "dense") throw SimbridgeError.invalidArgument(`options.reward_type: expected sparse or dense, got ${String(t).slice(0, 40)}`, "options.reward_type");
+  if (t !== "sparse" && t !== "dense") throw SimbridgeError.invalidArgument(`options.reward_type: expected sparse or dense, got ${typeof t === "string" ? quote(t) : clip(String(t))}`, "options.reward_type");
   return t;
 }
 
@@ -114,7 +115,7 @@ class PointReach implements Task {
   validateResetOptions(options: Options): void {
     const goal = options["goal"];
     if (goal instanceof Float64Array && (goal.length !== 2 || Math.abs(goal[0]!) > 1 || Math.abs(goal[1]!) > 1)) {
-      throw SimbridgeError.invalidArgument(`options.goal: expected 2 values in [−1, 1], got [${Array.from(goal).join(", ")}]`, "options.goal");
+      throw SimbridgeError.invalidArgument(`options.goal: expected 2 values in [−1, 1], got ${listText(goal)}`, "options.goal");
     }
   }
 

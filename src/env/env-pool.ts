@@ -7,9 +7,10 @@
  * env is touched: a failed call changes nothing.
  */
 import { SimbridgeError } from "../core/errors.js";
-import type { NumericArray } from "./spec.js";
+import { clip, quote } from "../core/quote.js";
+import type { DType, NumericArray } from "./spec.js";
 import { sizeOf, validateArray } from "./spec.js";
-import type { OptionSpec, Options, Task, TaskSpec } from "./task.js";
+import type { OptionSpec, OptionValue, Options, Task, TaskSpec } from "./task.js";
 import { StepStatus, statusName } from "./task.js";
 import type { TaskRegistry } from "./task-registry.js";
 
@@ -25,7 +26,8 @@ export interface PoolStep {
 
 export interface PoolReset {
   readonly envId: number;
-  readonly seed?: number;
+  /** An integer in [0, 2^53); a server passes a larger wire seed as an exact bigint, to be refused naming it. */
+  readonly seed?: number | bigint;
   readonly options?: Options;
 }
 
@@ -76,9 +78,13 @@ export class EnvPool {
    * `batchKey`, when given, further separates envs that may be batched together
    * (real-time groups each run on their own clock).
    */
-  async make(taskName: string, count: number, options: Options = {}, batchKey = ""): Promise<{ envIds: number[]; spec: TaskSpec }> {
+  async make(taskName: string, count: number, given: Options = {}, batchKey = ""): Promise<{ envIds: number[]; spec: TaskSpec }> {
     this.checkOpen();
+    if (!this.registry.names.includes(taskName)) {
+      throw SimbridgeError.notFound(`unknown task ${quote(taskName)}; this server has: ${this.registry.names.join(", ") || "(none)"}`, "task");
+    }
     const factory = this.registry.get(taskName);
+    const options = plainOptions(given);
     if (!Number.isInteger(count) || count < 1) {
       throw SimbridgeError.invalidArgument(`count: must be a positive integer, got ${count}`, "count");
     }
@@ -107,23 +113,33 @@ export class EnvPool {
     return { envIds, spec };
   }
 
-  /** Resets the listed envs, each with its own seed and options. */
+  /**
+   * Resets the listed envs, each with its own seed and options. Every entry is
+   * checked before any env is reset; an error names the entry (`envs[i]`) and
+   * its env id.
+   */
   reset(entries: readonly PoolReset[]): PoolStep {
     this.checkOpen();
     if (entries.length === 0) throw SimbridgeError.invalidArgument("envs: no env to reset", "envs");
     const ids = entries.map((e) => e.envId);
     const slots = this.batchSlots(ids, "envs");
-    entries.forEach((e, i) => {
-      const field = `envs[${i}]`;
-      if (e.seed !== undefined && (!Number.isSafeInteger(e.seed) || e.seed < 0)) {
-        throw SimbridgeError.invalidArgument(`${field}.seed: must be an integer in [0, 2^53), got ${e.seed}`, `${field}.seed`);
+    const options = entries.map((e) => plainOptions(e.options ?? {}));
+    const seeds = entries.map((e, i) => {
+      try {
+        const seed = e.seed;
+        if (seed !== undefined && !(typeof seed === "number" ? Number.isSafeInteger(seed) && seed >= 0 : seed >= 0n && seed < 2n ** 53n)) {
+          throw SimbridgeError.invalidArgument(`seed: must be an integer in [0, 2^53), got ${clip(String(seed))}`, "seed");
+        }
+        checkOptions(slots[i]!.task.spec.resetOptions, options[i]!, `${slots[i]!.task.spec.name} reset option`, "options");
+        slots[i]!.task.validateResetOptions?.(options[i]!);
+        return seed === undefined ? undefined : Number(seed);
+      } catch (err) {
+        throw inEntry(err, `envs[${i}]`, e.envId);
       }
-      checkOptions(slots[i]!.task.spec.resetOptions, e.options ?? {}, `${slots[i]!.task.spec.name} reset option`, `${field}.options`);
-      slots[i]!.task.validateResetOptions?.(e.options ?? {});
     });
-    entries.forEach((e, i) => {
+    entries.forEach((_, i) => {
       const slot = slots[i]!;
-      slot.task.reset(e.seed, e.options ?? {});
+      slot.task.reset(seeds[i], options[i]!);
       slot.status = slot.task.out.status;
       slot.episode++;
       slot.episodeStep = 0;
@@ -133,10 +149,12 @@ export class EnvPool {
 
   /**
    * Steps the listed envs with one row of `actions` each. `shape` is the
-   * actions' shape as received ([ids.length, ...action shape]).
+   * actions' shape as received ([ids.length, ...action shape]); `dtype` their
+   * dtype as received (default: that of the typed array, but a BOOL tensor is
+   * a Uint8Array too, so a server passes the wire dtype).
    */
-  step(envIds: readonly number[], actions: NumericArray, shape: readonly number[]): PoolStep {
-    const slots = this.checkStep(envIds, actions, shape, true);
+  step(envIds: readonly number[], actions: NumericArray, shape: readonly number[], dtype?: DType): PoolStep {
+    const slots = this.checkStep(envIds, actions, shape, true, dtype);
     const actionSpec = slots[0]!.task.spec.action;
     const per = sizeOf(actionSpec.shape);
     const f32 = actions as Float32Array;
@@ -154,7 +172,7 @@ export class EnvPool {
    * dtype and finiteness, and (when `running`) that every episode is RUNNING.
    * Real-time envs use it when an action arrives, before its tick.
    */
-  checkStep(envIds: readonly number[], actions: NumericArray, shape: readonly number[], running: boolean): Slot[] {
+  checkStep(envIds: readonly number[], actions: NumericArray, shape: readonly number[], running: boolean, dtype: DType = dtypeOfArray(actions)): Slot[] {
     this.checkOpen();
     if (envIds.length === 0) throw SimbridgeError.invalidArgument("env_ids: no env to step", "env_ids");
     const slots = this.batchSlots(envIds, "env_ids");
@@ -171,11 +189,8 @@ export class EnvPool {
       }
     }
     const actionSpec = slots[0]!.task.spec.action;
-    if (!(actions instanceof Float32Array) && actionSpec.dtype === "float32") {
-      throw SimbridgeError.invalidArgument(
-        `actions: expected dtype float32 but got ${actions.constructor.name.replace("Array", "").toLowerCase()}`,
-        "actions",
-      );
+    if (dtype !== actionSpec.dtype || (actionSpec.dtype === "float32" && !(actions instanceof Float32Array))) {
+      throw SimbridgeError.invalidArgument(`actions: expected dtype ${actionSpec.dtype} but got ${dtype}`, "actions");
     }
     validateArray({ ...actionSpec, name: "actions" }, actions, shape, envIds.length);
     return slots;
@@ -214,10 +229,19 @@ export class EnvPool {
     if (this.closed) throw SimbridgeError.failedPrecondition("these envs are closed");
   }
 
+  /**
+   * The slot of a live env. An env this pool made and then closed is
+   * FAILED_PRECONDITION (as any call after close); an id it never made is
+   * NOT_FOUND. Ids are handed out in order from 1, so the ids below `nextId`
+   * that have no slot are exactly the closed ones.
+   */
   private slot(id: number, field: string): Slot {
     const s = this.slots.get(id);
-    if (!s) throw SimbridgeError.notFound(`env ${id} does not exist (never made, or closed)`, field);
-    return s;
+    if (s) return s;
+    if (Number.isInteger(id) && id >= 1 && id < this.nextId) {
+      throw SimbridgeError.failedPrecondition(`${field}: env ${id} was closed; make new envs`, field);
+    }
+    throw SimbridgeError.notFound(`${field}: env ${id} does not exist (never made)`, field);
   }
 
   private batchSlots(ids: readonly number[], field: string): Slot[] {
@@ -263,13 +287,17 @@ function gather(envIds: readonly number[], slots: readonly Slot[]): PoolStep {
   return { spec, envIds: [...envIds], observations, reward, status, isSuccess, info };
 }
 
-/** Rejects unknown option names and values of the wrong type, naming both. */
+/**
+ * Rejects unknown option names and values of the wrong type, naming both.
+ * Only own keys count and names are compared as plain strings, so
+ * `__proto__`, `constructor`, `toString`… are unknown names like any other.
+ */
 export function checkOptions(specs: readonly OptionSpec[], options: Options, what: string, field: string): void {
   for (const [name, value] of Object.entries(options)) {
     const spec = specs.find((s) => s.name === name);
     if (!spec) {
       const known = specs.map((s) => s.name).join(", ") || "none";
-      throw SimbridgeError.invalidArgument(`${field}: unknown ${what} '${name}' (accepted: ${known})`, `${field}.${name}`);
+      throw SimbridgeError.invalidArgument(`${field}: unknown ${what} ${quote(name)} (accepted: ${known})`, `${field}.${clip(name)}`);
     }
     const type =
       typeof value === "number" ? "number" : typeof value === "boolean" ? "bool" : typeof value === "string" ? "string" : "tensor";
@@ -283,6 +311,31 @@ export function checkOptions(specs: readonly OptionSpec[], options: Options, wha
       throw SimbridgeError.invalidArgument(`${field}.${name}: every element must be finite`, `${field}.${name}`);
     }
   }
+}
+
+/**
+ * Options as a plain dictionary: a copy of the own enumerable keys in an
+ * object without prototype, so that no name (`__proto__`, `constructor`…)
+ * reaches Object.prototype, and a task reading `options[name]` finds only
+ * what was given.
+ */
+export function plainOptions(options: Options): Options {
+  const out: Record<string, OptionValue> = Object.create(null) as Record<string, OptionValue>;
+  for (const name of Object.keys(options)) {
+    Object.defineProperty(out, name, { value: options[name], enumerable: true, writable: false, configurable: false });
+  }
+  return out;
+}
+
+/** An error about entry `at` of a batched request: its message and field name the entry and its env. */
+function inEntry(err: unknown, at: string, envId: number): unknown {
+  if (!(err instanceof SimbridgeError)) return err;
+  const field = err.field ? (err.field.startsWith(at) ? err.field : `${at}.${err.field}`) : at;
+  return new SimbridgeError(err.code, `${at} (env ${envId}): ${err.message}`, field);
+}
+
+function dtypeOfArray(a: NumericArray): DType {
+  return a instanceof Float32Array ? "float32" : a instanceof Float64Array ? "float64" : a instanceof Int32Array ? "int32" : "uint8";
 }
 
 function canonicalOptions(options: Options): string {

@@ -6,6 +6,7 @@
  * field and the offending value ("action: expected shape [2] but got [3]").
  */
 import { SimbridgeError } from "../core/errors.js";
+import { listText } from "../core/quote.js";
 
 /** Element types that travel on the wire (little-endian). */
 export type DType = "float32" | "float64" | "int32" | "int64" | "uint8" | "bool";
@@ -52,8 +53,9 @@ export function unboundedSpec(name: string, shape: readonly number[], dtype: DTy
   return { name, dtype, shape: [...shape] };
 }
 
+/** `[2, 3]`; a shape a client sent may be long, so at most 32 dimensions are shown. */
 export function shapeString(shape: readonly number[]): string {
-  return `[${shape.join(", ")}]`;
+  return listText(shape);
 }
 
 /**
