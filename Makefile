@@ -51,7 +51,7 @@ clean:
 # Regenerates the TypeScript types of the protocol (src/protocol/generated/, nobody edits it).
 proto: setup
 	rm -rf src/protocol/generated
-	npx proto-loader-gen-types --keepCase --longs=Number --defaults --oneofs --grpcLib=@grpc/grpc-js \
+	npx proto-loader-gen-types --keepCase --longs=String --defaults --oneofs --grpcLib=@grpc/grpc-js \
 	  --includeComments -O src/protocol/generated simbridge/v1/session.proto -I proto
 	# ESM (NodeNext) needs explicit .js on relative imports.
 	find src/protocol/generated -name '*.ts' -exec sed -i -E "s#(from '\.[^']*)';#\1.js';#" {} +

@@ -71,6 +71,7 @@ export class Connection {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private failure: SimbridgeError | undefined;
+  private closedByClient = false;
   private hello: ServerHello | undefined;
 
   private constructor(
@@ -147,6 +148,12 @@ export class Connection {
   }
 
   async reset(entries: readonly RemoteReset[]): Promise<RemoteStep> {
+    // The encoder would truncate 1.5 to 1 and wrap -1: refuse what the server would, with its message.
+    entries.forEach((e, i) => {
+      if (e.seed !== undefined && !(Number.isSafeInteger(e.seed) && e.seed >= 0)) {
+        throw SimbridgeError.invalidArgument(`envs[${i}] (env ${e.envId}): seed: must be an integer in [0, 2^53), got ${e.seed}`, `reset.envs[${i}].seed`);
+      }
+    });
     const r = await this.request({
       reset: {
         envs: entries.map((e) => ({
@@ -186,6 +193,7 @@ export class Connection {
 
   /** Sends one request; resolves with its response or rejects with its error. */
   request(payload: Omit<SessionRequest, "id">): Promise<SessionResponse__Output> {
+    if (this.closedByClient) return Promise.reject(SimbridgeError.failedPrecondition(`this connection to ${this.address} is closed`));
     if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     const kind = Object.keys(payload)[0] ?? "request";
@@ -199,16 +207,22 @@ export class Connection {
     });
   }
 
-  /** Ends the session (the server frees its envs) and the channel. */
+  /**
+   * Ends the session (the server frees its envs) and the channel. Requests
+   * still pending reject with CANCELLED; any request afterwards with
+   * FAILED_PRECONDITION.
+   */
   close(): void {
+    this.closedByClient = true;
     if (!this.failure) this.fail(new SimbridgeError(Code.CANCELLED, "connection closed by the client"));
     this.stream.end();
     this.client.close();
   }
 
   private onResponse(r: SessionResponse__Output): void {
+    // Ids are decimal strings on the way back (uint64, exact); ours are small numbers.
     const id = Number(r.id);
-    // id 0 answers a request the server could not decode: the oldest one.
+    // id 0 answers a request whose id the server could not read: the oldest one.
     const key = id === 0 ? this.pending.keys().next().value : id;
     if (key === undefined) return;
     const p = this.pending.get(key);

@@ -4,6 +4,7 @@
 import type { ArraySpec } from "../env/spec.js";
 import type { OptionSpec, OptionValue, Options, TaskSpec } from "../env/task.js";
 import { SimbridgeError } from "../core/errors.js";
+import { clip } from "../core/quote.js";
 import { dtypeFromWire, decodeTensor, encodeTensor, WireDType } from "./tensor-codec.js";
 import type { ArraySpec as WireArraySpec, ArraySpec__Output } from "./generated/simbridge/v1/ArraySpec.js";
 import type { OptionSpec as WireOptionSpec, OptionSpec__Output } from "./generated/simbridge/v1/OptionSpec.js";
@@ -55,15 +56,21 @@ export function decodeValue(value: Value__Output, field: string): OptionValue {
   }
 }
 
+/**
+ * Option maps are plain dictionaries both ways: objects without prototype, so
+ * that every name — `__proto__` and `constructor` too — is an ordinary key
+ * that travels and is checked like any other (`obj["__proto__"] = v` on a
+ * `{}` would set its prototype and lose the entry).
+ */
 export function encodeOptions(options: Options | undefined): Record<string, Value> {
-  const out: Record<string, Value> = {};
+  const out = Object.create(null) as Record<string, Value>;
   for (const [k, v] of Object.entries(options ?? {})) out[k] = encodeValue(v);
   return out;
 }
 
 export function decodeOptions(wire: Record<string, Value__Output> | undefined, field: string): Options {
-  const out: Record<string, OptionValue> = {};
-  for (const [k, v] of Object.entries(wire ?? {})) out[k] = decodeValue(v, `${field}.${k}`);
+  const out = Object.create(null) as Record<string, OptionValue>;
+  for (const k of Object.keys(wire ?? {})) out[k] = decodeValue(wire![k]!, `${field}.${clip(k)}`);
   return out;
 }
 

@@ -5,13 +5,17 @@
  *
  * Requests are decoded by our own deserializer so that a malformed or oversized
  * request becomes an error response on a session that goes on, instead of a
- * dead stream. Only requests beyond the transport limit (twice the session
- * limit, at least 1 MiB more) end the stream with RESOURCE_EXHAUSTED.
+ * dead stream; the response carries the request's id whenever its leading
+ * field 1 can be read (0 otherwise). Only requests beyond the transport limit
+ * (twice the session limit, at least 1 MiB more) end the stream with
+ * RESOURCE_EXHAUSTED.
  */
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
 import { ReflectionService } from "@grpc/reflection";
 import { Code, SimbridgeError } from "../core/errors.js";
+import { clip } from "../core/quote.js";
+import { readLeadingId } from "../protocol/request-id.js";
 import { encodeTaskSpec } from "../protocol/spec-codec.js";
 import { loadProtocol, SERVICE_NAME } from "../protocol/service-definition.js";
 import type { SessionRequest__Output } from "../protocol/generated/simbridge/v1/SessionRequest.js";
@@ -83,8 +87,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     Session: {
       ...sessionMethod,
       requestDeserialize: (bytes: Buffer): SessionRequest__Output | MalformedRequest => {
+        // The id is answered whenever it can be read, even when the rest is not decoded.
+        const id = readLeadingId(bytes);
+        if (id === "malformed") {
+          return { id: "0", malformed: SimbridgeError.invalidArgument("could not decode request: field 1 (id) is not a valid uint64 varint", "id") };
+        }
         if (bytes.length > maxMessageBytes) {
           return {
+            id: id ?? "0",
             malformed: SimbridgeError.resourceExhausted(
               `request of ${bytes.length} bytes exceeds this server's limit of ${maxMessageBytes} bytes`,
             ),
@@ -93,7 +103,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         try {
           return decode(bytes);
         } catch (e) {
-          return { malformed: SimbridgeError.invalidArgument(`could not decode request: ${(e as Error).message}`) };
+          return { id: id ?? "0", malformed: SimbridgeError.invalidArgument(`could not decode request: ${clip((e as Error).message)}`) };
         }
       },
     },

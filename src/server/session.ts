@@ -6,6 +6,7 @@
  */
 import { randomUUID, timingSafeEqual } from "node:crypto";
 import { Code, SimbridgeError, asSimbridgeError } from "../core/errors.js";
+import { clip, quote } from "../core/quote.js";
 import { decodeTensor, encodeTensor } from "../protocol/tensor-codec.js";
 import { decodeOptions, encodeTaskSpec } from "../protocol/spec-codec.js";
 import { PROTOCOL_VERSION } from "../protocol/service-definition.js";
@@ -31,8 +32,13 @@ export interface SessionConfig {
   readonly hub?: WatchHub;
 }
 
-/** A request the transport could not decode; answered with an error, the session goes on. */
+/**
+ * A request the transport did not decode (undecodable, or over the size
+ * limit); answered with an error, the session goes on. `id` is the request's
+ * id read from its raw bytes, "0" when it could not be read.
+ */
 export interface MalformedRequest {
+  readonly id: string;
   readonly malformed: SimbridgeError;
 }
 
@@ -57,7 +63,7 @@ export class Session {
 
   /** Answers one request. Never throws for a bad request; throws FatalSessionError when the session must end. */
   async handle(request: SessionRequest__Output | MalformedRequest): Promise<SessionResponse> {
-    if ("malformed" in request) return errorResponse(0, request.malformed);
+    if ("malformed" in request) return errorResponse(request.id, request.malformed);
     const id = request.id;
     try {
       return { id, ...(await this.dispatch(request)) };
@@ -132,7 +138,7 @@ export class Session {
         const out = this.pool.reset(
           envs.map((e, i) => ({
             envId: e.env_id,
-            ...(e.seed !== undefined && e.seed !== null ? { seed: Number(e.seed) } : {}),
+            ...(e.seed !== undefined && e.seed !== null ? { seed: exactSeed(e.seed) } : {}),
             options: decodeOptions(e.options, `reset.envs[${i}].options`),
           })),
         );
@@ -148,7 +154,7 @@ export class Session {
           if (!(actions.data instanceof Float32Array)) throw SimbridgeError.invalidArgument(`actions: expected dtype float32 but got ${actions.dtype}`, "actions");
           return { step: encodeStep(await group.submit(s.env_ids, actions.data, actions.shape)) };
         }
-        const out = this.pool.step(s.env_ids, actions.data, actions.shape);
+        const out = this.pool.step(s.env_ids, actions.data, actions.shape, actions.dtype);
         this.publish(out);
         return { step: encodeStep(out) };
       }
@@ -189,11 +195,11 @@ export class Session {
       }
     }
     const theirs = parseSemver(h.protocol_version);
-    if (!theirs) throw SimbridgeError.invalidArgument(`handshake.protocol_version: '${h.protocol_version}' is not a semver like 1.0.0`, "handshake.protocol_version");
+    if (!theirs) throw SimbridgeError.invalidArgument(`handshake.protocol_version: ${quote(h.protocol_version)} is not a semver like 1.0.0`, "handshake.protocol_version");
     const ours = parseSemver(PROTOCOL_VERSION)!;
     if (theirs[0] !== ours[0]) {
       throw SimbridgeError.failedPrecondition(
-        `protocol major version mismatch: client speaks ${h.protocol_version}, this server speaks ${PROTOCOL_VERSION}; use a ${ours[0]}.x client`,
+        `protocol major version mismatch: client speaks ${clip(h.protocol_version)}, this server speaks ${PROTOCOL_VERSION}; use a ${ours[0]}.x client`,
         "handshake.protocol_version",
       );
     }
@@ -209,7 +215,8 @@ export class Session {
   }
 }
 
-export function errorResponse(id: number, e: SimbridgeError): SessionResponse {
+/** `id` is echoed exactly: the decimal string the request was decoded with. */
+export function errorResponse(id: string, e: SimbridgeError): SessionResponse {
   return { id, error: { code: e.code, message: e.message, field: e.field } };
 }
 
@@ -224,6 +231,15 @@ function encodeStep(s: PoolStep | RealtimeStep): StepResult {
     is_success: Array.from(s.isSuccess, (v) => v === 1),
     info: encodeTensor(s.info, [n, s.spec.infoKeys.length]),
   };
+}
+
+/**
+ * A seed as the pool takes it: a number when it is exact (below 2^53), else
+ * the exact value as a bigint, which the pool refuses naming it.
+ */
+function exactSeed(wire: string | number): number | bigint {
+  const n = Number(wire);
+  return Number.isSafeInteger(n) ? n : BigInt(wire);
 }
 
 function parseSemver(v: string): [number, number, number] | undefined {

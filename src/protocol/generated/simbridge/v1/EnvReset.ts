@@ -33,7 +33,7 @@ export interface EnvReset__Output {
    * Servers must accept seeds in [0, 2^53) (the TypeScript server refuses
    * larger ones with INVALID_ARGUMENT, since JavaScript numbers end there).
    */
-  'seed'?: (number);
+  'seed'?: (string);
   /**
    * Reset options (see TaskSpec.reset_options).
    */

@@ -53,7 +53,7 @@ export interface HandshakeResponse__Output {
    * Largest request this server accepts, in bytes; larger ones fail with
    * RESOURCE_EXHAUSTED and the session goes on.
    */
-  'max_message_bytes': (number);
+  'max_message_bytes': (string);
   /**
    * Identifies the session in server logs.
    */

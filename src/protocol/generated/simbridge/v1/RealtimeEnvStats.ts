@@ -43,15 +43,15 @@ export interface RealtimeEnvStats__Output {
   /**
    * Ticks the env advanced.
    */
-  'ticks': (number);
+  'ticks': (string);
   /**
    * Ticks that advanced on a held action (no fresh action in time).
    */
-  'held_ticks': (number);
+  'held_ticks': (string);
   /**
    * Step results with late_ticks > 0.
    */
-  'late_steps': (number);
+  'late_steps': (string);
   /**
    * |actual − scheduled| tick time, microseconds: median and 99th percentile
    * over the last 1000 ticks.

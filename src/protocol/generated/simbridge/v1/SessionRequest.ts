@@ -30,7 +30,7 @@ export interface SessionRequest__Output {
    * Chosen by the client; echoed in the response. Ids need not be unique, but
    * unique ids make responses easy to match.
    */
-  'id': (number);
+  'id': (string);
   'handshake'?: (_simbridge_v1_HandshakeRequest__Output | null);
   'list_tasks'?: (_simbridge_v1_ListTasksRequest__Output | null);
   'make_envs'?: (_simbridge_v1_MakeEnvsRequest__Output | null);

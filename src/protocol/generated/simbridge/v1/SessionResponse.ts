@@ -34,7 +34,7 @@ export interface SessionResponse__Output {
    * The id of the request this answers. 0 for a request that could not be
    * decoded at all (garbage bytes), since its id is unknown.
    */
-  'id': (number);
+  'id': (string);
   /**
    * Set when the request failed; the payload is then empty.
    */

@@ -59,7 +59,7 @@ export interface WatchFrame__Output {
   /**
    * Consecutive per watcher, from 1.
    */
-  'sequence': (number);
+  'sequence': (string);
   'session_id': (string);
   'env_id': (number);
   /**
@@ -69,7 +69,7 @@ export interface WatchFrame__Output {
   /**
    * The env's episode number (1 for its first episode).
    */
-  'episode': (number);
+  'episode': (string);
   /**
    * Steps since the episode's reset (0 for the reset itself).
    */
@@ -81,12 +81,12 @@ export interface WatchFrame__Output {
   /**
    * Server wall clock when the reset or step finished, microseconds since the Unix epoch.
    */
-  'wall_time_us': (number);
+  'wall_time_us': (string);
   /**
    * Frames of this env not sent to this watcher since its previous frame
    * (over the rate limit, or the watcher was too slow to take them).
    */
-  'dropped': (number);
+  'dropped': (string);
   'status': (_simbridge_v1_StepStatus__Output);
   /**
    * One per TaskSpec.observations entry, shape = the spec's shape.
