@@ -32,18 +32,34 @@ export function isOnlineRewardModel(m: RewardModel | undefined): m is OnlineRewa
   return m !== undefined && m.isLearned && typeof (m as Partial<OnlineRewardModel>).addReal === "function";
 }
 
+/** Picks a goal-conditioned task's tensors out of a list in spec order, by name (the training core's ObservationLayout). */
+export interface GoalTensors {
+  observation<T>(tensors: readonly T[]): T;
+  achievedGoal<T>(tensors: readonly T[]): T;
+  desiredGoal<T>(tensors: readonly T[]): T;
+}
+
 /**
- * The lived transitions of one vector step (raw observations, goal-conditioned
- * tasks): successes and goals actually reached are positives, failures negatives.
+ * The lived transitions of one vector step (raw observations in spec order,
+ * goal-conditioned tasks; `layout` says which tensor is which): successes and
+ * goals actually reached are positives, failures negatives.
  */
 export function feedLived(
   model: OnlineRewardModel,
+  layout: GoalTensors,
   obs: readonly Float32Array[],
   action: Float32Array,
   nextObs: readonly Float32Array[],
   isSuccess: ArrayLike<number>,
 ): void {
-  const lived: RewardBatch = { obs: obs[0]!, achievedGoal: obs[1]!, desiredGoal: obs[2]!, action, nextObs: nextObs[0]!, nextAchievedGoal: nextObs[1]! };
+  const lived: RewardBatch = {
+    obs: layout.observation(obs),
+    achievedGoal: layout.achievedGoal(obs),
+    desiredGoal: layout.desiredGoal(obs),
+    action,
+    nextObs: layout.observation(nextObs),
+    nextAchievedGoal: layout.achievedGoal(nextObs),
+  };
   model.addReal(lived, isSuccess);
   model.addAchievedPositives(lived);
 }

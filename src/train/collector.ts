@@ -140,7 +140,7 @@ export class Collector<State = unknown> {
 
   /** The network input for the current observations, [envs × inputDim]. */
   currentInput(): Float32Array {
-    return this.encoder.encode(this.current[0]!, this.env.spec.goalConditioned ? this.current[2] : undefined, this.envs);
+    return this.encoder.encodeAll(this.current, this.envs);
   }
 
   /** One vector step: the agent's exploring actions, or uniform random ones when `random`. */
@@ -169,7 +169,7 @@ export class Collector<State = unknown> {
       if (s.status[i] !== StepStatus.RUNNING) ended.push(i);
     }
     this.current.forEach((o, k) => o.set(s.observations[k]!));
-    this.encoder.observe(s.observations[0]!, s.observations[1], s.observations[2]);
+    this.encoder.observeAll(s.observations);
     for (const i of ended) {
       this.episodesDone++;
       this.options.onEpisode?.({
@@ -195,7 +195,7 @@ export class Collector<State = unknown> {
       try {
         const r = await this.env.reset(Array.from({ length: this.envs }, (_, index) => ({ index, seed: this.options.rng.nextU32() })));
         r.observations.forEach((o, k) => this.current[k]!.set(o));
-        this.encoder.observe(this.current[0]!, this.current[1], this.current[2]);
+        this.encoder.observeAll(this.current);
         this.started = true;
         return;
       } catch (e) {

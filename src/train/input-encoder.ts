@@ -5,10 +5,12 @@
  * [norm(observation), norm(desired_goal)] — the achieved goal is not an input,
  * as in HER. Normalisers keep running statistics (clip ±5, as in the HER
  * baselines) and are saved with checkpoints so evaluation sees the same input.
+ * The tensors are found by name (`layout`, see observation-layout.ts), never
+ * by position; a goal-conditioned spec without the three names is refused.
  */
-import { sizeOf } from "../env/spec.js";
 import type { TaskSpec } from "../env/task.js";
 import { Normalizer, type NormalizerState } from "../replay/normalizer.js";
+import { ObservationLayout } from "./observation-layout.js";
 
 export interface InputEncoderState {
   readonly obs: NormalizerState;
@@ -16,6 +18,8 @@ export interface InputEncoderState {
 }
 
 export class InputEncoder {
+  /** Which observation tensor is which (by name). */
+  readonly layout: ObservationLayout;
   readonly obsDim: number;
   readonly goalDim: number;
   readonly inputDim: number;
@@ -28,11 +32,24 @@ export class InputEncoder {
     readonly spec: TaskSpec,
     readonly normalize: boolean,
   ) {
-    this.obsDim = sizeOf(spec.observations[0]!.shape);
-    this.goalDim = spec.goalConditioned ? sizeOf(spec.observations[2]!.shape) : 0;
+    this.layout = ObservationLayout.of(spec);
+    this.obsDim = this.layout.obsSize;
+    this.goalDim = this.layout.goalSize;
     this.inputDim = this.obsDim + this.goalDim;
     this.obsNorm = new Normalizer(this.obsDim);
-    this.goalNorm = spec.goalConditioned ? new Normalizer(this.goalDim) : undefined;
+    this.goalNorm = this.layout.goalConditioned ? new Normalizer(this.goalDim) : undefined;
+  }
+
+  /** `observe` on a list of observation tensors in spec order ([rows × size] each). */
+  observeAll(observations: readonly Float32Array[]): void {
+    const l = this.layout;
+    if (l.goalConditioned) this.observe(l.observation(observations), l.achievedGoal(observations), l.desiredGoal(observations));
+    else this.observe(l.observation(observations));
+  }
+
+  /** `encode` on a list of observation tensors in spec order: [rows × inputDim]. */
+  encodeAll(observations: readonly Float32Array[], rows: number, out?: Float32Array): Float32Array {
+    return this.encode(this.layout.observation(observations), this.layout.goal(observations), rows, out);
   }
 
   /** Updates the statistics with a batch of observations (and achieved/desired goals). */
@@ -44,7 +61,7 @@ export class InputEncoder {
   }
 
   /** Network input for `rows` rows: [rows × inputDim]. `goal` is required for goal-conditioned tasks. */
-  encode(obs: Float32Array, goal: Float32Array | undefined, rows: number, out = new Float32Array(rows * this.inputDim)): Float32Array {
+  encode(obs: Float32Array, goal: Float32Array | undefined, rows: number, out: Float32Array = new Float32Array(rows * this.inputDim)): Float32Array {
     if (this.obsScratch.length < rows * this.obsDim) this.obsScratch = new Float32Array(rows * this.obsDim);
     const o = this.obsScratch.subarray(0, rows * this.obsDim);
     if (this.normalize) this.obsNorm.normalize(obs.subarray(0, rows * this.obsDim), o);

@@ -147,6 +147,7 @@ export class OffPolicyLearner implements Learner {
     const obsDim = this.encoder.obsDim;
     const goalDim = this.encoder.goalDim;
     const actDim = this.agent.actDim;
+    const layout = this.encoder.layout;
     const her = new HerReplayBuffer({
       sizes: { obs: obsDim, goal: goalDim, action: actDim },
       capacity: this.schedule.bufferSize,
@@ -166,12 +167,12 @@ export class OffPolicyLearner implements Learner {
       add: (i, s) =>
         her.add(
           {
-            obs: row(s.obs[0]!, obsDim, i),
-            achievedGoal: row(s.obs[1]!, goalDim, i),
-            desiredGoal: row(s.obs[2]!, goalDim, i),
+            obs: row(layout.observation(s.obs), obsDim, i),
+            achievedGoal: row(layout.achievedGoal(s.obs), goalDim, i),
+            desiredGoal: row(layout.desiredGoal(s.obs), goalDim, i),
             action: row(s.actions, actDim, i),
-            nextObs: row(s.nextObs[0]!, obsDim, i),
-            nextAchievedGoal: row(s.nextObs[1]!, goalDim, i),
+            nextObs: row(layout.observation(s.nextObs), obsDim, i),
+            nextAchievedGoal: row(layout.achievedGoal(s.nextObs), goalDim, i),
             reward: NaN,
             isSuccess: s.isSuccess[i] === 1,
             terminated: s.status[i] === StepStatus.TERMINATED,
@@ -209,7 +210,8 @@ export class OffPolicyLearner implements Learner {
     const obsDim = this.encoder.obsDim;
     const goalDim = this.encoder.goalDim;
     const actDim = this.agent.actDim;
-    const goal = this.spec.goalConditioned;
+    const layout = this.encoder.layout;
+    const goal = layout.goalConditioned;
     const fields = { obs: obsDim, goal: Math.max(goalDim, 1), action: actDim, reward: 1, nextObs: obsDim, terminated: 1 };
     const buffer = new ReplayBuffer(fields, this.schedule.bufferSize);
     const zero = new Float32Array(1);
@@ -222,11 +224,11 @@ export class OffPolicyLearner implements Learner {
       add: (i, s) => {
         if (!s.reward) throw new Error(`${this.spec.name} gives the learner no reward: train it with --her and a reward model (--reward known or gahil)`);
         buffer.add({
-          obs: row(s.obs[0]!, obsDim, i),
-          goal: goal ? row(s.obs[2]!, goalDim, i) : zero,
+          obs: row(layout.observation(s.obs), obsDim, i),
+          goal: goal ? row(layout.desiredGoal(s.obs), goalDim, i) : zero,
           action: row(s.actions, actDim, i),
           reward: s.reward[i]!,
-          nextObs: row(s.nextObs[0]!, obsDim, i),
+          nextObs: row(layout.observation(s.nextObs), obsDim, i),
           terminated: s.status[i] === StepStatus.TERMINATED ? 1 : 0,
         });
       },

@@ -119,7 +119,14 @@ export class OnPolicyLearner implements Learner {
     }
     const fields: Record<string, Float32Array> = { input: step.input, action: step.extras["unclippedAction"] ?? step.actions, logProb };
     if ("obs" in this.rollout.fields) {
-      Object.assign(fields, { obs: step.obs[0]!, achievedGoal: step.obs[1]!, desiredGoal: step.obs[2]!, nextObs: step.nextObs[0]!, nextAchievedGoal: step.nextObs[1]! });
+      const l = this.encoder.layout;
+      Object.assign(fields, {
+        obs: l.observation(step.obs),
+        achievedGoal: l.achievedGoal(step.obs),
+        desiredGoal: l.desiredGoal(step.obs),
+        nextObs: l.observation(step.nextObs),
+        nextAchievedGoal: l.achievedGoal(step.nextObs),
+      });
     }
     const reward = step.reward ? Float32Array.from(step.reward) : new Float32Array(n).fill(NaN);
     this.rollout.add(fields, value, reward, step.status, bootstrap);
@@ -319,9 +326,10 @@ export class OnPolicyLearner implements Learner {
 
   /** Network inputs for some rows (all when `rows` is omitted) of raw observations. */
   private encodeRows(obs: readonly Float32Array[], rows?: readonly number[]): Float32Array {
-    const goal = this.spec.goalConditioned;
-    if (!rows) return this.encoder.encode(obs[0]!, goal ? obs[2] : undefined, obs[0]!.length / this.obsDim);
-    return this.encodeGoalRows(obs[0]!, goal ? obs[2]! : undefined, rows);
+    const l = this.encoder.layout;
+    const o = l.observation(obs);
+    if (!rows) return this.encoder.encode(o, l.goal(obs), o.length / this.obsDim);
+    return this.encodeGoalRows(o, l.goal(obs), rows);
   }
 
   private encodeGoalRows(obs: Float32Array, goals: Float32Array | undefined, rows: readonly number[]): Float32Array {

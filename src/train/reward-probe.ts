@@ -16,6 +16,7 @@ import type { RewardBatch, RewardModel } from "../reward/reward-model.js";
 import { auroc, spearman } from "../reward/reward-quality.js";
 import { toEnvActions } from "./action-scale.js";
 import type { Policy } from "./evaluate.js";
+import { ObservationLayout } from "./observation-layout.js";
 
 export interface RewardQuality {
   readonly transitions: number;
@@ -42,7 +43,9 @@ export async function probeRewardModel(
 ): Promise<RewardQuality> {
   const spec = env.spec;
   const sizes = spec.observations.map((o) => sizeOf(o.shape));
-  const [obsDim, goalDim] = [sizes[0]!, sizes[1]!];
+  const layout = ObservationLayout.of(spec);
+  if (!layout.goalConditioned) throw new Error(`a reward probe scores goals; ${spec.name} is not goal-conditioned`);
+  const [obsDim, goalDim] = [layout.obsSize, layout.goalSize];
   const actDim = sizeOf(spec.action.shape);
   const rng = new Rng(options.seed);
   // Collect whole episodes, one env at a time, keeping every transition.
@@ -55,12 +58,12 @@ export async function probeRewardModel(
     for (;;) {
       const a = act(obs, 1, [0]);
       const s = await env.step(toEnvActions(spec.action, a), [0]);
-      ep.obs.push(Array.from(obs[0]!));
-      ep.ag.push(Array.from(obs[1]!));
-      ep.dg.push(Array.from(obs[2]!));
+      ep.obs.push(Array.from(layout.observation(obs)));
+      ep.ag.push(Array.from(layout.achievedGoal(obs)));
+      ep.dg.push(Array.from(layout.desiredGoal(obs)));
       ep.act.push(Array.from(a));
-      ep.nobs.push(Array.from(s.observations[0]!));
-      ep.nag.push(Array.from(s.observations[1]!));
+      ep.nobs.push(Array.from(layout.observation(s.observations)));
+      ep.nag.push(Array.from(layout.achievedGoal(s.observations)));
       obs = s.observations.map((o) => o.slice());
       if (s.status[0] !== StepStatus.RUNNING) break;
     }

@@ -23,6 +23,7 @@ import { PROTOCOL_VERSION, packageRoot } from "../protocol/service-definition.js
 import { startServer, type RunningServer } from "../server/server.js";
 import { isOnlineRewardModel, type OnlineRewardModel } from "../reward/online-reward.js";
 import { InputEncoder } from "./input-encoder.js";
+import { ObservationLayout } from "./observation-layout.js";
 import type { Learner } from "./learner.js";
 import { OffPolicyLearner, type OffPolicySchedule } from "./off-policy-learner.js";
 import { OnPolicyLearner } from "./on-policy-learner.js";
@@ -184,6 +185,7 @@ async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model:
   // Off-policy learners use a reward model only for hindsight goals; an on-policy one also scores the lived steps.
   if (!args.her && algoEntry(args.algo).kind === "off-policy") throw new Error(`--reward ${kind} scores hindsight goals: it needs --her`);
   if (!spec.goalConditioned) throw new Error(`--her needs a goal-conditioned task (observation, achieved_goal, desired_goal); ${spec.name} is not`);
+  const layout = ObservationLayout.of(spec);
   if (kind === "known") {
     const task = spec.blackBox ? undefined : await whiteBoxTask(spec.name, args.taskOptions);
     if (!task) {
@@ -193,8 +195,8 @@ async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model:
   }
   const gahil = new Gahil({
     ...(args.rewardArgs as Partial<GahilOptions>),
-    goalSize: sizeOf(spec.observations[1]!.shape),
-    obsSize: sizeOf(spec.observations[0]!.shape),
+    goalSize: layout.goalSize,
+    obsSize: layout.obsSize,
     actionSize: sizeOf(spec.action.shape),
     seed: args.seed,
   });

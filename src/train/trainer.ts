@@ -112,9 +112,8 @@ export class Trainer {
    * An agent with per-env memory gets one state per env slot, fresh at every episode start.
    */
   policy(mode: "deterministic" | "explore" = "deterministic"): Policy {
-    const goal = this.spec.goalConditioned;
     const agent = this.agent;
-    const input = (obs: readonly Float32Array[], rows: number) => this.encoder.encode(obs[0]!, goal ? obs[2] : undefined, rows);
+    const input = (obs: readonly Float32Array[], rows: number) => this.encoder.encodeAll(obs, rows);
     if (!agent.initialState) return (obs, rows) => agent.act(input(obs, rows), rows, mode).actions;
     const states = new Map<number, unknown>();
     const stateOf = (env: number) => {
@@ -163,7 +162,7 @@ export class Trainer {
         continue;
       }
       // GAHIL learns from what the agent lived: successes and reached goals are positives.
-      if (this.onlineReward) feedLived(this.onlineReward, step.obs, step.actions, step.nextObs, step.isSuccess);
+      if (this.onlineReward) feedLived(this.onlineReward, this.encoder.layout, step.obs, step.actions, step.nextObs, step.isSuccess);
       learner.observe(step);
       losses = learner.train(collector.steps, this.config.steps) ?? losses;
 

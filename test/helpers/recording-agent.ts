@@ -1,5 +1,5 @@
-// An off-policy agent that learns nothing and records every batch the
-// learner hands it (copied: storage reuses its sample arrays), for tests of
+// An off-policy agent that learns nothing and records every input it acts on
+// and every batch the learner hands it (copied: storage reuses its sample arrays), for tests of
 // the off-policy schedule and storage through their public API.
 import type { ActResult, OffPolicyAgent, TransitionBatch } from "../../src/algos/agent.js";
 
@@ -7,6 +7,8 @@ export class RecordingAgent implements OffPolicyAgent {
   readonly name = "recording";
   readonly kind = "off-policy";
   readonly batches: TransitionBatch[] = [];
+  /** The inputs `act` was called with, copied. */
+  readonly inputs: Float32Array[] = [];
 
   constructor(
     readonly inputDim: number,
@@ -14,7 +16,8 @@ export class RecordingAgent implements OffPolicyAgent {
   ) {}
 
   /** Zero actions. */
-  act(_input: Float32Array, rows: number): ActResult {
+  act(input: Float32Array, rows: number): ActResult {
+    this.inputs.push(input.slice());
     return { actions: new Float32Array(rows * this.actDim) };
   }
 
