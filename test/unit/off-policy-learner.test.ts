@@ -121,3 +121,67 @@ test("updatesPerStep must be a positive number", () => {
     assert.throws(() => lineLearner(1, { updatesPerStep: bad }), /updatesPerStep must be a positive number/);
   }
 });
+
+// ---- TRUNCATED is stored as non-terminal, TERMINATED as terminal ----
+
+const lineGoal: TaskSpec = {
+  ...line,
+  name: "LineGoal-v0",
+  goalConditioned: true,
+  observations: [boundedSpec("observation", [1], -1000, 1000), boundedSpec("achieved_goal", [1], -1000, 1000), boundedSpec("desired_goal", [1], -1000, 1000)],
+};
+
+/**
+ * Two vector steps of two envs: env 0 is TRUNCATED (observation 0) and env 1
+ * TERMINATED (observation 1) at the first; both RUNNING (100, 101) at the second.
+ */
+function endings(goal: boolean): CollectedStep[] {
+  const status = [
+    [StepStatus.TRUNCATED, StepStatus.TERMINATED],
+    [StepStatus.RUNNING, StepStatus.RUNNING],
+  ];
+  return status.map((s, t) => {
+    const obs = Float32Array.of(100 * t, 100 * t + 1);
+    const tensors = (o: Float32Array) => (goal ? [o, o.slice(), Float32Array.of(-5, -5)] : [o]);
+    return { ...lineStep(2, t), obs: tensors(obs), nextObs: tensors(obs.map((x) => x + 0.5)), status: Uint8Array.from(s) };
+  });
+}
+
+/** The terminated flags sampled, by the row's observation (inputs are not normalised: obs is the input's first element). */
+function terminatedByObservation(agent: RecordingAgent, inputDim: number): Map<number, Set<number>> {
+  const seen = new Map<number, Set<number>>();
+  for (const b of agent.batches) {
+    for (let i = 0; i < b.rows; i++) {
+      const o = b.obs[i * inputDim]!;
+      if (!seen.has(o)) seen.set(o, new Set());
+      seen.get(o)!.add(b.terminated[i]!);
+    }
+  }
+  return seen;
+}
+
+const expectedEndings = new Map([
+  [0, new Set([0])], // TRUNCATED: bootstrap, not terminal
+  [1, new Set([1])], // TERMINATED
+  [100, new Set([0])],
+  [101, new Set([0])],
+]);
+
+test("plain replay: a transition at TRUNCATED is sampled with terminated 0, at TERMINATED with 1", () => {
+  const { agent, learner } = lineLearner(2, { batchSize: 4 });
+  for (const s of endings(false)) learner.observe(s);
+  for (let k = 0; k < 50; k++) learner.train(4);
+  assert.deepEqual(terminatedByObservation(agent, 1), expectedEndings);
+});
+
+test("HER replay: a transition at TRUNCATED is sampled with terminated 0, at TERMINATED with 1, relabelled or not", () => {
+  const agent = new RecordingAgent(2, 1);
+  const constant = { name: "constant", isLearned: false, rewards: (_b: unknown, out: Float32Array) => void out.fill(-1) };
+  const learner = new OffPolicyLearner(lineGoal, agent, new InputEncoder(lineGoal, false), schedule({ batchSize: 4, her: true, herK: 4 }), new Rng(0), 2, constant, undefined);
+  for (const s of endings(true)) learner.observe(s);
+  for (let k = 0; k < 50; k++) learner.train(4);
+  assert.deepEqual(terminatedByObservation(agent, 2), expectedEndings);
+  // Both kinds of goal were sampled: the env's (−5) and relabelled ones (reached: ≥ 0).
+  const goals = new Set(agent.batches.flatMap((b) => Array.from({ length: b.rows }, (_, i) => (b.obs[2 * i + 1]! < 0 ? "env" : "relabelled"))));
+  assert.deepEqual(goals, new Set(["env", "relabelled"]));
+});
