@@ -152,7 +152,7 @@ describe("Python external server: handshake", () => {
     const md = new grpc.Metadata();
     md.set("authorization", `Bearer ${TOKEN}`);
     const stream = client.Session(md);
-    const response = new Promise<{ id: number; error: unknown; payload?: string }>((resolve, reject) => {
+    const response = new Promise<{ id: string; error: unknown; payload?: string }>((resolve, reject) => {
       stream.once("data", resolve);
       stream.once("error", reject);
     });
@@ -160,7 +160,7 @@ describe("Python external server: handshake", () => {
     const r = await response;
     stream.end();
     client.close();
-    assert.deepEqual([r.id, r.error, r.payload], [1, null, "handshake"]);
+    assert.deepEqual([r.id, r.error, r.payload], ["1", null, "handshake"]); // uint64 ids decode as exact strings
   });
 
   it("a different protocol major → FAILED_PRECONDITION naming both versions; a bad semver → INVALID_ARGUMENT", async () => {
@@ -179,7 +179,7 @@ describe("Python external server: handshake", () => {
     session.write({ id: 10, list_tasks: {} });
     await session.got(4);
     session.close();
-    assert.deepEqual(responses.map((r) => r.id), [7, 8, 0, 10]);
+    assert.deepEqual(responses.map((r) => String(r.id)), ["7", "8", "0", "10"]);
     assert.equal(responses[0]!.error!.code, Code.FAILED_PRECONDITION);
     assert.match(responses[0]!.error!.message, /before handshake/);
     assert.equal(responses[1]!.payload, "handshake");
@@ -222,7 +222,8 @@ describe("Python external server: per-request errors", () => {
       const s = await c.step(envIds, new Float32Array([0.1, 0.1, -0.1, -0.1]), [2, 2]);
       assert.deepEqual([...s.status], [StepStatus.RUNNING, StepStatus.RUNNING]);
       assert.deepEqual(await c.closeEnvs(envIds), envIds);
-      await rejectsWith(c.step(envIds, new Float32Array(4), [2, 2]), Code.NOT_FOUND, /never made, or closed/);
+      // A closed id is FAILED_PRECONDITION (as any call after close), as on the TypeScript server.
+      await rejectsWith(c.step(envIds, new Float32Array(4), [2, 2]), Code.FAILED_PRECONDITION, /env \d+ was closed; make new envs/);
     } finally {
       c.close();
     }
@@ -409,7 +410,7 @@ describe("Python external server: real-time envs (make_envs.realtime_hz)", () =>
       const ok = await c.step([ids.b], new Float32Array([0.1, 0.1]), [1, ACT]);
       assert.equal(ok.lateTicks?.length, 1);
       await c.closeEnvs([ids.a]);
-      await rejectsWith(c.realtimeStats([ids.a]), Code.NOT_FOUND);
+      await rejectsWith(c.realtimeStats([ids.a]), Code.FAILED_PRECONDITION, /was closed/);
       assert.deepEqual((await c.realtimeStats()).map((s) => s.envId), [ids.b]);
     } finally {
       c.close();

@@ -184,10 +184,15 @@ class EnvPool:
         self.slots.clear()
 
     def slot(self, env_id: int, field: str) -> Slot:
-        """The env's slot, or NOT_FOUND naming `field`."""
+        """The env's slot. An env this pool made and then closed is
+        FAILED_PRECONDITION (as any call after close); an id it never made is
+        NOT_FOUND. Ids are handed out in order from 1, so the ids below
+        `next_id` without a slot are exactly the closed ones."""
         slot = self.slots.get(env_id)
         if slot is None:
-            raise not_found(field, f"env {env_id} does not exist (never made, or closed)")
+            if 1 <= env_id < self.next_id:
+                raise failed_precondition(field, f"env {env_id} was closed; make new envs")
+            raise not_found(field, f"env {env_id} does not exist (never made)")
         return slot
 
     def _batch_slots(self, ids: list[int], field: str, member: str = "") -> list[Slot]:

@@ -11,8 +11,10 @@ import type { Long } from '@grpc/proto-loader';
 
 export interface SessionResponse {
   /**
-   * The id of the request this answers. 0 for a request that could not be
-   * decoded at all (garbage bytes), since its id is unknown.
+   * The id of the request this answers, exactly (the whole uint64 range). For
+   * a request that could not be decoded or was over the size limit, servers
+   * should echo the id when field 1 can still be read from the bytes (it comes
+   * first on the wire); 0 when it cannot (garbage, a malformed varint).
    */
   'id'?: (number | string | Long);
   /**
@@ -31,8 +33,10 @@ export interface SessionResponse {
 
 export interface SessionResponse__Output {
   /**
-   * The id of the request this answers. 0 for a request that could not be
-   * decoded at all (garbage bytes), since its id is unknown.
+   * The id of the request this answers, exactly (the whole uint64 range). For
+   * a request that could not be decoded or was over the size limit, servers
+   * should echo the id when field 1 can still be read from the bytes (it comes
+   * first on the wire); 0 when it cannot (garbage, a malformed varint).
    */
   'id': (string);
   /**
