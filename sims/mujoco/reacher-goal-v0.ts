@@ -99,6 +99,7 @@ function reacherGoalSpec(): TaskSpec {
     hasReward: true,
     goalConditioned: true,
     blackBox: false,
+    hasRewardFunction: true,
     maxEpisodeSteps: REACHER_MAX_STEPS,
     controlDt: REACHER_TIMESTEP * REACHER_FRAME_SKIP,
     infoKeys: ["distance", "is_success"],

@@ -70,6 +70,7 @@ function spec(options: Options): TaskSpec {
     hasReward: true,
     goalConditioned: true,
     blackBox: false,
+    hasRewardFunction: true,
     maxEpisodeSteps: steps,
     controlDt: 0.05,
     infoKeys: ["distance"],

@@ -186,6 +186,25 @@ export class Connection {
     }));
   }
 
+  /**
+   * The task's reward function on the server (capability "compute_reward"):
+   * the reward of each of the n (achieved goal, desired goal) pairs, row i of
+   * `achieved` and `desired`, both of shape `shape` ([n, ...goal shape]).
+   * `options` are the task's make options the reward depends on. Rejects
+   * with UNIMPLEMENTED for a task without a reward function (a black box).
+   */
+  async computeReward(task: string, achieved: Float32Array, desired: Float32Array, shape: readonly number[], options: Options = {}): Promise<Float64Array> {
+    const r = await this.request({
+      compute_reward: { task, options: encodeOptions(options), achieved_goal: encodeTensor(achieved, shape), desired_goal: encodeTensor(desired, shape) },
+    });
+    const n = shape[0] ?? 0;
+    const d = decodeTensor(r.compute_reward?.reward, "compute_reward.reward");
+    if (!(d.data instanceof Float64Array) || d.shape.length !== 1 || d.shape[0] !== n) {
+      throw new SimbridgeError(Code.INTERNAL, `compute_reward.reward: server sent ${d.dtype} [${d.shape.join(", ")}], expected float64 [${n}]`);
+    }
+    return d.data;
+  }
+
   async closeEnvs(envIds: readonly number[]): Promise<number[]> {
     const r = await this.request({ close_envs: { env_ids: envIds as number[] } });
     return r.close_envs!.env_ids;

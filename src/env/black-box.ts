@@ -10,8 +10,10 @@
 import type { Options, Task, TaskFactory, TaskSpec, TaskStep } from "./task.js";
 
 export function blackBoxSpec(spec: TaskSpec): TaskSpec {
+  // No reward function to query: the flag is dropped (absent means false).
+  const { hasRewardFunction: _dropped, ...rest } = spec;
   return {
-    ...spec,
+    ...rest,
     description: `${spec.description} Served as a black box: no reward, only success.`,
     hasReward: false,
     blackBox: true,

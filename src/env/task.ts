@@ -63,6 +63,12 @@ export interface TaskSpec {
   readonly goalConditioned: boolean;
   /** True when the task is served as a black box: no reward function can be queried. */
   readonly blackBox: boolean;
+  /**
+   * True when its tasks have `computeReward` (white box, goal-conditioned):
+   * a server then answers `compute_reward` for it and announces the
+   * capability. Absent means false.
+   */
+  readonly hasRewardFunction?: boolean;
   /** Steps until TRUNCATED. */
   readonly maxEpisodeSteps: number;
   /** Simulated seconds per control step. */

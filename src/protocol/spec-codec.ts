@@ -102,6 +102,7 @@ export function encodeTaskSpec(spec: TaskSpec): WireTaskSpec {
     has_reward: spec.hasReward,
     goal_conditioned: spec.goalConditioned,
     black_box: spec.blackBox,
+    has_reward_function: spec.hasRewardFunction === true,
     max_episode_steps: spec.maxEpisodeSteps,
     control_dt: spec.controlDt,
     info_keys: [...spec.infoKeys],
@@ -120,6 +121,8 @@ export function decodeTaskSpec(wire: TaskSpec__Output | null | undefined): TaskS
     hasReward: wire.has_reward,
     goalConditioned: wire.goal_conditioned,
     blackBox: wire.black_box,
+    // Present only when true, like the built-in specs (absent means false).
+    ...(wire.has_reward_function ? { hasRewardFunction: true } : {}),
     maxEpisodeSteps: wire.max_episode_steps,
     controlDt: wire.control_dt,
     infoKeys: [...wire.info_keys],

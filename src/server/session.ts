@@ -17,6 +17,7 @@ import type { WatchFrame } from "../protocol/generated/simbridge/v1/WatchFrame.j
 import { EnvPool, type PoolStep } from "../env/env-pool.js";
 import type { TaskRegistry } from "../env/task-registry.js";
 import { RealtimeGroup, type RealtimeStep } from "./realtime-group.js";
+import { COMPUTE_REWARD_CAPABILITY, RewardFunctions } from "./compute-reward.js";
 import type { WatchHub } from "./watch-hub.js";
 
 export interface SessionConfig {
@@ -52,6 +53,8 @@ export class Session {
   private readonly pool: EnvPool;
   private handshaken = false;
   private readonly realtime: RealtimeGroup[] = [];
+  /** Tasks' reward functions for `compute_reward` (made on first use). */
+  private readonly rewardFunctions: RewardFunctions;
 
   constructor(
     private readonly config: SessionConfig,
@@ -59,6 +62,7 @@ export class Session {
     private readonly metadataToken?: string,
   ) {
     this.pool = new EnvPool(config.registry, { maxEnvs: config.maxEnvs });
+    this.rewardFunctions = new RewardFunctions(config.registry);
   }
 
   /** Answers one request. Never throws for a bad request; throws FatalSessionError when the session must end. */
@@ -81,6 +85,7 @@ export class Session {
   close(): void {
     for (const g of this.realtime) g.stop();
     this.pool.closeAll();
+    this.rewardFunctions.close();
   }
 
   private groupOf(envId: number): RealtimeGroup | undefined {
@@ -163,6 +168,10 @@ export class Session {
         for (const g of this.realtime) g.remove(closed);
         return { close_envs: { env_ids: closed } };
       }
+      case "compute_reward": {
+        const reward = await this.rewardFunctions.compute(request.compute_reward!);
+        return { compute_reward: { reward: encodeTensor(reward, [reward.length]) } };
+      }
       case "realtime_stats": {
         const wanted = request.realtime_stats!.env_ids;
         for (const id of wanted) {
@@ -207,7 +216,8 @@ export class Session {
     return {
       protocol_version: PROTOCOL_VERSION,
       server_name: this.config.serverName,
-      capabilities: CAPABILITIES,
+      // compute_reward only when some task offers its reward function (never from a black-box catalogue).
+      capabilities: this.rewardFunctions.offered ? [...CAPABILITIES, COMPUTE_REWARD_CAPABILITY] : CAPABILITIES,
       max_envs: this.config.maxEnvs,
       max_message_bytes: this.config.maxMessageBytes,
       session_id: this.id,

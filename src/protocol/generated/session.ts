@@ -4,6 +4,8 @@ import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-load
 import type { ArraySpec as _simbridge_v1_ArraySpec, ArraySpec__Output as _simbridge_v1_ArraySpec__Output } from './simbridge/v1/ArraySpec.js';
 import type { CloseEnvsRequest as _simbridge_v1_CloseEnvsRequest, CloseEnvsRequest__Output as _simbridge_v1_CloseEnvsRequest__Output } from './simbridge/v1/CloseEnvsRequest.js';
 import type { CloseEnvsResponse as _simbridge_v1_CloseEnvsResponse, CloseEnvsResponse__Output as _simbridge_v1_CloseEnvsResponse__Output } from './simbridge/v1/CloseEnvsResponse.js';
+import type { ComputeRewardRequest as _simbridge_v1_ComputeRewardRequest, ComputeRewardRequest__Output as _simbridge_v1_ComputeRewardRequest__Output } from './simbridge/v1/ComputeRewardRequest.js';
+import type { ComputeRewardResponse as _simbridge_v1_ComputeRewardResponse, ComputeRewardResponse__Output as _simbridge_v1_ComputeRewardResponse__Output } from './simbridge/v1/ComputeRewardResponse.js';
 import type { EnvReset as _simbridge_v1_EnvReset, EnvReset__Output as _simbridge_v1_EnvReset__Output } from './simbridge/v1/EnvReset.js';
 import type { EnvironmentServiceClient as _simbridge_v1_EnvironmentServiceClient, EnvironmentServiceDefinition as _simbridge_v1_EnvironmentServiceDefinition } from './simbridge/v1/EnvironmentService.js';
 import type { Error as _simbridge_v1_Error, Error__Output as _simbridge_v1_Error__Output } from './simbridge/v1/Error.js';
@@ -38,6 +40,8 @@ export interface ProtoGrpcType {
       ArraySpec: MessageTypeDefinition<_simbridge_v1_ArraySpec, _simbridge_v1_ArraySpec__Output>
       CloseEnvsRequest: MessageTypeDefinition<_simbridge_v1_CloseEnvsRequest, _simbridge_v1_CloseEnvsRequest__Output>
       CloseEnvsResponse: MessageTypeDefinition<_simbridge_v1_CloseEnvsResponse, _simbridge_v1_CloseEnvsResponse__Output>
+      ComputeRewardRequest: MessageTypeDefinition<_simbridge_v1_ComputeRewardRequest, _simbridge_v1_ComputeRewardRequest__Output>
+      ComputeRewardResponse: MessageTypeDefinition<_simbridge_v1_ComputeRewardResponse, _simbridge_v1_ComputeRewardResponse__Output>
       DType: EnumTypeDefinition
       EnvReset: MessageTypeDefinition<_simbridge_v1_EnvReset, _simbridge_v1_EnvReset__Output>
       EnvironmentService: SubtypeConstructor<typeof grpc.Client, _simbridge_v1_EnvironmentServiceClient> & { service: _simbridge_v1_EnvironmentServiceDefinition }

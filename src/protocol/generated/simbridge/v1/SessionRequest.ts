@@ -7,6 +7,7 @@ import type { ResetRequest as _simbridge_v1_ResetRequest, ResetRequest__Output a
 import type { StepRequest as _simbridge_v1_StepRequest, StepRequest__Output as _simbridge_v1_StepRequest__Output } from '../../simbridge/v1/StepRequest.js';
 import type { CloseEnvsRequest as _simbridge_v1_CloseEnvsRequest, CloseEnvsRequest__Output as _simbridge_v1_CloseEnvsRequest__Output } from '../../simbridge/v1/CloseEnvsRequest.js';
 import type { RealtimeStatsRequest as _simbridge_v1_RealtimeStatsRequest, RealtimeStatsRequest__Output as _simbridge_v1_RealtimeStatsRequest__Output } from '../../simbridge/v1/RealtimeStatsRequest.js';
+import type { ComputeRewardRequest as _simbridge_v1_ComputeRewardRequest, ComputeRewardRequest__Output as _simbridge_v1_ComputeRewardRequest__Output } from '../../simbridge/v1/ComputeRewardRequest.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface SessionRequest {
@@ -22,7 +23,12 @@ export interface SessionRequest {
   'step'?: (_simbridge_v1_StepRequest | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsRequest | null);
   'realtime_stats'?: (_simbridge_v1_RealtimeStatsRequest | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
+  /**
+   * The task's reward function for (achieved, desired) goal pairs
+   * (capability "compute_reward").
+   */
+  'compute_reward'?: (_simbridge_v1_ComputeRewardRequest | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats"|"compute_reward";
 }
 
 export interface SessionRequest__Output {
@@ -38,5 +44,10 @@ export interface SessionRequest__Output {
   'step'?: (_simbridge_v1_StepRequest__Output | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsRequest__Output | null);
   'realtime_stats'?: (_simbridge_v1_RealtimeStatsRequest__Output | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
+  /**
+   * The task's reward function for (achieved, desired) goal pairs
+   * (capability "compute_reward").
+   */
+  'compute_reward'?: (_simbridge_v1_ComputeRewardRequest__Output | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats"|"compute_reward";
 }

@@ -7,6 +7,7 @@ import type { MakeEnvsResponse as _simbridge_v1_MakeEnvsResponse, MakeEnvsRespon
 import type { StepResult as _simbridge_v1_StepResult, StepResult__Output as _simbridge_v1_StepResult__Output } from '../../simbridge/v1/StepResult.js';
 import type { CloseEnvsResponse as _simbridge_v1_CloseEnvsResponse, CloseEnvsResponse__Output as _simbridge_v1_CloseEnvsResponse__Output } from '../../simbridge/v1/CloseEnvsResponse.js';
 import type { RealtimeStatsResponse as _simbridge_v1_RealtimeStatsResponse, RealtimeStatsResponse__Output as _simbridge_v1_RealtimeStatsResponse__Output } from '../../simbridge/v1/RealtimeStatsResponse.js';
+import type { ComputeRewardResponse as _simbridge_v1_ComputeRewardResponse, ComputeRewardResponse__Output as _simbridge_v1_ComputeRewardResponse__Output } from '../../simbridge/v1/ComputeRewardResponse.js';
 import type { Long } from '@grpc/proto-loader';
 
 export interface SessionResponse {
@@ -28,7 +29,8 @@ export interface SessionResponse {
   'step'?: (_simbridge_v1_StepResult | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsResponse | null);
   'realtime_stats'?: (_simbridge_v1_RealtimeStatsResponse | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
+  'compute_reward'?: (_simbridge_v1_ComputeRewardResponse | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats"|"compute_reward";
 }
 
 export interface SessionResponse__Output {
@@ -50,5 +52,6 @@ export interface SessionResponse__Output {
   'step'?: (_simbridge_v1_StepResult__Output | null);
   'close_envs'?: (_simbridge_v1_CloseEnvsResponse__Output | null);
   'realtime_stats'?: (_simbridge_v1_RealtimeStatsResponse__Output | null);
-  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats";
+  'compute_reward'?: (_simbridge_v1_ComputeRewardResponse__Output | null);
+  'payload'?: "handshake"|"list_tasks"|"make_envs"|"reset"|"step"|"close_envs"|"realtime_stats"|"compute_reward";
 }

@@ -57,6 +57,13 @@ export interface TaskSpec {
    * Options accepted at reset.
    */
   'reset_options'?: (_simbridge_v1_OptionSpec)[];
+  /**
+   * True when the server answers `compute_reward` for this task: a white-box,
+   * goal-conditioned task whose reward function a client may query (see
+   * ComputeRewardRequest). False for a black box, for a task without a reward
+   * function, and from servers that predate the field.
+   */
+  'has_reward_function'?: (boolean);
 }
 
 /**
@@ -113,4 +120,11 @@ export interface TaskSpec__Output {
    * Options accepted at reset.
    */
   'reset_options': (_simbridge_v1_OptionSpec__Output)[];
+  /**
+   * True when the server answers `compute_reward` for this task: a white-box,
+   * goal-conditioned task whose reward function a client may query (see
+   * ComputeRewardRequest). False for a black box, for a task without a reward
+   * function, and from servers that predate the field.
+   */
+  'has_reward_function': (boolean);
 }
