@@ -6,7 +6,7 @@
 NODE_MODULES_STAMP := node_modules/.installed
 TESTS ?= unit contract integration smoke
 
-.PHONY: setup system-deps build run demo test test-fast clean proto
+.PHONY: setup system-deps build run demo test test-fast clean proto proto-check
 
 setup: system-deps $(NODE_MODULES_STAMP)
 
@@ -37,8 +37,15 @@ run: build
 demo: build
 	node bin/simbridge.js demo
 
+# The protocol as clients see it, before any node test: buf lints proto/ (buf.yaml
+# gives each rule exception its reason) and fails on a change that would break
+# clients of the released v1 (proto/v1-release.binpb, built from commit a9c6906).
+proto-check: setup
+	npx buf lint
+	npx buf breaking proto --against proto/v1-release.binpb
+
 # Every test tier; fails when a test fails.
-test: build
+test: proto-check build
 	node --test --test-reporter=spec $$(for t in $(TESTS); do find dist/test/$$t -name '*.test.js' 2>/dev/null; done | sort)
 
 # One file or a pattern while developing: make test-fast PATTERN=replay
