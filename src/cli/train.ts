@@ -18,7 +18,8 @@ export const TRAIN_USAGE = `usage: simbridge train --algo ${ALGO_NAMES.join("|")
        simbridge train --resume runs/NAME [--steps N]
   Without --server, the embedded MuJoCo server starts on loopback (as black boxes with --black-box) and
   training goes over gRPC. --reward gahil learns the reward online (GAHIL): env rewards are never read, so it
-  trains black-box tasks; --reward known uses the task's white-box computeReward (the default with --her).
+  trains black-box tasks; --reward known uses the task's white-box computeReward (the default with --her): with
+  --server, the server's own (compute_reward) when it offers it, else a built-in task's.
   --her-goals sampled is PPO's restricted relabelling (goals the env sampled in the rollout); PPO refuses plain --her.
   simbridge train --algo list prints the algorithms with their kind; --set NAME=VALUE takes the hyper-parameters
   of the chosen algorithm (for PPO e.g. rolloutSteps=256, epochs=10, learningRate=3e-4).

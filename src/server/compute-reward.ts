@@ -128,7 +128,13 @@ function goals(wire: ComputeRewardRequest__Output["achieved_goal"], spec: ArrayS
   if (n === undefined) {
     throw SimbridgeError.invalidArgument(`${field}: expected shape [n, ${spec.shape.join(", ")}] (n pairs) but got ${shapeString(t.shape)}`, field);
   }
-  validateArray({ ...spec, name: field }, t.data, t.shape, n);
+  try {
+    validateArray({ ...spec, name: field }, t.data, t.shape, n);
+  } catch (e) {
+    // validateArray counts rows as envs; here a row is a pair.
+    if (e instanceof SimbridgeError) throw new SimbridgeError(e.code, e.message.replace(/ of env (\d+) is /, " of pair $1 is "), e.field);
+    throw e;
+  }
   return t.data;
 }
 

@@ -16,6 +16,8 @@ import { algoEntry, makeAgent, type AlgoOverrides } from "../algos/registry.js";
 import type { Agent, OffPolicyAgent, OnPolicyAgent } from "../algos/agent.js";
 import { Rng } from "../core/rng.js";
 import { KnownReward } from "../reward/known-reward.js";
+import { RemoteReward } from "../reward/remote-reward.js";
+import { COMPUTE_REWARD_CAPABILITY } from "../server/compute-reward.js";
 import { Gahil, GAHIL_OPTION_NAMES, type GahilOptions } from "../reward/gahil.js";
 import { probeRewardModel, type RewardQuality } from "./reward-probe.js";
 import type { RewardModel } from "../reward/reward-model.js";
@@ -175,8 +177,20 @@ async function whiteBoxTask(name: string, options: Options): Promise<Task | unde
   return undefined;
 }
 
-/** The reward model the learner uses (and owns), per `args.reward`. */
-async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model: RewardModel | undefined; dispose(): void }> {
+/** A server the run does not embed (`--server`): where its reward function may come from. */
+interface ExternalServer {
+  readonly address: string;
+  readonly connect: ConnectOptions;
+  /** The handshake's capabilities. */
+  readonly capabilities: readonly string[];
+  readonly log: (line: string) => void;
+}
+
+/**
+ * The reward model the learner uses (and owns), per `args.reward`. `external`:
+ * the server when it is not the embedded one.
+ */
+async function rewardModelFor(args: TrainArgs, spec: TaskSpec, external?: ExternalServer): Promise<{ model: RewardModel | undefined; dispose(): void }> {
   const kind = args.reward === "auto" ? (args.her ? "known" : "env") : args.reward;
   if (kind === "env") {
     if (args.her) throw new Error("--her scores hindsight goals with a reward model: use --reward known or --reward gahil");
@@ -187,9 +201,24 @@ async function rewardModelFor(args: TrainArgs, spec: TaskSpec): Promise<{ model:
   if (!spec.goalConditioned) throw new Error(`--her needs a goal-conditioned task (observation, achieved_goal, desired_goal); ${spec.name} is not`);
   const layout = ObservationLayout.of(spec);
   if (kind === "known") {
+    // The server's own reward function when it offers it (an external goal task); the embedded
+    // server's tasks are this process's, so theirs is called in-process (a RemoteReward blocks
+    // its thread while it waits, and that thread would be the embedded server's).
+    if (external && !spec.blackBox && spec.hasRewardFunction && external.capabilities.includes(COMPUTE_REWARD_CAPABILITY)) {
+      const remote = await RemoteReward.connect(external.address, spec.name, { options: args.taskOptions, connect: external.connect });
+      external.log(`reward: ${spec.name}'s own reward function on ${remote.serverName} at ${external.address} (compute_reward, one request per sampled batch)`);
+      return {
+        model: remote,
+        dispose: async () => {
+          await remote.close();
+          external.log(`compute_reward: ${remote.requests} requests, ${remote.pairs} pairs scored by ${remote.serverName}${remote.reconnects ? `, ${remote.reconnects} reconnect${remote.reconnects === 1 ? "" : "s"}` : ""}`);
+        },
+      };
+    }
     const task = spec.blackBox ? undefined : await whiteBoxTask(spec.name, args.taskOptions);
     if (!task) {
-      throw new Error(`--reward known needs the task's reward function, and ${spec.name} offers none here (${spec.blackBox ? "it is served as a black box" : "not a built-in task"}): use --reward gahil`);
+      const why = spec.blackBox ? "it is served as a black box" : "not a built-in task, and the server does not offer its reward function (capability compute_reward)";
+      throw new Error(`--reward known needs the task's reward function, and ${spec.name} offers none here (${why}): use --reward gahil`);
     }
     return { model: KnownReward.fromTask(task), dispose: () => task.close() };
   }
@@ -280,7 +309,7 @@ export async function trainRun(
     );
     const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
     release.push(() => evalEnv.close());
-    const reward = await rewardModelFor(args, env.spec);
+    const reward = await rewardModelFor(args, env.spec, server ? undefined : { address, connect: connectOptions, capabilities: env.connection.server.capabilities, log });
     release.push(() => reward.dispose());
     const { agent, trainer } = build(args, env.spec, reward.model);
     release.push(() => agent.dispose());

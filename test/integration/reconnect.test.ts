@@ -1,6 +1,8 @@
 // A training run survives its server dying: a real `simbridge serve` process is
 // killed mid-run and restarted on the same port; the run reconnects with
-// backoff, re-creates its envs and finishes, keeping its replay.
+// backoff, re-creates its envs and finishes, keeping its replay. Its HER
+// rewards come from the server's reward function (compute_reward), which
+// reconnects too.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
@@ -47,8 +49,10 @@ describe("reconnection", () => {
     while (!(existsSync(metricsPath) && readMetrics(metricsPath).some((m) => m["kind"] === "train" && (m["step"] as number) >= 1000))) {
       await new Promise((r) => setTimeout(r, 50));
     }
+    // The replacement is spawned at once, with no await in between: the run scores HER goals with the
+    // server's reward function (compute_reward), whose calls block this thread while they reconnect,
+    // so a restart scheduled on this thread could wait behind them. Spawned now, it comes up on its own.
     first.child.kill("SIGKILL");
-    await new Promise((r) => setTimeout(r, 300));
     const second = await serve(port);
     try {
       const result = await run;
@@ -61,6 +65,8 @@ describe("reconnection", () => {
       assert.ok(later.length > 0, "no training after the reconnect");
       assert.ok((later.at(-1)!["replay_size"] as number) > replayAtLoss, "the replay was lost or stopped growing");
       assert.ok(lines.some((l) => /reconnected to/.test(l)), lines.join("\n"));
+      // The reward function's session was lost with the server and reconnected as well.
+      assert.ok(lines.some((l) => /^compute_reward: \d+ requests, .*, [1-9]\d* reconnects?$/.test(l)), lines.join("\n"));
     } finally {
       second.child.kill("SIGTERM");
     }
