@@ -6,6 +6,10 @@
 // server's (test/integration/realtime-tls.test.ts): counts and orderings only,
 // no timing thresholds.
 //
+// It also offers Cart2D-v0's reward function (compute_reward), checked with
+// the compute_reward suite, and a TD3+HER run with `--reward known` scores its
+// relabelled goals with it over gRPC.
+//
 // Needs Debian's python3 with python3-grpcio, python3-numpy and
 // protobuf-compiler, which `make test` installs from deps/apt-packages.txt. When they are missing the
 // tests FAIL with a message naming the packages; they never skip.
@@ -22,13 +26,14 @@ import { StepStatus } from "../../src/env/task.js";
 import { Connection } from "../../src/client/connection.js";
 import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { vectorEnvContract } from "./vector-env-contract.js";
-import { mkdtempSync } from "node:fs";
+import { computeRewardContract, computeRewardRefusedContract } from "./compute-reward-contract.js";
+import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { trainRun } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { rejectsWith } from "../helpers/rejects-with.js";
 import { healthCheck, listTasksUnary, rawSession } from "../helpers/grpc-calls.js";
-import { gahilRunArgs, quiet } from "../helpers/training-runs.js";
+import { gahilRunArgs, quiet, testRunArgs } from "../helpers/training-runs.js";
 
 const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
 const PACKAGE_DIR = join(packageRoot(), "sims", "external", "python");
@@ -39,6 +44,8 @@ const TOKEN = "py-s3cret";
 interface PythonServer {
   readonly child: ChildProcess;
   readonly address: string;
+  /** What the server wrote to stderr so far (its log with --verbose). */
+  readonly stderr: () => string;
 }
 
 /** Fails (never skips) with the packages to install when python3 or its modules are missing. */
@@ -73,7 +80,7 @@ function startPython(...args: string[]): Promise<PythonServer> {
     createInterface({ input: child.stdout! }).once("line", (line) => {
       clearTimeout(timer);
       const m = /^simbridge listening on (\S+)$/.exec(line);
-      if (m) resolve({ child, address: m[1]! });
+      if (m) resolve({ child, address: m[1]!, stderr: () => stderr });
       else reject(new Error(`python server's first line is not 'simbridge listening on HOST:PORT' but '${line}'`));
     });
   });
@@ -117,6 +124,9 @@ after(async () => {
 
 vectorEnvContract(`${TASK} (Python, external) over gRPC`, (n) => RemoteVectorEnv.connect(address("plain"), TASK, n));
 vectorEnvContract(`${TASK} (Python, external, black box) over gRPC`, (n) => RemoteVectorEnv.connect(address("blackBox"), TASK, n));
+// A threshold at which random driving reaches some goals: step rewards of both kinds.
+computeRewardContract(`${TASK} (Python, external) over gRPC`, { open: () => Connection.open(address("plain")), task: TASK, options: { distance_threshold: 0.5 } });
+computeRewardRefusedContract(`${TASK} (Python, external, black box) over gRPC`, { open: () => Connection.open(address("blackBox")), task: TASK });
 
 describe("Python external server: handshake", () => {
   it("announces protocol 1.0.0 and its capabilities, and lists Cart2D-v0", async () => {
@@ -524,5 +534,64 @@ describe("Python external server: a TypeScript agent trains on it as a black box
     assert.equal(last["reward_model_ready"], true, "GAHIL never trained on the Python env's transitions");
     assert.ok((last["reward_model_rounds"] as number) >= 1);
     assert.ok(typeof last["critic_loss"] === "number" && Number.isFinite(last["critic_loss"] as number));
+  });
+});
+
+describe("Python external server: a TypeScript agent trains with its reward function", () => {
+  it("TD3 + HER with --reward known scores relabelled goals with the server's compute_reward, one request per sampled batch", async () => {
+    // A server of its own, logging its sessions: it counts the compute_reward requests it answered.
+    const server = await startPython("--verbose");
+    try {
+      const dir = mkdtempSync(join(tmpdir(), "simbridge-cart-known-"));
+      const lines: string[] = [];
+      const steps = 600;
+      const learningStarts = 200;
+      const run = await trainRun(
+        testRunArgs(TASK, {
+          server: server.address,
+          reward: "known",
+          taskOptions: { distance_threshold: 0.2, max_episode_steps: 50 },
+          steps,
+          batchSize: 64,
+          bufferSize: 20_000,
+          learningStarts,
+          finalEvalEpisodes: 10,
+          logEvery: 200,
+          algoArgs: { hidden: [32, 32] },
+        }),
+        dir,
+        { resume: false, log: (l) => lines.push(l), progress: false },
+      );
+      assert.equal(run.eval.episodes, 10);
+      const log = lines.join("\n");
+      assert.match(log, /reward: Cart2D-v0's own reward function on simbridge-external-python\S* at \S+ \(compute_reward/);
+      const m = /compute_reward: (\d+) requests, (\d+) pairs/.exec(log);
+      assert.ok(m, log);
+      const requests = Number(m[1]);
+      // One request per update's HER sample (updatesPerStep 1, one update per env step after learningStarts), plus connect's empty probe.
+      assert.ok(requests >= steps - learningStarts, `only ${requests} compute_reward requests`);
+      assert.ok(Number(m[2]) >= (requests - 1) * 64, "a request scores a whole sampled batch");
+      const evalJson = JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")) as Record<string, unknown>;
+      assert.equal(evalJson["reward"], "known");
+      const last = readMetrics(join(dir, "metrics.jsonl")).filter((r) => r["kind"] === "train").at(-1)!;
+      assert.ok(typeof last["critic_loss"] === "number" && Number.isFinite(last["critic_loss"] as number));
+      // The server answered exactly those requests (its session log when the reward's session closed).
+      let answered: number[] = [];
+      for (let i = 0; i < 100 && !answered.some((n) => n > 0); i++) {
+        answered = [...server.stderr().matchAll(/closed, its envs freed \((\d+) compute_reward requests\)/g)].map((x) => Number(x[1]));
+        if (!answered.some((n) => n > 0)) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.deepEqual(answered.filter((n) => n > 0), [requests], server.stderr());
+    } finally {
+      await stop(server);
+    }
+  });
+
+  it("--reward known against the black box fails before training, saying why", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "simbridge-cart-known-bb-"));
+    await assert.rejects(
+      trainRun(testRunArgs(TASK, { server: address("blackBox"), reward: "known", steps: 100, learningStarts: 50 }), dir, { resume: false, ...quiet }),
+      /--reward known needs the task's reward function, and Cart2D-v0 offers none here \(it is served as a black box\): use --reward gahil/,
+    );
   });
 });

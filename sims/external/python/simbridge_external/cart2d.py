@@ -37,9 +37,14 @@ top turn rate W_MAX = 5 rad/s. Hitting a wall stops the cart (v = 0) at the wall
 
 ## Reward (when not a black box)
 Sparse: −1 while ‖(x, y) − goal‖ ≥ ``distance_threshold`` (default 0.05 m),
-0 once within it. ``compute_reward(achieved, desired)`` is the same function.
+0 once within it, judged on the float32 ``achieved_goal`` and ``desired_goal``
+of the step's observation. ``compute_reward(achieved, desired)`` is that
+function: the server offers it to clients (``compute_reward`` request,
+capability ``compute_reward``, ``has_reward_function`` in the spec), so a
+learner relabelling goals (HER) gets exactly the rewards steps get.
 Served as a black box (``--black-box``) the reward is withheld: steps carry
-only ``is_success``, like a robot that can tell it arrived but has no reward.
+only ``is_success``, like a robot that can tell it arrived but has no reward,
+and there is no reward function to ask.
 
 ## Episode end
 TRUNCATED after ``max_episode_steps`` (default 100 steps = 5 s). With the
@@ -56,7 +61,9 @@ the same actions then give a bit-identical trajectory.
 ``distance`` (m, to the goal; withheld in a black box) and ``speed`` (|v|, m/s).
 
 ## Version history
-- v0: initial version.
+- v0: initial version; later reward and success judged on the float32 goals
+  of the observation (they differed from the float64 state's only within
+  float32 rounding of the threshold), and ``compute_reward`` offered.
 """
 
 from __future__ import annotations
@@ -95,8 +102,23 @@ RESET_OPTIONS = (OptionSpec("goal", "tensor", "Goal position (x, y) in [-1, 1]^2
 
 
 def compute_reward(achieved, desired, distance_threshold: float = 0.05) -> float:
-    """The sparse reward: 0 within `distance_threshold` of the goal, else −1."""
+    """The sparse reward: 0 within `distance_threshold` of the goal, else −1.
+    `achieved` and `desired` are (x, y) pairs of Python floats (of float32 values)."""
     return 0.0 if math.hypot(achieved[0] - desired[0], achieved[1] - desired[1]) < distance_threshold else -1.0
+
+
+def compute_rewards(achieved: np.ndarray, desired: np.ndarray, distance_threshold: float = 0.05) -> np.ndarray:
+    """`compute_reward` of each row of float32 [n, 2] goal arrays: float64 [n].
+    Row by row with the same arithmetic as a step, so the two agree exactly."""
+    return np.array(
+        [compute_reward(a, d, distance_threshold) for a, d in zip(achieved.tolist(), desired.tolist())],
+        dtype=np.float64,
+    )
+
+
+def _float32s(*values: float) -> list[float]:
+    """`values` rounded to float32, as the observation carries them."""
+    return np.array(values, dtype=np.float32).tolist()
 
 
 class Cart2DTask(Task):
@@ -150,7 +172,7 @@ class Cart2DTask(Task):
                 self.y = min(ARENA, max(-ARENA, self.y))
                 self.v = 0.0
         self.t += 1
-        success = self._distance() < self.threshold
+        success = self._success()
         if success and self.terminate_on_success:
             status = TERMINATED
         elif self.t >= self.spec.max_episode_steps:
@@ -161,6 +183,13 @@ class Cart2DTask(Task):
 
     def _distance(self) -> float:
         return math.hypot(self.x - self.goal_x, self.y - self.goal_y)
+
+    def _success(self) -> bool:
+        """Within the threshold, judged on the float32 goals the observation carries
+        (as ``compute_reward`` judges the goals a client sends)."""
+        achieved = _float32s(self.x, self.y)
+        desired = _float32s(self.goal_x, self.goal_y)
+        return compute_reward(achieved, desired, self.threshold) == 0.0
 
     def _out(self, reward: float, status: int) -> StepOut:
         distance = self._distance()
@@ -175,7 +204,7 @@ class Cart2DTask(Task):
             ],
             reward=reward,
             status=status,
-            is_success=distance < self.threshold,
+            is_success=self._success(),
             info=np.array(info, dtype=np.float64),
         )
 
@@ -216,12 +245,17 @@ class Cart2D(TaskFactory):
             has_reward=not self.black_box,
             goal_conditioned=True,
             black_box=self.black_box,
+            has_reward_function=not self.black_box,
             max_episode_steps=int(steps),
             control_dt=CONTROL_DT,
             info_keys=("speed",) if self.black_box else ("distance", "speed"),
             make_options=MAKE_OPTIONS,
             reset_options=RESET_OPTIONS,
         )
+
+    def compute_reward(self, options: dict, achieved: np.ndarray, desired: np.ndarray) -> np.ndarray:
+        """The sparse reward of each goal pair under `options` (``distance_threshold``)."""
+        return compute_rewards(achieved, desired, float(options.get("distance_threshold", 0.05)))
 
     def create(self, options: dict) -> Cart2DTask:
         return Cart2DTask(

@@ -30,6 +30,10 @@ class Catalog:
         """Every task's spec under default options."""
         return [f.spec({}) for f in self.factories.values()]
 
+    def offers_reward_function(self) -> bool:
+        """Whether some task answers compute_reward (the capability "compute_reward")."""
+        return any(s.has_reward_function and not s.black_box for s in self.specs())
+
 
 def catalog(black_box: bool = False) -> Catalog:
     """The tasks this server offers. `black_box` serves them without reward.

@@ -21,6 +21,7 @@ INVALID_ARGUMENT = grpc.StatusCode.INVALID_ARGUMENT.value[0]  # 3
 NOT_FOUND = grpc.StatusCode.NOT_FOUND.value[0]  # 5
 RESOURCE_EXHAUSTED = grpc.StatusCode.RESOURCE_EXHAUSTED.value[0]  # 8
 FAILED_PRECONDITION = grpc.StatusCode.FAILED_PRECONDITION.value[0]  # 9
+UNIMPLEMENTED = grpc.StatusCode.UNIMPLEMENTED.value[0]  # 12
 INTERNAL = grpc.StatusCode.INTERNAL.value[0]  # 13
 UNAUTHENTICATED = grpc.StatusCode.UNAUTHENTICATED.value[0]  # 16
 
@@ -60,6 +61,10 @@ def not_found(field: str, message: str) -> ProtocolError:
 
 def failed_precondition(field: str, message: str) -> ProtocolError:
     return ProtocolError(FAILED_PRECONDITION, f"{field}: {message}", field)
+
+
+def unimplemented(field: str, message: str) -> ProtocolError:
+    return ProtocolError(UNIMPLEMENTED, f"{field}: {message}", field)
 
 
 def resource_exhausted(field: str, message: str) -> ProtocolError:

@@ -97,7 +97,7 @@ def session_handlers(config: SessionConfig, max_sessions: int) -> grpc.GenericRp
                 yield response
         finally:
             s.close()
-            log.info("session %s closed, its envs freed", s.id)
+            log.info("session %s closed, its envs freed (%d compute_reward requests)", s.id, s.reward_requests)
             with lock:
                 open_sessions[0] -= 1
 

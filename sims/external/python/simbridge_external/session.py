@@ -14,6 +14,8 @@ pipelined requests simply queue. The protocol's rules, in the order they apply:
    FAILED_PRECONDITION saying both versions.
 3. Every other request is dispatched to the ``EnvPool``; a ``ProtocolError``
    becomes ``SessionResponse.error`` for that request only (its id echoed).
+   ``compute_reward`` needs no env: it asks the task's factory for its reward
+   function (``TaskFactory.compute_reward``) after checking every input.
 
 Real-time envs (``make_envs.realtime_hz > 0``, see realtime.py) advance on
 clock threads of their own, so the session's state is guarded by one lock:
@@ -31,6 +33,8 @@ import threading
 import uuid
 from dataclasses import dataclass
 
+import numpy as np
+
 from . import options as opts
 from . import tensors
 from .catalog import Catalog
@@ -44,7 +48,10 @@ from .errors import (
     failed_precondition,
     invalid_argument,
     number_text,
+    shape_text,
+    unimplemented,
 )
+from .specs import ArraySpec, TaskSpec
 from .protocol import pb
 from .realtime import MAX_HZ, RealtimeGroup
 
@@ -53,6 +60,9 @@ PROTOCOL_VERSION = "1.0.0"
 
 #: Features every session offers (HandshakeResponse.capabilities).
 CAPABILITIES = ("vector_envs", "partial_reset", "per_env_seed", "pipelining", "goal_conditioned", "realtime")
+
+#: Announced when some task of the catalogue offers its reward function (never by a black box).
+COMPUTE_REWARD = "compute_reward"
 
 log = logging.getLogger("simbridge_external")
 
@@ -90,6 +100,8 @@ class Session:
         self.realtime: list[RealtimeGroup] = []
         self._groups_made = 0
         self.closed = False
+        #: compute_reward requests answered (logged when the session closes).
+        self.reward_requests = 0
 
     def handle(self, request) -> object:
         """Answers one request. Raises only FatalSessionError (the stream must end)."""
@@ -129,7 +141,7 @@ class Session:
             raise invalid_argument(
                 "payload",
                 "request has no payload (expected one of handshake, list_tasks, make_envs, reset, step, "
-                "close_envs, realtime_stats)",
+                "close_envs, realtime_stats, compute_reward)",
             )
         if kind == "handshake":
             return pb.SessionResponse(id=rid, handshake=self._handshake(request.handshake))
@@ -141,6 +153,10 @@ class Session:
             )
         if kind == "list_tasks":
             return pb.SessionResponse(id=rid, list_tasks=list_tasks_response(self.config.catalog))
+        if kind == "compute_reward":  # touches no env: no lock
+            reward = compute_reward(self.config.catalog, request.compute_reward)
+            self.reward_requests += 1
+            return pb.SessionResponse(id=rid, compute_reward=pb.ComputeRewardResponse(reward=tensors.encode(reward)))
         if kind == "step":
             return pb.SessionResponse(id=rid, step=step_result(self._step(request.step)))
         with self.lock:
@@ -258,11 +274,74 @@ class Session:
         return pb.HandshakeResponse(
             protocol_version=PROTOCOL_VERSION,
             server_name=config.server_name,
-            capabilities=list(CAPABILITIES + config.capabilities),
+            capabilities=list(
+                CAPABILITIES + config.capabilities + ((COMPUTE_REWARD,) if config.catalog.offers_reward_function() else ())
+            ),
             max_envs=config.max_envs,
             max_message_bytes=config.max_message_bytes,
             session_id=self.id,
         )
+
+
+def compute_reward(catalog: Catalog, r) -> np.ndarray:
+    """The reward of each (achieved_goal, desired_goal) pair of a compute_reward
+    request: float64 [n]. Every input is checked first: the task (NOT_FOUND),
+    its options (INVALID_ARGUMENT), that it has a reward function
+    (UNIMPLEMENTED: a black box, a task without one — fixed by what the server
+    offers, not a state the client could change), then both tensors: present,
+    FLOAT32, shape [n, *goal shape] with the same n, finite (INVALID_ARGUMENT)."""
+    factory = catalog.get(r.task, "compute_reward.task")
+    options = opts.decode(r.options, "compute_reward.options")
+    opts.check(factory.spec({}).make_options, options, f"{r.task} make option", "compute_reward.options")
+    try:
+        spec = factory.spec(options)
+    except ProtocolError as e:  # a factory names its make options as make_envs.options.*
+        field = e.field.replace("make_envs.options", "compute_reward.options", 1)
+        raise ProtocolError(e.code, e.message.replace(e.field, field, 1), field) from None
+    achieved_spec = next((o for o in spec.observations if o.name == "achieved_goal"), None)
+    desired_spec = next((o for o in spec.observations if o.name == "desired_goal"), None)
+    if not spec.has_reward_function or spec.black_box or achieved_spec is None or desired_spec is None:
+        raise unimplemented("compute_reward.task", _no_reward_function(spec))
+    achieved = _goals(r.achieved_goal, r.HasField("achieved_goal"), achieved_spec, "compute_reward.achieved_goal", None)
+    desired = _goals(r.desired_goal, r.HasField("desired_goal"), desired_spec, "compute_reward.desired_goal", len(achieved))
+    reward = np.asarray(factory.compute_reward(options, achieved, desired), dtype=np.float64)
+    if reward.shape != (len(achieved),):
+        raise ProtocolError(INTERNAL, f"{r.task}'s compute_reward returned shape {shape_text(reward.shape)} for {len(achieved)} pairs")
+    return reward
+
+
+def _no_reward_function(spec: TaskSpec) -> str:
+    if spec.black_box:
+        why = "is served as a black box: it has no reward function to query"
+    elif not spec.goal_conditioned:
+        why = "is not goal-conditioned: it has no reward function of (achieved_goal, desired_goal)"
+    else:
+        why = "offers no reward function here"
+    return f"{spec.name} {why} (has_reward_function is false); learn a reward instead (--reward gahil)"
+
+
+def _goals(tensor, present: bool, spec: ArraySpec, field: str, rows: int | None) -> np.ndarray:
+    """One goal tensor: FLOAT32 [n, *spec.shape] (n = `rows` when given), finite."""
+    dtype, array = tensors.decode(tensor, field, present)
+    if dtype != "float32":
+        raise invalid_argument(field, f"expected dtype float32 but got {dtype}")
+    if rows is None:
+        if array.ndim != len(spec.shape) + 1:
+            raise invalid_argument(
+                field, f"expected shape [n, {', '.join(map(str, spec.shape))}] (n pairs) but got {shape_text(array.shape)}"
+            )
+        rows = array.shape[0]
+    expected = (rows, *spec.shape)
+    if array.shape != expected:
+        raise invalid_argument(field, f"expected shape {shape_text(expected)} but got {shape_text(array.shape)}")
+    bad = np.flatnonzero(~np.isfinite(array))
+    if bad.size:
+        k = int(bad[0])
+        pair, element = divmod(k, spec.size)
+        raise invalid_argument(
+            field, f"element {element} of pair {pair} is {number_text(float(array.flat[k]))}; values must be finite"
+        )
+    return array
 
 
 def list_tasks_response(catalog: Catalog):

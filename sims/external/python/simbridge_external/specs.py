@@ -90,6 +90,9 @@ class TaskSpec:
     info_keys: tuple[str, ...] = ()
     make_options: tuple[OptionSpec, ...] = ()
     reset_options: tuple[OptionSpec, ...] = ()
+    #: The factory answers ``compute_reward`` for this task (white box, goal-conditioned;
+    #: see ``TaskFactory.compute_reward``). False for a black box.
+    has_reward_function: bool = False
 
     def with_info_keys(self, *keys: str) -> "TaskSpec":
         """This spec with more info keys appended (for wrappers)."""
@@ -104,6 +107,7 @@ class TaskSpec:
             has_reward=self.has_reward,
             goal_conditioned=self.goal_conditioned,
             black_box=self.black_box,
+            has_reward_function=self.has_reward_function and not self.black_box,
             max_episode_steps=self.max_episode_steps,
             control_dt=self.control_dt,
             info_keys=list(self.info_keys),

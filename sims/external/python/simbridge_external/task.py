@@ -18,6 +18,15 @@ names and types first. So a task only has to:
 
 A ``TaskFactory`` makes tasks of one name: ``spec(options)`` validates make
 options and returns the spec they give; ``create(options)`` builds a task.
+
+Optional, for a white-box goal-conditioned task: ``compute_reward(options,
+achieved, desired)``, its reward function (Gymnasium-Robotics'
+``compute_reward``) over n goal pairs, so that a client relabelling goals
+(HER) gets the true reward. Set ``has_reward_function=True`` in the spec to
+offer it; the server then announces the capability ``compute_reward`` and
+answers the request. The reward of a pair must be the reward a step gets with
+those goals in its observation, computed from the float32 values the
+observation carries (so the two agree exactly). A black box never offers it.
 """
 
 from __future__ import annotations
@@ -83,3 +92,10 @@ class TaskFactory(abc.ABC):
 
     @abc.abstractmethod
     def create(self, options: dict) -> Task: ...
+
+    def compute_reward(self, options: dict, achieved: np.ndarray, desired: np.ndarray) -> np.ndarray:
+        """The reward of each of n goal pairs: float64 [n] from float32 ``achieved``
+        and ``desired`` of shape [n, *goal shape] (checked already: shapes,
+        finiteness, option names and types). Only called when the spec under
+        `options` has ``has_reward_function``."""
+        raise NotImplementedError(f"{self.name} says has_reward_function but has no compute_reward")
