@@ -11,6 +11,7 @@ import { promisify } from "node:util";
 import { packageRoot } from "../../src/protocol/service-definition.js";
 import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { SimbridgeError, Code } from "../../src/core/errors.js";
+import { readMetrics } from "../../src/train/metrics-log.js";
 
 const run = promisify(execFile);
 const bin = join(packageRoot(), "bin", "simbridge.js");
@@ -88,14 +89,33 @@ describe("simbridge train, killed and resumed", () => {
     const { stderr, stdout } = await simbridge("train", "--resume", out, "--steps", String(lastCheckpoint + 400));
     const resumedAt = Number(/resumed from the checkpoint at step (\d+)/.exec(stderr)?.[1]);
     assert.ok(resumedAt >= lastCheckpoint, `resumed at ${resumedAt}, last checkpoint seen ${lastCheckpoint}`);
+    assert.equal(resumedAt % 400, 0, `resumed at ${resumedAt}: a checkpoint every 400 steps`);
     assert.match(stdout, /final evaluation over 100 episodes/);
-    const evalJson = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { steps: number };
+    const evalJson = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { steps: number; episodes: number; success_rate: number; return_mean: number };
     assert.equal(evalJson.steps, lastCheckpoint + 400);
-    const { stdout: evalOut } = await simbridge("eval", "--run", out, "--episodes", "20", "--json");
-    const e = JSON.parse(evalOut) as { task: string; episodes: number; success_rate: number };
+    // metrics.jsonl tells one run: the killed run's records past the checkpoint are gone, and
+    // the episode counter and step counter carry on from the checkpoint. One env, so every
+    // episode starts where the previous one ended, except the first after the resume point,
+    // which starts there (the episode under way at the checkpoint is not in it).
+    const records = readMetrics(join(out, "metrics.jsonl"));
+    const episodes = records.filter((r) => r["kind"] === "episode") as Array<{ step: number; episode: number; length: number }>;
+    assert.ok(episodes.some((e) => e.step <= resumedAt) && episodes.some((e) => e.step > resumedAt), "episodes on both sides of the resume point");
+    assert.deepEqual(episodes.map((e) => e.episode), episodes.map((_, i) => i + 1), "episode numbers 1, 2, … without repeats or gaps");
+    let end = 0;
+    for (const ep of episodes) {
+      const start = end < resumedAt && ep.step > resumedAt ? resumedAt : end;
+      assert.equal(ep.step - ep.length, start, `episode ${ep.episode} (${ep.length} steps, ended at step ${ep.step}) starts at ${start}`);
+      end = ep.step;
+    }
+    assert.ok(end <= lastCheckpoint + 400);
+    const finalEval = records.filter((r) => r["kind"] === "eval" && r["final"] === true);
+    assert.deepEqual(finalEval.map((r) => r["step"]), [lastCheckpoint + 400], "one final evaluation, at the last step");
+    // The checkpoint the resumed run left is the policy it finished with: evaluating it from
+    // the folder over the same (seeded) episodes reproduces its final evaluation exactly.
+    const { stdout: evalOut } = await simbridge("eval", "--run", out, "--episodes", String(evalJson.episodes), "--json");
+    const e = JSON.parse(evalOut) as { task: string; episodes: number; success_rate: number; return_mean: number };
     assert.equal(e.task, "PointReach-v0");
-    assert.equal(e.episodes, 20);
-    assert.ok(e.success_rate >= 0 && e.success_rate <= 1);
+    assert.deepEqual([e.episodes, e.success_rate, e.return_mean], [evalJson.episodes, evalJson.success_rate, evalJson.return_mean]);
   });
 });
 

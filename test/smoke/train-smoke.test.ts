@@ -1,7 +1,7 @@
 // Short training runs over gRPC (the embedded server on loopback) that must
 // learn something measurable, plus the run-folder workflow: metrics, curves,
 // checkpoints, eval from the folder, resume.
-import { describe, it } from "node:test";
+import { describe, it, mock } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -10,6 +10,36 @@ import { evalRun, readRunArgs, trainRun, type TrainArgs } from "../../src/train/
 import { RunFolder } from "../../src/train/run-folder.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { quiet, SMOKE_BUDGET, testRunArgs } from "../helpers/training-runs.js";
+import type { Agent } from "../../src/algos/agent.js";
+import type { Trainer } from "../../src/train/trainer.js";
+
+/** A learner's state, copied out: the agent's networks, optimisers and counters, and the loop's state. */
+interface LearnerSnapshot {
+  step: number;
+  networks: Record<string, Float32Array[]>;
+  optimizers: Record<string, { step: number; m: Float32Array[]; v: Float32Array[] }>;
+  agentMeta: unknown;
+  trainer: ReturnType<Trainer["state"]>;
+}
+
+function snapshot(agent: Agent, trainer: Trainer): LearnerSnapshot {
+  const c = agent.checkpointContents();
+  const json = <T>(x: T): T => JSON.parse(JSON.stringify(x ?? null)) as T; // as a checkpoint's manifest holds it
+  return {
+    step: trainer.currentStep,
+    networks: Object.fromEntries(Object.entries(c.networks).map(([name, net]) => [name, net.trainableVariables.map((v) => (v.dataSync() as Float32Array).slice())])),
+    optimizers: Object.fromEntries(
+      Object.entries(c.optimizers ?? {}).map(([name, opt]) => {
+        const s = opt.getState();
+        const copy = { step: s.step, m: s.m.map((t) => (t.dataSync() as Float32Array).slice()), v: s.v.map((t) => (t.dataSync() as Float32Array).slice()) };
+        for (const t of [...s.m, ...s.v]) t.dispose();
+        return [name, copy];
+      }),
+    ),
+    agentMeta: json(c.meta),
+    trainer: json(trainer.state()),
+  };
+}
 
 function args(overrides: Partial<TrainArgs>): TrainArgs {
   return testRunArgs("PointReach-v0", { ...SMOKE_BUDGET, logEvery: 500, checkpointEvery: 1000, ...overrides });
@@ -40,22 +70,61 @@ describe("training smoke runs (PointReach-v0, HER, over gRPC)", () => {
     });
   }
 
-  it("resumes a run from its checkpoint and continues the same metrics file", async () => {
+  it("resumes a run from its checkpoint and continues the same metrics file, from the state the checkpoint saved", async () => {
     const dir = mkdtempSync(join(tmpdir(), "simbridge-resume-"));
-    await trainRun(args({ steps: 1000, checkpointEvery: 500, finalEvalEpisodes: 10 }), dir, { resume: false, ...quiet });
-    // A folder written before --her-goals existed resumes with the default.
-    const saved = JSON.parse(readFileSync(join(dir, "args.json"), "utf8")) as Record<string, unknown>;
-    delete saved["herGoals"];
-    writeFileSync(join(dir, "args.json"), JSON.stringify(saved));
-    const resumedArgs = readRunArgs(new RunFolder(dir));
-    assert.equal(resumedArgs.herGoals, "achieved");
-    const run = await trainRun({ ...resumedArgs, steps: 1600 }, dir, { resume: true, ...quiet });
-    const evalJson = JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")) as { steps: number };
-    assert.equal(evalJson.steps, 1600);
-    const steps = readMetrics(join(dir, "metrics.jsonl")).filter((m) => m["kind"] === "train").map((m) => m["step"] as number);
-    assert.deepEqual(steps, [...steps].sort((a, b) => a - b), "metrics out of order after resume");
-    assert.ok(steps.includes(1500), "no metrics after the resume point");
-    assert.equal(run.eval.episodes, 10);
+    // What the run folder saves and what a resumed run loads, watched through RunFolder.
+    const saves: LearnerSnapshot[] = [];
+    const loads: LearnerSnapshot[] = [];
+    const save = RunFolder.prototype.saveCheckpoint;
+    const load = RunFolder.prototype.loadCheckpoint;
+    mock.method(RunFolder.prototype, "saveCheckpoint", async function (this: RunFolder, agent: Agent, trainer: Trainer, withReplay: boolean) {
+      saves.push(snapshot(agent, trainer));
+      return save.call(this, agent, trainer, withReplay);
+    });
+    mock.method(RunFolder.prototype, "loadCheckpoint", async function (this: RunFolder, agent: Agent, trainer: Trainer, withStorage?: boolean) {
+      const step = await load.call(this, agent, trainer, withStorage);
+      loads.push(snapshot(agent, trainer));
+      return step;
+    });
+    try {
+      await trainRun(args({ steps: 1000, checkpointEvery: 500, finalEvalEpisodes: 10 }), dir, { resume: false, ...quiet });
+      const saved = saves.at(-1)!;
+      assert.deepEqual([...new Set(saves.map((s) => s.step))], [500, 1000], "checkpoints every 500 steps and at the end");
+      saves.length = 0;
+      // A folder written before --her-goals existed resumes with the default.
+      const savedArgs = JSON.parse(readFileSync(join(dir, "args.json"), "utf8")) as Record<string, unknown>;
+      delete savedArgs["herGoals"];
+      writeFileSync(join(dir, "args.json"), JSON.stringify(savedArgs));
+      const resumedArgs = readRunArgs(new RunFolder(dir));
+      assert.equal(resumedArgs.herGoals, "achieved");
+      const run = await trainRun({ ...resumedArgs, steps: 1600 }, dir, { resume: true, ...quiet });
+
+      // The resumed run started from exactly the state saved at step 1000: the weights of
+      // every network, every optimiser's step count and moments, the agent's counters, and
+      // the loop's (step, episodes, random stream, input normalisers, learner state).
+      assert.equal(loads.length, 1);
+      const loaded = loads[0]!;
+      assert.ok(Object.values(saved.optimizers).every((o) => o.step > 0), "the saved agent had trained (else equal weights would prove nothing)");
+      assert.ok(saved.trainer.episodes > 0);
+      assert.deepEqual(Object.keys(loaded.networks).sort(), Object.keys(saved.networks).sort());
+      for (const net of Object.keys(saved.networks)) assert.deepEqual(loaded.networks[net], saved.networks[net], `network ${net}`);
+      assert.deepEqual(loaded.optimizers, saved.optimizers);
+      assert.deepEqual(loaded.agentMeta, saved.agentMeta);
+      assert.deepEqual(loaded.trainer, saved.trainer);
+      // The step counter continues from the checkpoint: checkpoints at 1500 and at the end, 1600.
+      assert.equal(loaded.step, 1000);
+      assert.deepEqual([...new Set(saves.map((s) => s.step))], [1500, 1600]);
+      assert.ok(saves.at(-1)!.trainer.episodes > saved.trainer.episodes, "the episode count carried on");
+
+      const evalJson = JSON.parse(readFileSync(join(dir, "eval.json"), "utf8")) as { steps: number };
+      assert.equal(evalJson.steps, 1600);
+      const steps = readMetrics(join(dir, "metrics.jsonl")).filter((m) => m["kind"] === "train").map((m) => m["step"] as number);
+      assert.deepEqual(steps, [...steps].sort((a, b) => a - b), "metrics out of order after resume");
+      assert.ok(steps.includes(1500), "no metrics after the resume point");
+      assert.equal(run.eval.episodes, 10);
+    } finally {
+      mock.restoreAll();
+    }
   });
 });
 

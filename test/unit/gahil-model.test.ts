@@ -11,6 +11,7 @@ import { HerReplayBuffer } from "../../src/replay/her-buffer.js";
 import { Gahil } from "../../src/reward/gahil.js";
 import type { GahilOptions } from "../../src/reward/gahil.js";
 import type { RewardBatch } from "../../src/reward/reward-model.js";
+import { auroc } from "../../src/reward/reward-quality.js";
 
 await selectBackend("wasm");
 
@@ -73,8 +74,15 @@ test("schedule: a round every `trainEvery` negatives, never before `minPositives
   for (let k = 0; k < 6; k++) g.addNegatives(batch(1, rng));
   assert.equal(g.maybeTrain().trained, true);
   assert.equal(g.rounds, 3);
-  g.rewards(batch(4, rng), out);
-  for (const r of out) assert.ok(r >= -1 && r <= 0, `reward ${r} in the default clip [−1, 0]`);
+  // Ready: the rewards are D's outputs through rewardScale, rewardOffset and the clip, no longer the unready constant.
+  const probe = batch(4, rng);
+  g.rewards(probe, out);
+  const raw = new Float32Array(4);
+  g.discriminate(probe, raw);
+  const { rewardScale, rewardOffset, rewardClip, unreadyReward } = g.options;
+  const want = Float32Array.from(raw, (d) => Math.min(rewardClip![1], Math.max(rewardClip![0], rewardScale * d + rewardOffset)));
+  assert.deepEqual(out, want);
+  assert.ok(out.some((r) => r !== unreadyReward), `D's rewards ${Array.from(out).join(", ")} are not all the unready ${unreadyReward}`);
   g.dispose();
 });
 
@@ -203,13 +211,15 @@ test("addRelabelledNegatives takes the relabelled tail of a HER sample", () => {
   g.dispose();
 });
 
-test("as the HER buffer's reward model: scores every sample, learns from its relabelled part", () => {
-  const g = small({ trainEvery: 50, minPositives: 20, negatives: "relabelled" });
+test("as the HER buffer's reward model: scores every sample, learns from what the loop feeds it to rank held-out successes above failures", () => {
+  // Random transitions; the loop's rhythm: each real step is a failure under its own goal
+  // (a negative) and, with the goal it reached, a positive; HER's relabelled rows are negatives.
+  const g = small({ hidden: [32, 32], batchSize: 64, stepsPerRound: 10, trainEvery: 50, minPositives: 20, negatives: "relabelled" });
   const her = new HerReplayBuffer({ sizes: { obs: 3, goal: 2, action: 2 }, capacity: 1000, rewardModel: g });
   const rng = new Rng(9);
   const v = (n: number) => Array.from({ length: n }, () => rng.uniformRange(-1, 1));
   let rounds = 0;
-  for (let t = 0; t < 60; t++) {
+  for (let t = 0; t < 200; t++) {
     const step = { obs: v(3), achievedGoal: v(2), desiredGoal: v(2), action: v(2), nextObs: v(3), nextAchievedGoal: v(2), reward: NaN, isSuccess: false, terminated: false };
     her.add(step);
     const one = (a: number[]) => Float32Array.from(a);
@@ -218,10 +228,30 @@ test("as the HER buffer's reward model: scores every sample, learns from its rel
     g.addAchievedPositives(real);
     const sample = her.sample(16, rng);
     if (!g.ready) assert.ok(sample.reward.every((r) => r === -1), "the unready reward for every row");
-    else assert.ok(sample.reward.every((r) => r >= -1 && r <= 0), "D's rewards in [−1, 0]");
+    else {
+      // Every row of the sample, real or relabelled, carries D's reward for it.
+      const own = new Float32Array(16);
+      g.rewards(sample, own);
+      assert.deepEqual(sample.reward, own);
+    }
     g.addRelabelledNegatives(sample);
     if (g.maybeTrain().trained) rounds++;
   }
-  assert.ok(rounds >= 5, `${rounds} rounds`);
+  assert.ok(rounds >= 20, `${rounds} rounds`);
+  // Held out: transitions whose desired goal is the goal they reached (successes, as the
+  // positives), and transitions with an unrelated desired goal (failures, as the negatives).
+  const heldOut = new Rng(100);
+  const n = 200;
+  const successes = batch(n, heldOut);
+  successes.desiredGoal.set(successes.nextAchievedGoal);
+  const failures = batch(n, heldOut);
+  const rewards = new Float32Array(2 * n);
+  g.rewards(successes, rewards.subarray(0, n));
+  g.rewards(failures, rewards.subarray(n));
+  const a = auroc(rewards, Array.from({ length: 2 * n }, (_, i) => (i < n ? 1 : 0) as 0 | 1));
+  const mean = (xs: Float32Array) => xs.reduce((s, x) => s + x, 0) / xs.length;
+  const margin = mean(rewards.subarray(0, n)) - mean(rewards.subarray(n));
+  assert.ok(a > 0.8, `AUROC of D's rewards, held-out successes vs failures: ${a}`);
+  assert.ok(margin > 0.25, `mean reward of successes − failures: ${margin}`);
   g.dispose();
 });
