@@ -1,6 +1,9 @@
 /**
- * Small helpers over node:util parseArgs so every subcommand reads its flags
- * the same way and fails with a message that names the flag.
+ * UsageError (exit status 2) and the connection options of client commands.
+ * Commands declare their flags with `defineCommand` (flags.ts), which parses,
+ * validates and writes --help from one declaration per flag; `parse`,
+ * `intFlag`, `numberFlag` and `CLIENT_FLAGS` below are the older way, left
+ * for the commands not converted yet (bench, status).
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { ConnectOptions } from "../client/connection.js";

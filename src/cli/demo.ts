@@ -9,15 +9,24 @@ import { Rng } from "../core/rng.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus, statusName } from "../env/task.js";
 import { startServer } from "../server/server.js";
-import { intFlag, parse } from "./args.js";
+import { defineCommand } from "./flags.js";
 
-export const DEMO_USAGE = `usage: simbridge demo [--episodes 3] [--envs 2] [--seed 0]`;
+export const DEMO = defineCommand({
+  name: "demo",
+  synopsis: ["[--episodes N] [--envs N] [--seed N]"],
+  about: "Starts the embedded MuJoCo server on loopback and drives random episodes of every task through it, like any remote client.",
+  flags: {
+    episodes: { type: "int", min: 1, default: 3, help: "random episodes per task" },
+    envs: { type: "int", min: 1, default: 2, help: "envs per request" },
+    seed: { type: "int", min: 0, default: 0, help: "seed of the actions and env resets" },
+  },
+});
+
+export const DEMO_USAGE = DEMO.usage;
 
 export async function demoCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { episodes: { type: "string" }, envs: { type: "string" }, seed: { type: "string" } }, DEMO_USAGE);
-  const episodes = intFlag(values.episodes, "episodes", 3, 1);
-  const numEnvs = intFlag(values.envs, "envs", 2, 1);
-  const seed = intFlag(values.seed, "seed", 0);
+  const { values } = DEMO.parse(argv);
+  const { episodes, envs: numEnvs, seed } = values;
   const registry = builtinRegistry();
   const server = await startServer({ registry, port: 0 });
   console.log(`embedded MuJoCo server on ${server.address}; ${episodes} random episodes per task, ${numEnvs} envs per request`);

@@ -8,11 +8,8 @@ import { readMetrics } from "../train/metrics-log.js";
 import { RunFolder } from "../train/run-folder.js";
 import type { TrainArgs } from "../train/train-run.js";
 import { renderLinePlot, type Series } from "../train/svg-plot.js";
-import { parse, UsageError } from "./args.js";
-
-export const PLOT_USAGE = `usage: simbridge plot RUN_FOLDER... --out FILE.svg [--metric success|return|auroc] [--title T] [--label L ...]
-  One series per run folder, from its evaluations in metrics.jsonl (success rate, mean return, or the
-  learned reward's AUROC), labelled by its algorithm, replay, reward and seed (or by --label, in order).`;
+import { UsageError } from "./args.js";
+import { defineCommand } from "./flags.js";
 
 const METRICS = {
   success: { kind: "eval", key: "success_rate", label: "evaluation success rate", range: [0, 1] as const },
@@ -20,23 +17,33 @@ const METRICS = {
   auroc: { kind: "reward_quality", key: "auroc", label: "learned reward AUROC", range: [0.4, 1] as const },
 };
 
+export const PLOT = defineCommand({
+  name: "plot",
+  synopsis: [`RUN_FOLDER... --out FILE.svg [--metric ${Object.keys(METRICS).join("|")}] [--title T] [--label L ...]`],
+  about:
+    "One series per run folder, from its evaluations in metrics.jsonl (success rate, mean return, or the learned reward's AUROC), " +
+    "labelled by its algorithm, replay, reward and seed (or by --label, in order).",
+  positionals: { meta: "RUN_FOLDER", min: 1 },
+  flags: {
+    out: { type: "string", meta: "FILE.svg", required: true, help: "the SVG to write" },
+    metric: { type: "enum", values: Object.keys(METRICS) as Array<keyof typeof METRICS>, default: "success", help: "what to plot against env steps" },
+    title: { type: "string", meta: "T", defaultText: "TASK: the metric", help: "the plot's title" },
+    label: { type: "list", meta: "L", help: "the series' labels, in the order of the run folders" },
+  },
+});
+
+export const PLOT_USAGE = PLOT.usage;
+
 export function runLabel(args: TrainArgs): string {
   const reward = (args.reward ?? "auto") === "auto" ? (args.her ? "known" : "env") : args.reward;
   return `${args.algo}${args.her ? "+HER" : ""}, reward ${reward}${args.blackBox ? " (black box)" : ""}, seed ${args.seed}`;
 }
 
 export async function plotCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    argv,
-    { out: { type: "string" }, metric: { type: "string" }, title: { type: "string" }, label: { type: "string", multiple: true } },
-    PLOT_USAGE,
-  );
-  const labels = values.label ?? [];
-  if (labels.length > positionals.length) throw new UsageError(`${labels.length} labels for ${positionals.length} run folders`);
-  if (!values.out) throw new UsageError(`--out is required\n\n${PLOT_USAGE}`);
-  if (positionals.length === 0) throw new UsageError(`name at least one run folder\n\n${PLOT_USAGE}`);
-  const metric = METRICS[(values.metric ?? "success") as keyof typeof METRICS];
-  if (!metric) throw new UsageError(`--metric: expected one of ${Object.keys(METRICS).join(", ")}, got '${values.metric}'`);
+  const { values, positionals } = PLOT.parse(argv);
+  const labels = values.label;
+  if (labels.length > positionals.length) throw new UsageError(`--label: ${labels.length} labels for ${positionals.length} run folders`);
+  const metric = METRICS[values.metric];
   const series: Series[] = positionals.map((dir, i) => {
     const args = new RunFolder(dir).readJson<TrainArgs>("args.json");
     const points = readMetrics(join(dir, "metrics.jsonl"))

@@ -3,51 +3,46 @@
  */
 import { builtinRegistry } from "../../sims/catalog.js";
 import { startServer } from "../server/server.js";
-import { intFlag, parse, UsageError } from "./args.js";
+import { UsageError } from "./args.js";
+import { defineCommand } from "./flags.js";
 
-export const SERVE_USAGE = `usage: simbridge serve [--task NAME ...] [--black-box] [--host 127.0.0.1] [--port 0] [--token T]
-                      [--tls-cert FILE --tls-key FILE] [--max-envs 64] [--max-message-bytes 4194304]
-  --task               serve only these tasks (repeatable; default: every built-in task)
-  --black-box          serve the tasks as black boxes: no reward, no info, only success (like a real robot)
-  --host               address to bind (default 127.0.0.1, loopback only)
-  --port               port (default 0: a free port, printed on start)
-  --token              require this bearer token (also read from SIMBRIDGE_TOKEN)
-  --tls-cert/--tls-key serve TLS with this PEM certificate chain and key (clients pass --tls-ca)
-  --max-envs           most envs one session may open
-  --max-message-bytes  largest request accepted; larger ones fail with RESOURCE_EXHAUSTED`;
+export const SERVE = defineCommand({
+  name: "serve",
+  synopsis: ["[--task NAME ...] [--black-box] [--host HOST] [--port N] [--token T] [--tls-cert FILE --tls-key FILE] [flags]"],
+  about: "Serves the built-in tasks over gRPC until interrupted. The first line printed is 'simbridge listening on HOST:PORT'.",
+  flags: {
+    task: { type: "list", meta: "NAME", defaultText: "every built-in task", help: "serve only these tasks" },
+    "black-box": { type: "boolean", help: "serve the tasks as black boxes: no reward, no info, only success (like a real robot)" },
+    host: { type: "string", meta: "HOST", default: "127.0.0.1", help: "address to bind (the default is loopback only)" },
+    port: { type: "int", min: 0, max: 65535, default: 0, help: "port (0: a free port, printed on start)" },
+    token: { type: "string", meta: "T", defaultText: "$SIMBRIDGE_TOKEN", help: "require this bearer token" },
+    "tls-cert": { type: "string", meta: "FILE", help: "serve TLS with this PEM certificate chain (with --tls-key; clients trust it as their CA)" },
+    "tls-key": { type: "string", meta: "FILE", help: "the PEM private key of --tls-cert" },
+    "max-envs": { type: "int", min: 1, default: 64, help: "most envs one session may open" },
+    "max-message-bytes": { type: "int", min: 1024, default: 4 * 1024 * 1024, help: "largest request accepted; larger ones fail with RESOURCE_EXHAUSTED" },
+  },
+});
+
+export const SERVE_USAGE = SERVE.usage;
 
 export async function serveCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    argv,
-    {
-      task: { type: "string", multiple: true },
-      "black-box": { type: "boolean" },
-      host: { type: "string", default: "127.0.0.1" },
-      port: { type: "string", default: "0" },
-      token: { type: "string" },
-      "tls-cert": { type: "string" },
-      "tls-key": { type: "string" },
-      "max-envs": { type: "string" },
-      "max-message-bytes": { type: "string" },
-    },
-    SERVE_USAGE,
-  );
+  const { values } = SERVE.parse(argv);
   const all = builtinRegistry();
-  for (const name of values.task ?? []) {
+  for (const name of values.task) {
     if (!all.names.includes(name)) throw new UsageError(`--task: unknown task '${name}'; built-in tasks: ${all.names.join(", ")}`);
   }
-  let registry = values.task?.length ? all.only(values.task) : all;
+  let registry = values.task.length ? all.only(values.task) : all;
   if (values["black-box"]) registry = registry.asBlackBox();
   const token = values.token ?? process.env["SIMBRIDGE_TOKEN"];
   if (Boolean(values["tls-cert"]) !== Boolean(values["tls-key"])) throw new UsageError("--tls-cert and --tls-key go together");
   const server = await startServer({
     ...(values["tls-cert"] ? { tls: { certFile: values["tls-cert"], keyFile: values["tls-key"]! } } : {}),
     registry,
-    host: values.host!,
-    port: intFlag(values.port, "port", 0),
+    host: values.host,
+    port: values.port,
     ...(token ? { token } : {}),
-    maxEnvsPerSession: intFlag(values["max-envs"], "max-envs", 64, 1),
-    maxMessageBytes: intFlag(values["max-message-bytes"], "max-message-bytes", 4 * 1024 * 1024, 1024),
+    maxEnvsPerSession: values["max-envs"],
+    maxMessageBytes: values["max-message-bytes"],
   });
   // The first line is machine-readable: tools wait for it to learn the port.
   console.log(`simbridge listening on ${server.address}`);

@@ -5,12 +5,24 @@ import { builtinRegistry } from "../../sims/catalog.js";
 import { Connection } from "../client/connection.js";
 import type { TaskSpec } from "../env/task.js";
 import { shapeString } from "../env/spec.js";
-import { CLIENT_FLAGS, connectOptionsFrom, parse } from "./args.js";
+import { connectOptionsFrom } from "./args.js";
+import { CONNECTION_FLAGS, defineCommand } from "./flags.js";
 
-export const TASKS_USAGE = `usage: simbridge tasks [--server HOST:PORT] [--token T] [--tls-ca FILE] [--json]`;
+export const TASKS = defineCommand({
+  name: "tasks",
+  synopsis: ["[--server HOST:PORT] [--token T] [--tls-ca FILE] [--json]"],
+  about: "The task catalogue with specs: the built-in tasks, or those of a running server.",
+  flags: {
+    json: { type: "boolean", help: "the specs as JSON (default: two lines per task)" },
+    server: { type: "string", meta: "HOST:PORT", group: "connection", defaultText: "the built-in tasks", help: "list this simbridge server's tasks" },
+    ...CONNECTION_FLAGS,
+  },
+});
+
+export const TASKS_USAGE = TASKS.usage;
 
 export async function tasksCommand(argv: string[]): Promise<void> {
-  const { values } = parse(argv, { server: { type: "string" }, json: { type: "boolean" }, ...CLIENT_FLAGS }, TASKS_USAGE);
+  const { values } = TASKS.parse(argv);
   let specs: TaskSpec[];
   if (values.server) {
     const c = await Connection.open(values.server, connectOptionsFrom(values));

@@ -1,34 +1,110 @@
 /**
  * `simbridge train` and `simbridge eval`.
  */
-import { BACKEND_NAMES, type BackendName } from "../nn/backend.js";
+import { BACKEND_NAMES } from "../nn/backend.js";
 import { ALGO_NAMES, checkOverrides, describeAlgos } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { checkRewardArgs, evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
-import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
+import { connectOptionsFrom, UsageError } from "./args.js";
+import { CONNECTION_FLAGS, defineCommand } from "./flags.js";
 
-export const TRAIN_USAGE = `usage: simbridge train --algo ${ALGO_NAMES.join("|")} --task ReacherGoal-v0 [--her] [--her-goals achieved|sampled] [--reward auto|env|known|gahil] [--black-box]
-                      --steps N --seed S --out runs/NAME
-                      [--server HOST:PORT] [--token T] [--tls-ca FILE] [--envs 1] [--backend auto|tensorflow-gpu|tensorflow|wasm|cpu]
-                      [--batch-size 256] [--buffer-size 1000000] [--learning-starts 1000] [--updates-per-step 1]
-                      [--her-k 4] [--no-normalize] [--eval-every 0] [--eval-episodes 20] [--final-eval-episodes 100]
-                      [--checkpoint-every 5000] [--save-replay] [--log-every 1000] [--probe-episodes 20]
-                      [--option NAME=VALUE ...] [--set NAME=VALUE ...] [--reward-set NAME=VALUE ...]
-       simbridge train --resume runs/NAME [--steps N]
-  Without --server, the embedded MuJoCo server starts on loopback (as black boxes with --black-box) and
-  training goes over gRPC. --reward gahil learns the reward online (GAHIL): env rewards are never read, so it
-  trains black-box tasks; --reward known uses the task's white-box computeReward (the default with --her): with
-  --server, the server's own (compute_reward) when it offers it, else a built-in task's.
-  --her-goals sampled is PPO's restricted relabelling (goals the env sampled in the rollout); PPO refuses plain --her.
-  simbridge train --algo list prints the algorithms with their kind; --set NAME=VALUE takes the hyper-parameters
-  of the chosen algorithm (for PPO e.g. rolloutSteps=256, epochs=10, learningRate=3e-4).
-  --option sets a task make option (e.g. use_contact_forces=true); --set an algorithm hyper-parameter
-  (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2); --reward-set a GAHIL option (minPositives=1024, trainEvery=5000).
-  Writes runs/NAME/{args.json, versions.json, metrics.jsonl, checkpoint/, eval.json, curves.svg}.`;
+const D = TRAIN_DEFAULTS;
+const REWARDS = ["auto", "env", "known", "gahil"] as const satisfies ReadonlyArray<TrainArgs["reward"]>;
+const HER_GOALS = ["achieved", "sampled"] as const satisfies ReadonlyArray<TrainArgs["herGoals"]>;
 
-export const EVAL_USAGE = `usage: simbridge eval --run runs/NAME [--episodes 100] [--server HOST:PORT] [--token T] [--tls-ca FILE] [--json]
-  Evaluates the run's latest checkpoint with the deterministic policy.`;
+/** `simbridge train`: every flag once; defaults from TRAIN_DEFAULTS. */
+export const TRAIN = defineCommand({
+  name: "train",
+  synopsis: [
+    `--task NAME --out DIR [--algo ${ALGO_NAMES.join("|")}] [--her] [--reward ${REWARDS.join("|")}] [--steps N] [--seed S] [flags]`,
+    "--resume DIR [--steps N] [--token T] [--tls-ca FILE]",
+    "--algo list",
+  ],
+  about:
+    "Trains an agent through the protocol. Without --server the embedded MuJoCo server starts on loopback (serving black boxes with --black-box). " +
+    "Writes the run folder DIR: args.json, versions.json, metrics.jsonl, checkpoint/, eval.json, curves.svg. " +
+    "With --resume a run continues from its last checkpoint; its args.json decides everything but --steps (and the connection's --token and --tls-ca).",
+  flags: {
+    task: { type: "string", meta: "NAME", group: "what to train", help: "the task (simbridge tasks lists them); required unless --resume" },
+    algo: {
+      type: "enum",
+      values: [...ALGO_NAMES, "list"],
+      meta: "NAME",
+      default: D.algo,
+      describe: describeAlgos,
+      group: "what to train",
+      help: "the learner; list prints the algorithms with their kind",
+    },
+    option: { type: "pairs", group: "what to train", help: "a task make option (e.g. use_contact_forces=true)" },
+    set: {
+      type: "pairs",
+      group: "what to train",
+      help: "a hyper-parameter of the chosen algorithm (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2; for PPO rolloutSteps=256, epochs=10, learningRate=3e-4)",
+    },
+    her: { type: "boolean", group: "what to train", help: "hindsight relabelling (HER) of goal-conditioned tasks" },
+    "her-goals": {
+      type: "enum",
+      values: HER_GOALS,
+      default: D.herGoals,
+      group: "what to train",
+      help: "where --her takes its goals: achieved (HER's future strategy, off-policy learners) or sampled (goals the env sampled in the rollout: PPO's restricted relabelling; PPO refuses plain --her)",
+    },
+    "her-k": { type: "int", min: 0, default: D.herK, group: "what to train", help: "HER relabels per real transition" },
+    reward: {
+      type: "enum",
+      values: REWARDS,
+      default: D.reward,
+      group: "what to train",
+      help:
+        "where rewards come from: env (the steps' rewards); known (the task's white-box computeReward: with --server the server's compute_reward when it offers it, else a built-in task's); " +
+        "gahil (learned online, GAHIL: env rewards are never read, so black boxes train); auto: known with --her, else env",
+    },
+    "reward-set": { type: "pairs", group: "what to train", help: "a GAHIL option (with --reward gahil; e.g. minPositives=1024, trainEvery=5000)" },
+    "black-box": { type: "boolean", group: "what to train", help: "serve the embedded tasks as black boxes: no reward, no info, only success (ignored with --server)" },
+
+    steps: { type: "int", min: 1, default: D.steps, group: "run", help: "env steps in all (summed over envs; with --resume the new total)" },
+    seed: { type: "int", min: 0, default: D.seed, group: "run", help: "seed of the networks, exploration and env resets" },
+    out: { type: "string", meta: "DIR", group: "run", help: "the run folder to create (e.g. runs/NAME); required unless --resume" },
+    resume: { type: "string", meta: "DIR", group: "run", help: "continue the run in DIR from its last checkpoint" },
+    envs: { type: "int", min: 1, default: D.envs, group: "run", help: "envs stepped together" },
+    backend: { type: "enum", values: BACKEND_NAMES, default: D.backend, group: "run", help: "the tensor backend" },
+    "checkpoint-every": { type: "int", min: 0, default: D.checkpointEvery, group: "run", help: "checkpoint every N env steps and at the end (0: only at the end)" },
+    "save-replay": { type: "boolean", group: "run", help: "save the replay buffer with checkpoints (bigger files; a resumed run keeps its data)" },
+
+    "batch-size": { type: "int", min: 1, default: D.batchSize, group: "off-policy learning", help: "transitions per update" },
+    "buffer-size": { type: "int", min: 1, default: D.bufferSize, group: "off-policy learning", help: "replay capacity in transitions" },
+    "learning-starts": { type: "int", min: 0, default: D.learningStarts, group: "off-policy learning", help: "env steps of uniform random actions before learning starts" },
+    "updates-per-step": { type: "number", above: 0, default: D.updatesPerStep, group: "off-policy learning", help: "gradient updates per env step (fractions accumulate: 0.25 is one update every 4 steps)" },
+    "no-normalize": { type: "boolean", group: "off-policy learning", help: "feed raw inputs to the networks (default: normalised with running statistics)" },
+
+    "eval-every": { type: "int", min: 0, default: D.evalEvery, group: "evaluation and logging", help: "evaluate every N env steps (0: only the final evaluation)" },
+    "eval-episodes": { type: "int", min: 1, default: D.evalEpisodes, group: "evaluation and logging", help: "episodes of each evaluation during training" },
+    "final-eval-episodes": { type: "int", min: 1, default: D.finalEvalEpisodes, group: "evaluation and logging", help: "episodes of the final evaluation" },
+    "probe-episodes": { type: "int", min: 0, default: D.probeEpisodes, group: "evaluation and logging", help: "episodes of each learned-reward quality probe (built-in tasks; 0: none)" },
+    "log-every": { type: "int", min: 1, default: D.logEvery, group: "evaluation and logging", help: "a progress record every N env steps" },
+
+    server: { type: "string", meta: "HOST:PORT", group: "connection", defaultText: "the embedded server on loopback", help: "train on this simbridge server's task" },
+    ...CONNECTION_FLAGS,
+  },
+});
+
+/** `simbridge eval`. */
+export const EVAL = defineCommand({
+  name: "eval",
+  synopsis: ["--run DIR [--episodes N] [--server HOST:PORT] [--json]"],
+  about: "Evaluates the run's latest checkpoint with the deterministic policy.",
+  flags: {
+    run: { type: "string", meta: "DIR", required: true, help: "the run folder" },
+    episodes: { type: "int", min: 1, default: 100, help: "episodes to evaluate" },
+    json: { type: "boolean", help: "one line of JSON (default: indented)" },
+    server: { type: "string", meta: "HOST:PORT", group: "connection", defaultText: "the run's server, or the embedded one", help: "evaluate on this server" },
+    ...CONNECTION_FLAGS,
+  },
+});
+
+export const TRAIN_USAGE = TRAIN.usage;
+export const EVAL_USAGE = EVAL.usage;
 
 function parseValue(text: string): OptionValue {
   if (text === "true" || text === "false") return text === "true";
@@ -36,22 +112,14 @@ function parseValue(text: string): OptionValue {
   return text.trim() !== "" && Number.isFinite(n) ? n : text;
 }
 
-function pairs(list: string[] | undefined, flag: string): Array<[string, string]> {
-  return (list ?? []).map((item) => {
-    const eq = item.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--${flag}: expected NAME=VALUE, got '${item}'`);
-    return [item.slice(0, eq), item.slice(eq + 1)];
-  });
-}
-
 /**
  * NAME=VALUE settings whose values are numbers or comma-separated lists
  * (`hidden` is always a list); with `words`, a value that is not a number is
  * kept as a word (e.g. negatives=relabelled), true and false as booleans.
  */
-function numberSettings(list: string[] | undefined, flag: string, words = false): Record<string, number | number[] | string | boolean> {
+function numberSettings(pairs: ReadonlyArray<[string, string]>, flag: string, words = false): Record<string, number | number[] | string | boolean> {
   const out: Record<string, number | number[] | string | boolean> = {};
-  for (const [k, v] of pairs(list, flag)) {
+  for (const [k, v] of pairs) {
     const nums = v.split(",").map(Number);
     if (nums.some((x) => !Number.isFinite(x))) {
       if (words && /^[a-z][a-z_-]*$/i.test(v)) {
@@ -65,111 +133,73 @@ function numberSettings(list: string[] | undefined, flag: string, words = false)
   return out;
 }
 
+/** The flags --resume takes; the run's args.json decides the rest. */
+const RESUME_FLAGS: ReadonlyArray<string> = ["resume", "steps", "token", "tls-ca"];
+
 export async function trainCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    argv,
-    {
-      algo: { type: "string" },
-      task: { type: "string" },
-      her: { type: "boolean" },
-      "her-goals": { type: "string" },
-      reward: { type: "string" },
-      "black-box": { type: "boolean" },
-      "probe-episodes": { type: "string" },
-      steps: { type: "string" },
-      seed: { type: "string" },
-      out: { type: "string" },
-      resume: { type: "string" },
-      server: { type: "string" },
-      ...CLIENT_FLAGS,
-      envs: { type: "string" },
-      backend: { type: "string" },
-      "batch-size": { type: "string" },
-      "buffer-size": { type: "string" },
-      "learning-starts": { type: "string" },
-      "updates-per-step": { type: "string" },
-      "her-k": { type: "string" },
-      "no-normalize": { type: "boolean" },
-      "eval-every": { type: "string" },
-      "eval-episodes": { type: "string" },
-      "final-eval-episodes": { type: "string" },
-      "checkpoint-every": { type: "string" },
-      "save-replay": { type: "boolean" },
-      "log-every": { type: "string" },
-      option: { type: "string", multiple: true },
-      set: { type: "string", multiple: true },
-      "reward-set": { type: "string", multiple: true },
-    },
-    TRAIN_USAGE,
-  );
-  const connect = connectOptionsFrom(values);
-  if (values.resume) {
-    const folder = new RunFolder(values.resume);
+  const { values: v, given } = TRAIN.parse(argv);
+  const connect = connectOptionsFrom(v);
+  if (v.resume !== undefined) {
+    const other = [...given].filter((f) => !RESUME_FLAGS.includes(f));
+    if (other.length) {
+      throw TRAIN.usageError(`${other.map((f) => `--${f}`).join(", ")}: not with --resume (the run's args.json decides; --resume takes ${RESUME_FLAGS.slice(1).map((f) => `--${f}`).join(", ")})`);
+    }
+    const folder = new RunFolder(v.resume);
     const saved = readRunArgs(folder);
-    const args: TrainArgs = { ...saved, steps: intFlag(values.steps, "steps", saved.steps, 1) };
+    const args: TrainArgs = { ...saved, steps: given.has("steps") ? v.steps : saved.steps };
     if (args.steps !== saved.steps) folder.writeJson("args.json", args);
-    await report(await trainRun(args, values.resume, { resume: true, connect }));
+    await report(await trainRun(args, v.resume, { resume: true, connect }));
     return;
   }
-  if (values.algo === "list") {
+  if (v.algo === "list") {
     console.log(`algorithms (--algo NAME):\n${describeAlgos()}`);
     return;
   }
-  if (!values.task) throw new UsageError(`--task is required\n\n${TRAIN_USAGE}`);
-  if (!values.out) throw new UsageError(`--out is required (the run folder, e.g. runs/reacher-td3)\n\n${TRAIN_USAGE}`);
-  if (RunFolder.exists(values.out)) throw new UsageError(`--out: ${values.out} already holds a run; use --resume ${values.out} to continue it, or another folder`);
-  const algo = values.algo ?? "td3";
-  if (!ALGO_NAMES.includes(algo)) throw new UsageError(`--algo: unknown algorithm '${algo}'; available:\n${describeAlgos()}`);
-  const herGoals = values["her-goals"] ?? "achieved";
-  if (herGoals !== "achieved" && herGoals !== "sampled") throw new UsageError(`--her-goals: expected achieved or sampled, got '${herGoals}'`);
-  if (values["her-goals"] !== undefined && !values.her) throw new UsageError("--her-goals chooses how --her relabels: give --her too");
-  const backend = (values.backend ?? "auto") as BackendName;
-  if (!BACKEND_NAMES.includes(backend)) throw new UsageError(`--backend: expected one of ${BACKEND_NAMES.join(", ")}, got '${backend}'`);
-  const steps = intFlag(values.steps, "steps", TRAIN_DEFAULTS.steps, 1);
-  const algoArgs = numberSettings(values.set, "set") as Record<string, number | number[]>;
+  if (!v.task) throw TRAIN.usageError("--task is required");
+  if (!v.out) throw TRAIN.usageError("--out is required (the run folder, e.g. runs/reacher-td3)");
+  if (RunFolder.exists(v.out)) throw new UsageError(`--out: ${v.out} already holds a run; use --resume ${v.out} to continue it, or another folder`);
+  if (given.has("her-goals") && !v.her) throw new UsageError("--her-goals chooses how --her relabels: give --her too");
+  const algoArgs = numberSettings(v.set, "set") as Record<string, number | number[]>;
   try {
-    checkOverrides(algo, algoArgs);
+    checkOverrides(v.algo, algoArgs);
   } catch (e) {
     throw new UsageError(`--set: ${(e as Error).message}`);
   }
-  const rewardArgs = numberSettings(values["reward-set"], "reward-set", true);
-  const reward = values.reward ?? "auto";
-  if (!["auto", "env", "known", "gahil"].includes(reward)) throw new UsageError(`--reward: expected auto, env, known or gahil, got '${reward}'`);
+  const rewardArgs = numberSettings(v["reward-set"], "reward-set", true);
   try {
-    checkRewardArgs({ reward: reward as TrainArgs["reward"], rewardArgs });
+    checkRewardArgs({ reward: v.reward, rewardArgs });
   } catch (e) {
     throw new UsageError(`--reward-set: ${(e as Error).message}`);
   }
-  const d = TRAIN_DEFAULTS;
-  const args = trainArgs(values.task, {
-    algo,
-    taskOptions: Object.fromEntries(pairs(values.option, "option").map(([k, v]) => [k, parseValue(v)])),
-    her: values.her ?? false,
-    herGoals,
-    reward: reward as TrainArgs["reward"],
-    blackBox: values["black-box"] ?? false,
-    steps,
-    seed: intFlag(values.seed, "seed", d.seed),
-    envs: intFlag(values.envs, "envs", d.envs, 1),
-    server: values.server ?? "",
-    backend,
-    batchSize: intFlag(values["batch-size"], "batch-size", d.batchSize, 1),
-    bufferSize: intFlag(values["buffer-size"], "buffer-size", d.bufferSize, 1),
-    learningStarts: intFlag(values["learning-starts"], "learning-starts", d.learningStarts, 0),
-    updatesPerStep: numberFlag(values["updates-per-step"], "updates-per-step", d.updatesPerStep),
-    herK: intFlag(values["her-k"], "her-k", d.herK, 0),
-    normalize: !(values["no-normalize"] ?? false),
-    evalEvery: intFlag(values["eval-every"], "eval-every", d.evalEvery, 0),
-    evalEpisodes: intFlag(values["eval-episodes"], "eval-episodes", d.evalEpisodes, 1),
-    finalEvalEpisodes: intFlag(values["final-eval-episodes"], "final-eval-episodes", d.finalEvalEpisodes, 1),
-    probeEpisodes: intFlag(values["probe-episodes"], "probe-episodes", d.probeEpisodes, 0),
-    logEvery: intFlag(values["log-every"], "log-every", d.logEvery, 1),
-    checkpointEvery: intFlag(values["checkpoint-every"], "checkpoint-every", d.checkpointEvery, 0),
-    saveReplay: values["save-replay"] ?? false,
+  const args = trainArgs(v.task, {
+    algo: v.algo,
+    taskOptions: Object.fromEntries(v.option.map(([k, value]) => [k, parseValue(value)])),
+    her: v.her,
+    herGoals: v["her-goals"],
+    reward: v.reward,
+    blackBox: v["black-box"],
+    steps: v.steps,
+    seed: v.seed,
+    envs: v.envs,
+    server: v.server ?? D.server,
+    backend: v.backend,
+    batchSize: v["batch-size"],
+    bufferSize: v["buffer-size"],
+    learningStarts: v["learning-starts"],
+    updatesPerStep: v["updates-per-step"],
+    herK: v["her-k"],
+    normalize: !v["no-normalize"],
+    evalEvery: v["eval-every"],
+    evalEpisodes: v["eval-episodes"],
+    finalEvalEpisodes: v["final-eval-episodes"],
+    probeEpisodes: v["probe-episodes"],
+    logEvery: v["log-every"],
+    checkpointEvery: v["checkpoint-every"],
+    saveReplay: v["save-replay"],
     algoArgs,
     rewardArgs,
   });
-  await report(await trainRun(args, values.out, { resume: false, connect }));
+  await report(await trainRun(args, v.out, { resume: false, connect }));
 }
 
 async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> {
@@ -184,13 +214,8 @@ async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> 
 }
 
 export async function evalCommand(argv: string[]): Promise<void> {
-  const { values } = parse(
-    argv,
-    { run: { type: "string" }, episodes: { type: "string" }, server: { type: "string" }, json: { type: "boolean" }, ...CLIENT_FLAGS },
-    EVAL_USAGE,
-  );
-  if (!values.run) throw new UsageError(`--run is required\n\n${EVAL_USAGE}`);
-  const r = await evalRun(values.run, intFlag(values.episodes, "episodes", 100, 1), { ...(values.server ? { server: values.server } : {}), connect: connectOptionsFrom(values) });
+  const { values } = EVAL.parse(argv);
+  const r = await evalRun(values.run, values.episodes, { ...(values.server ? { server: values.server } : {}), connect: connectOptionsFrom(values) });
   const orNull = (v: number) => (Number.isNaN(v) ? null : v);
   const out = { task: r.task, episodes: r.episodes, success_rate: orNull(r.success_rate), return_mean: orNull(r.return_mean), return_std: orNull(r.return_std) };
   console.log(values.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));

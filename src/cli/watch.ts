@@ -13,52 +13,41 @@ import { sampleEvery, type EnvKey, type EpisodeStats } from "../stream/operators
 import type { Frame, WatchOptions } from "../client/watch-client.js";
 import { statusName } from "../env/task.js";
 import { Code, SimbridgeError } from "../core/errors.js";
-import { CLIENT_FLAGS, connectOptionsFrom, intFlag, numberFlag, parse, UsageError } from "./args.js";
+import { connectOptionsFrom } from "./args.js";
+import { CONNECTION_FLAGS, defineCommand } from "./flags.js";
 
-export const WATCH_USAGE = `usage: simbridge watch HOST:PORT [--env ID ...] [--session ID] [--hz N] [--token T] [--tls-ca FILE]
-                       [--jsonl] [--frames N] [--seconds S]
+export const WATCH = defineCommand({
+  name: "watch",
+  synopsis: ["HOST:PORT [--env ID ...] [--session ID] [--hz N] [--token T] [--tls-ca FILE] [--jsonl] [--frames N] [--seconds S]"],
+  about:
+    "Live frames of a running server's envs (every session's, unless filtered): frames/s, and per env its episode, step, status, success, " +
+    "dropped frames and the latest observation (first numbers and norm). Redrawn in place on a terminal; one status line per second " +
+    "when stdout is not a terminal. Ctrl-C stops.",
+  positionals: { meta: "HOST:PORT", min: 1, max: 1 },
+  flags: {
+    env: { type: "list", of: "int", split: true, meta: "ID", help: "only env ID (ids are per session)" },
+    session: { type: "string", meta: "ID", help: "only this session's envs" },
+    hz: { type: "number", min: 0, meta: "N", defaultText: "10 for the live view, 0 with --jsonl", help: "at most N frames per second per env; 0: every reset and step" },
+    jsonl: { type: "boolean", help: "print one JSON object per frame (observations as arrays), for piping" },
+    frames: { type: "int", min: 1, defaultText: "no limit", help: "stop after N frames" },
+    seconds: { type: "number", above: 0, meta: "S", defaultText: "no limit", help: "stop after S seconds" },
+    ...CONNECTION_FLAGS,
+  },
+});
 
-Live frames of a running server's envs (every session's, unless filtered): frames/s,
-and per env its episode, step, status, success, dropped frames and the latest
-observation (first numbers and norm). Redrawn in place on a terminal; one status
-line per second when stdout is not a terminal. Ctrl-C stops.
-
-  --env ID       only env ID (repeat, or comma-separated: --env 1,2); ids are per session
-  --session ID   only this session's envs
-  --hz N         at most N frames per second per env; 0 = every reset and step
-                 (default 10 for the live view, 0 with --jsonl)
-  --token T      the server's bearer token (default: $SIMBRIDGE_TOKEN)
-  --tls-ca FILE  connect with TLS, trusting this CA / self-signed certificate (PEM)
-  --jsonl        print one JSON object per frame (observations as arrays), for piping
-  --frames N     stop after N frames
-  --seconds S    stop after S seconds`;
+export const WATCH_USAGE = WATCH.usage;
 
 const VIEW_REFRESH_MS = 250;
 const LINE_REFRESH_MS = 1000;
 
 export async function watchCommand(argv: string[]): Promise<void> {
-  const { values, positionals } = parse(
-    argv,
-    {
-      env: { type: "string", multiple: true },
-      session: { type: "string" },
-      hz: { type: "string" },
-      ...CLIENT_FLAGS,
-      jsonl: { type: "boolean" },
-      frames: { type: "string" },
-      seconds: { type: "string" },
-    },
-    WATCH_USAGE,
-  );
-  if (positionals.length !== 1) {
-    throw new UsageError(`${positionals.length === 0 ? "missing HOST:PORT" : `expected one HOST:PORT, got ${positionals.join(" ")}`}\n\n${WATCH_USAGE}`);
-  }
+  const { values, positionals } = WATCH.parse(argv);
   const address = positionals[0]!;
-  const jsonl = values.jsonl ?? false;
-  const envIds = (values.env ?? []).flatMap((v) => v.split(",")).map((v) => intFlag(v.trim() || "empty", "env", 0));
-  const maxHz = hzFlag(values.hz, jsonl ? 0 : 10);
-  const maxFrames = intFlag(values.frames, "frames", 0, 1);
-  const seconds = numberFlag(values.seconds, "seconds", 0);
+  const jsonl = values.jsonl;
+  const envIds = values.env;
+  const maxHz = values.hz ?? (jsonl ? 0 : 10);
+  const maxFrames = values.frames ?? 0;
+  const seconds = values.seconds ?? 0;
   const { token, tls } = connectOptionsFrom(values);
   const options: WatchOptions = {
     maxHz,
@@ -116,13 +105,6 @@ export async function watchCommand(argv: string[]): Promise<void> {
     process.off("SIGTERM", onSignal);
     out.off("error", onOutError);
   }
-}
-
-function hzFlag(value: string | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--hz: expected a number ≥ 0 (0 = every frame), got '${value}'`);
-  return n;
 }
 
 function runToEnd<T>(source: Observable<T>): Promise<void> {

@@ -12,6 +12,13 @@ import { packageRoot } from "../../src/protocol/service-definition.js";
 import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { SimbridgeError, Code } from "../../src/core/errors.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
+import { ALGO_NAMES } from "../../src/algos/registry.js";
+import { TRAIN, EVAL } from "../../src/cli/train.js";
+import { SERVE } from "../../src/cli/serve.js";
+import { TASKS } from "../../src/cli/tasks.js";
+import { DEMO } from "../../src/cli/demo.js";
+import { PLOT } from "../../src/cli/plot.js";
+import { WATCH } from "../../src/cli/watch.js";
 
 const run = promisify(execFile);
 const bin = join(packageRoot(), "bin", "simbridge.js");
@@ -144,10 +151,35 @@ describe("simbridge CLI", () => {
     const { stdout } = await simbridge("train", "--algo", "list");
     for (const [algo, kind] of [["td3", "off-policy"], ["ddpg", "off-policy"], ["sac", "off-policy"], ["ppo", "on-policy"]]) assert.match(stdout, new RegExp(`${algo}\\s+${kind}`));
     const out = mkdtempSync(join(tmpdir(), "simbridge-cli-algo-"));
-    await assert.rejects(simbridge("train", "--algo", "a2c", "--task", "PointReach-v0", "--out", join(out, "x")), /unknown algorithm 'a2c'; available:[\s\S]*ppo\s+on-policy/);
+    await assert.rejects(simbridge("train", "--algo", "a2c", "--task", "PointReach-v0", "--out", join(out, "x")), /--algo: expected td3, ddpg, sac, ppo or list, got 'a2c'; available:[\s\S]*ppo\s+on-policy/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--task", "PointReach-v0", "--her-goals", "sampled", "--out", join(out, "y")), /--her-goals chooses how --her relabels: give --her too/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--her", "--her-goals", "random", "--task", "PointReach-v0", "--out", join(out, "z")), /--her-goals: expected achieved or sampled, got 'random'/);
     await assert.rejects(simbridge("train", "--algo", "td3", "--her", "--her-goals", "sampled", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "w")), /--her-goals sampled is PPO's restricted relabelling/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--set", "rolloutSteps=0", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "v")), /rolloutSteps must be a positive integer, got 0/);
+  });
+
+  it("COMMAND --help prints the help generated from the command's flag declarations and exits 0", async () => {
+    for (const command of [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH]) {
+      const { stdout } = await simbridge(...command.spec.name.split(" "), "--help");
+      assert.equal(stdout, `${command.usage}\n`, command.spec.name);
+    }
+  });
+
+  it("train --help lists every declared flag and the algorithms; bad values and unknown flags are usage errors in the generated words", async () => {
+    const { stdout } = await simbridge("train", "--help");
+    for (const name of Object.keys(TRAIN.spec.flags)) assert.match(stdout, new RegExp(`^  --${name}(?= |$)`, "m"), `--${name}`);
+    for (const algo of ALGO_NAMES) assert.match(stdout, new RegExp(`^ +${algo} +(off|on)-policy `, "m"), algo);
+    const out = join(mkdtempSync(join(tmpdir(), "simbridge-cli-flags-")), "run");
+    const usage = (args: string[], stderr: RegExp) =>
+      assert.rejects(simbridge("train", "--task", "PointReach-v0", "--out", out, ...args), (e: { code: number; stderr: string }) => {
+        assert.equal(e.code, 2);
+        assert.match(e.stderr, stderr);
+        return true;
+      });
+    await usage(["--envs", "zero"], /^simbridge train: --envs: expected an integer ≥ 1, got 'zero'\n$/);
+    await usage(["--updates-per-step", "0"], /^simbridge train: --updates-per-step: expected a positive number, got '0'\n$/);
+    await usage(["--backend", "gpu"], /^simbridge train: --backend: expected auto, tensorflow-gpu, tensorflow, wasm or cpu, got 'gpu'\n$/);
+    await usage(["--batchsize", "64"], /^simbridge train: unknown flag --batchsize \(did you mean --batch-size\?\)\n\nusage: simbridge train /);
+    await usage(["--steps"], /^simbridge train: --steps: missing its value \(N\)/);
   });
 });
