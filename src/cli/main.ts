@@ -16,6 +16,7 @@ commands:
   eval      evaluate a run folder's policy over N episodes
   plot      learning curves of several run folders in one SVG (comparisons, ablations)
   watch     live view of a running server's envs (frames/s, episodes, observations; --jsonl for piping)
+  status    a running server's live counts: sessions, envs, unsent responses, watchers (--json)
   bench     measure: bench physics | bench bridge | bench update (JSON on stdout)
 
 Run 'simbridge <command> --help' for a command's flags.`;
@@ -44,6 +45,10 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   watch: async () => {
     const m = await import("./watch.js");
     return { run: m.watchCommand, usage: m.WATCH_USAGE };
+  },
+  status: async () => {
+    const m = await import("./status.js");
+    return { run: m.statusCommand, usage: m.STATUS_USAGE };
   },
   plot: async () => {
     const m = await import("./plot.js");

@@ -9,6 +9,12 @@
  * field 1 can be read (0 otherwise). Only requests beyond the transport limit
  * (twice the session limit, at least 1 MiB more) end the stream with
  * RESOURCE_EXHAUSTED.
+ *
+ * Flow control (session-flow.ts): a session holds at most
+ * `maxInFlightPerSession` requests read and answers not yet written; when its
+ * client stops reading, the server stops reading it, so HTTP/2 pushes back on
+ * the client and the server's memory stays bounded. `status()` (and the Status
+ * RPC) report the live counts.
  */
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
@@ -22,10 +28,13 @@ import type { SessionRequest__Output } from "../protocol/generated/simbridge/v1/
 import type { SessionResponse } from "../protocol/generated/simbridge/v1/SessionResponse.js";
 import type { TaskRegistry } from "../env/task-registry.js";
 import { FatalSessionError, Session, sameSecret, type MalformedRequest, type SessionConfig } from "./session.js";
+import { SessionFlow, type FlowTotals } from "./session-flow.js";
 import { WatchHub } from "./watch-hub.js";
 import { readPem } from "../client/tls.js";
 import type { WatchFrame } from "../protocol/generated/simbridge/v1/WatchFrame.js";
 import type { WatchRequest__Output } from "../protocol/generated/simbridge/v1/WatchRequest.js";
+import type { StatusRequest__Output } from "../protocol/generated/simbridge/v1/StatusRequest.js";
+import type { StatusResponse } from "../protocol/generated/simbridge/v1/StatusResponse.js";
 
 export interface ServerOptions {
   readonly registry: TaskRegistry;
@@ -43,6 +52,32 @@ export interface ServerOptions {
   readonly tls?: { readonly certFile: string; readonly keyFile: string };
   /** Where warnings go (default console.warn). */
   readonly warn?: (message: string) => void;
+  /**
+   * Most requests read and answers not yet written one session may hold
+   * (default 32); at the bound the server stops reading the session until its
+   * client takes answers.
+   */
+  readonly maxInFlightPerSession?: number;
+}
+
+/** The server's live counts, as the Status RPC reports them. */
+export interface ServerCounts {
+  /** Open Session streams (envs not yet freed). */
+  readonly sessions: number;
+  /** Envs open over all sessions. */
+  readonly envs: number;
+  /** Open Watch streams. */
+  readonly watchers: number;
+  /** Requests read from Session streams, not yet answered. */
+  readonly pendingRequests: number;
+  /** Answers made, not yet written to their connection (unsent). */
+  readonly queuedResponses: number;
+  /** Sessions not read from because their client does not take its answers. */
+  readonly pausedSessions: number;
+  /** The bound on pending + queued per session. */
+  readonly maxInFlightPerSession: number;
+  /** The highest pending + queued of any session since the server started. */
+  readonly peakInFlightPerSession: number;
 }
 
 export interface RunningServer {
@@ -54,16 +89,21 @@ export interface RunningServer {
   readonly sessionCount: number;
   /** Number of open Watch streams. */
   readonly watcherCount: number;
+  /** Live counts: sessions, envs, pending requests, unsent answers, watchers. */
+  status(): ServerCounts;
   /** Stops accepting, ends every session, frees every env. */
   close(): Promise<void>;
 }
 
 const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+const DEFAULT_MAX_IN_FLIGHT_PER_SESSION = 32;
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const host = options.host ?? "127.0.0.1";
   const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
   const transportLimit = Math.max(2 * maxMessageBytes, maxMessageBytes + 1024 * 1024);
+  const maxInFlight = options.maxInFlightPerSession ?? DEFAULT_MAX_IN_FLIGHT_PER_SESSION;
+  if (!(Number.isInteger(maxInFlight) && maxInFlight >= 1)) throw new RangeError(`maxInFlightPerSession must be an integer ≥ 1, got ${maxInFlight}`);
   const hub = new WatchHub();
   const config: SessionConfig = {
     registry: options.registry,
@@ -114,12 +154,40 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     "grpc.max_send_message_length": -1,
   });
   const sessions = new Set<Session>();
+  // A call's flow stays counted until the call is over: answers of a session
+  // that has ended may still wait to be written.
+  const flows = new Set<SessionFlow<SessionResponse>>();
+  const totals: FlowTotals = { peakInFlight: 0 };
+  const status = (): ServerCounts => {
+    let envs = 0;
+    for (const s of sessions) envs += s.envCount;
+    let pendingRequests = 0;
+    let queuedResponses = 0;
+    let pausedSessions = 0;
+    for (const f of flows) {
+      pendingRequests += f.pending;
+      queuedResponses += f.queued;
+      if (f.paused) pausedSessions++;
+    }
+    return {
+      sessions: sessions.size,
+      envs,
+      watchers: hub.watcherCount,
+      pendingRequests,
+      queuedResponses,
+      pausedSessions,
+      maxInFlightPerSession: maxInFlight,
+      peakInFlightPerSession: totals.peakInFlight,
+    };
+  };
   const watchers = new Set<grpc.ServerWritableStream<WatchRequest__Output, WatchFrame>>();
 
   server.addService(serviceWithSafeDecode as unknown as grpc.ServiceDefinition, {
     Session: (call: grpc.ServerDuplexStream<SessionRequest__Output | MalformedRequest, SessionResponse>) => {
       const session = new Session(config, bearer(call.metadata));
+      const flow = new SessionFlow<SessionResponse>(call, maxInFlight, totals);
       sessions.add(session);
+      flows.add(flow);
       let ended = false;
       let chain: Promise<void> = Promise.resolve();
       const finish = () => {
@@ -128,14 +196,24 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         sessions.delete(session);
         session.close();
       };
+      // The call is over (completed, cancelled, connection dropped): nothing of it is held any more.
+      const gone = () => {
+        finish();
+        flows.delete(flow);
+      };
       call.on("data", (request: SessionRequest__Output | MalformedRequest) => {
+        // Counted from here until its answer is written; at the bound the server stops reading.
+        flow.received();
         chain = chain
-          .then(() => session.handle(request))
+          // Requests still queued when the session ends are not worked on.
+          .then(() => (ended ? undefined : session.handle(request)))
           .then(
             (response) => {
-              if (!ended) call.write(response);
+              if (ended || response === undefined) flow.discard();
+              else flow.send(response);
             },
             (fatal: unknown) => {
+              flow.discard();
               if (ended) return;
               const e = fatal instanceof FatalSessionError ? fatal : new SimbridgeError(Code.INTERNAL, String(fatal));
               finish();
@@ -151,7 +229,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           }
         });
       });
-      call.on("cancelled", finish);
+      call.on("cancelled", gone);
+      call.on("close", gone);
       call.on("error", finish);
     },
     Watch: (call: grpc.ServerWritableStream<WatchRequest__Output, WatchFrame>) => {
@@ -182,6 +261,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       }
       callback(null, { tasks: config.registry.specs().map(encodeTaskSpec) });
     },
+    Status: (call: grpc.ServerUnaryCall<StatusRequest__Output, StatusResponse>, callback: grpc.sendUnaryData<StatusResponse>) => {
+      if (config.token !== undefined && !sameSecret(bearer(call.metadata) ?? "", config.token)) {
+        callback({ code: grpc.status.UNAUTHENTICATED, details: "this server requires `authorization: Bearer <token>` metadata" });
+        return;
+      }
+      const c = status();
+      callback(null, {
+        sessions: c.sessions,
+        envs: c.envs,
+        watchers: c.watchers,
+        pending_requests: c.pendingRequests,
+        queued_responses: c.queuedResponses,
+        paused_sessions: c.pausedSessions,
+        max_in_flight_per_session: c.maxInFlightPerSession,
+        peak_in_flight_per_session: c.peakInFlightPerSession,
+        rss_bytes: process.memoryUsage.rss(),
+        server_name: config.serverName,
+      });
+    },
   });
 
   const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
@@ -207,11 +305,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     get watcherCount() {
       return hub.watcherCount;
     },
+    status,
     close: () =>
       new Promise<void>((resolve) => {
         health.setStatus("", "NOT_SERVING");
         for (const s of sessions) s.close();
         sessions.clear();
+        flows.clear();
         for (const w of watchers) w.end();
         watchers.clear();
         server.forceShutdown();

@@ -88,6 +88,11 @@ export class Session {
     this.rewardFunctions.close();
   }
 
+  /** Envs open in this session (the server's Status counts). */
+  get envCount(): number {
+    return this.pool.size;
+  }
+
   private groupOf(envId: number): RealtimeGroup | undefined {
     return this.realtime.find((g) => g.has(envId));
   }

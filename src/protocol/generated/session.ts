@@ -22,6 +22,8 @@ import type { RealtimeStatsResponse as _simbridge_v1_RealtimeStatsResponse, Real
 import type { ResetRequest as _simbridge_v1_ResetRequest, ResetRequest__Output as _simbridge_v1_ResetRequest__Output } from './simbridge/v1/ResetRequest.js';
 import type { SessionRequest as _simbridge_v1_SessionRequest, SessionRequest__Output as _simbridge_v1_SessionRequest__Output } from './simbridge/v1/SessionRequest.js';
 import type { SessionResponse as _simbridge_v1_SessionResponse, SessionResponse__Output as _simbridge_v1_SessionResponse__Output } from './simbridge/v1/SessionResponse.js';
+import type { StatusRequest as _simbridge_v1_StatusRequest, StatusRequest__Output as _simbridge_v1_StatusRequest__Output } from './simbridge/v1/StatusRequest.js';
+import type { StatusResponse as _simbridge_v1_StatusResponse, StatusResponse__Output as _simbridge_v1_StatusResponse__Output } from './simbridge/v1/StatusResponse.js';
 import type { StepRequest as _simbridge_v1_StepRequest, StepRequest__Output as _simbridge_v1_StepRequest__Output } from './simbridge/v1/StepRequest.js';
 import type { StepResult as _simbridge_v1_StepResult, StepResult__Output as _simbridge_v1_StepResult__Output } from './simbridge/v1/StepResult.js';
 import type { TaskSpec as _simbridge_v1_TaskSpec, TaskSpec__Output as _simbridge_v1_TaskSpec__Output } from './simbridge/v1/TaskSpec.js';
@@ -59,6 +61,8 @@ export interface ProtoGrpcType {
       ResetRequest: MessageTypeDefinition<_simbridge_v1_ResetRequest, _simbridge_v1_ResetRequest__Output>
       SessionRequest: MessageTypeDefinition<_simbridge_v1_SessionRequest, _simbridge_v1_SessionRequest__Output>
       SessionResponse: MessageTypeDefinition<_simbridge_v1_SessionResponse, _simbridge_v1_SessionResponse__Output>
+      StatusRequest: MessageTypeDefinition<_simbridge_v1_StatusRequest, _simbridge_v1_StatusRequest__Output>
+      StatusResponse: MessageTypeDefinition<_simbridge_v1_StatusResponse, _simbridge_v1_StatusResponse__Output>
       StepRequest: MessageTypeDefinition<_simbridge_v1_StepRequest, _simbridge_v1_StepRequest__Output>
       StepResult: MessageTypeDefinition<_simbridge_v1_StepResult, _simbridge_v1_StepResult__Output>
       StepStatus: EnumTypeDefinition

@@ -6,6 +6,8 @@ import type { ListTasksRequest as _simbridge_v1_ListTasksRequest, ListTasksReque
 import type { ListTasksResponse as _simbridge_v1_ListTasksResponse, ListTasksResponse__Output as _simbridge_v1_ListTasksResponse__Output } from '../../simbridge/v1/ListTasksResponse.js';
 import type { SessionRequest as _simbridge_v1_SessionRequest, SessionRequest__Output as _simbridge_v1_SessionRequest__Output } from '../../simbridge/v1/SessionRequest.js';
 import type { SessionResponse as _simbridge_v1_SessionResponse, SessionResponse__Output as _simbridge_v1_SessionResponse__Output } from '../../simbridge/v1/SessionResponse.js';
+import type { StatusRequest as _simbridge_v1_StatusRequest, StatusRequest__Output as _simbridge_v1_StatusRequest__Output } from '../../simbridge/v1/StatusRequest.js';
+import type { StatusResponse as _simbridge_v1_StatusResponse, StatusResponse__Output as _simbridge_v1_StatusResponse__Output } from '../../simbridge/v1/StatusResponse.js';
 import type { WatchFrame as _simbridge_v1_WatchFrame, WatchFrame__Output as _simbridge_v1_WatchFrame__Output } from '../../simbridge/v1/WatchFrame.js';
 import type { WatchRequest as _simbridge_v1_WatchRequest, WatchRequest__Output as _simbridge_v1_WatchRequest__Output } from '../../simbridge/v1/WatchRequest.js';
 
@@ -28,15 +30,42 @@ export interface EnvironmentServiceClient extends grpc.Client {
   listTasks(argument: _simbridge_v1_ListTasksRequest, callback: grpc.requestCallback<_simbridge_v1_ListTasksResponse__Output>): grpc.ClientUnaryCall;
   
   /**
-   * The session: requests in, responses out, in order.
+   * The session: requests in, responses out, in order. Flow control: a client
+   * that does not read its responses is not read from either (the server holds
+   * a bounded number of requests and responses per session, then HTTP/2 pushes
+   * back on the client's writes); no response is dropped.
    */
   Session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse__Output>;
   Session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse__Output>;
   /**
-   * The session: requests in, responses out, in order.
+   * The session: requests in, responses out, in order. Flow control: a client
+   * that does not read its responses is not read from either (the server holds
+   * a bounded number of requests and responses per session, then HTTP/2 pushes
+   * back on the client's writes); no response is dropped.
    */
   session(metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientDuplexStream<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse__Output>;
   session(options?: grpc.CallOptions): grpc.ClientDuplexStream<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse__Output>;
+  
+  /**
+   * The server's live counts: sessions, envs, pending requests, responses not
+   * yet sent, watchers (`simbridge status`). Added in 1.x: a server without it
+   * answers UNIMPLEMENTED. Needs the bearer token in the `authorization`
+   * metadata when the server has one.
+   */
+  Status(argument: _simbridge_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
+  Status(argument: _simbridge_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
+  Status(argument: _simbridge_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
+  Status(argument: _simbridge_v1_StatusRequest, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * The server's live counts: sessions, envs, pending requests, responses not
+   * yet sent, watchers (`simbridge status`). Added in 1.x: a server without it
+   * answers UNIMPLEMENTED. Needs the bearer token in the `authorization`
+   * metadata when the server has one.
+   */
+  status(argument: _simbridge_v1_StatusRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
+  status(argument: _simbridge_v1_StatusRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
+  status(argument: _simbridge_v1_StatusRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
+  status(argument: _simbridge_v1_StatusRequest, callback: grpc.requestCallback<_simbridge_v1_StatusResponse__Output>): grpc.ClientUnaryCall;
   
   /**
    * Live frames of running envs (any session's), pushed by the server and
@@ -65,9 +94,20 @@ export interface EnvironmentServiceHandlers extends grpc.UntypedServiceImplement
   ListTasks: grpc.handleUnaryCall<_simbridge_v1_ListTasksRequest__Output, _simbridge_v1_ListTasksResponse>;
   
   /**
-   * The session: requests in, responses out, in order.
+   * The session: requests in, responses out, in order. Flow control: a client
+   * that does not read its responses is not read from either (the server holds
+   * a bounded number of requests and responses per session, then HTTP/2 pushes
+   * back on the client's writes); no response is dropped.
    */
   Session: grpc.handleBidiStreamingCall<_simbridge_v1_SessionRequest__Output, _simbridge_v1_SessionResponse>;
+  
+  /**
+   * The server's live counts: sessions, envs, pending requests, responses not
+   * yet sent, watchers (`simbridge status`). Added in 1.x: a server without it
+   * answers UNIMPLEMENTED. Needs the bearer token in the `authorization`
+   * metadata when the server has one.
+   */
+  Status: grpc.handleUnaryCall<_simbridge_v1_StatusRequest__Output, _simbridge_v1_StatusResponse>;
   
   /**
    * Live frames of running envs (any session's), pushed by the server and
@@ -82,5 +122,6 @@ export interface EnvironmentServiceHandlers extends grpc.UntypedServiceImplement
 export interface EnvironmentServiceDefinition extends grpc.ServiceDefinition {
   ListTasks: MethodDefinition<_simbridge_v1_ListTasksRequest, _simbridge_v1_ListTasksResponse, _simbridge_v1_ListTasksRequest__Output, _simbridge_v1_ListTasksResponse__Output>
   Session: MethodDefinition<_simbridge_v1_SessionRequest, _simbridge_v1_SessionResponse, _simbridge_v1_SessionRequest__Output, _simbridge_v1_SessionResponse__Output>
+  Status: MethodDefinition<_simbridge_v1_StatusRequest, _simbridge_v1_StatusResponse, _simbridge_v1_StatusRequest__Output, _simbridge_v1_StatusResponse__Output>
   Watch: MethodDefinition<_simbridge_v1_WatchRequest, _simbridge_v1_WatchFrame, _simbridge_v1_WatchRequest__Output, _simbridge_v1_WatchFrame__Output>
 }

@@ -1,0 +1,8 @@
+// Original file: proto/simbridge/v1/session.proto
+
+
+export interface StatusRequest {
+}
+
+export interface StatusRequest__Output {
+}
