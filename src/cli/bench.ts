@@ -10,8 +10,12 @@ export const BENCH_USAGE = `usage:
       raw mj_step rate vs full env step rate in-process (+ native MuJoCo when libmujoco-dev is installed)
   simbridge bench bridge [--task Ant-v5] [--envs 8] [--seconds 3] [--pings 2000] --json
       the same stepping in-process vs through a loopback server; round-trip latency vs a bare grpc-js ping-pong
-  simbridge bench load [--task PointReach-v0] [--sessions 64] [--envs 1] [--steps 200] [--rounds 3] --json
-      concurrent sessions on one server process: every step answered, steps/s, latency, server memory per round
+  simbridge bench load [--task PointReach-v0] [--sessions 64] [--envs 1] [--steps 200] [--rounds 3] [--pipeline] --json
+      concurrent sessions on one server process: every step answered, errors, steps/s, latency, server memory and
+      counts per round (--pipeline: each env by its own request, a session's envs all in flight at once)
+  simbridge bench load --non-reader [--task PointReach-v0] [--seconds 60] [--envs 64] --json
+      a client that never reads its answers (its requests reset --envs envs) for --seconds next to a well-behaved
+      client: server RSS start/peak/end, counts, and the well-behaved p50/p99 round trip vs the same client alone
   simbridge bench update [--algo td3] [--batch 256] [--hidden 256] [--obs-dim 32] [--act-dim 8] [--iters 30] [--backend auto] --json
       one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline
   simbridge bench update --algo ppo [--rows 2048] [--obs-dim 10] [--act-dim 2] [--iters 30] [--backend auto] --json
@@ -29,6 +33,8 @@ export async function benchCommand(argv: string[]): Promise<void> {
       sessions: { type: "string" },
       steps: { type: "string" },
       rounds: { type: "string" },
+      pipeline: { type: "boolean" },
+      "non-reader": { type: "boolean" },
       batch: { type: "string" },
       hidden: { type: "string" },
       algo: { type: "string" },
@@ -59,13 +65,26 @@ export async function benchCommand(argv: string[]): Promise<void> {
       break;
     }
     case "load": {
-      const { benchLoad } = await import("../bench/load.js");
+      const { benchLoad, benchNonReader } = await import("../bench/load.js");
+      if (values["non-reader"]) {
+        for (const f of ["sessions", "steps", "rounds", "pipeline"] as const) {
+          if (values[f] !== undefined) throw new UsageError(`--${f} is not for --non-reader\n\n${BENCH_USAGE}`);
+        }
+        result = await benchNonReader({
+          task: values.task ?? "PointReach-v0",
+          seconds: numberFlag(values.seconds, "seconds", 60),
+          nonReaderEnvs: intFlag(values.envs, "envs", 64, 1),
+        });
+        break;
+      }
+      if (values.seconds !== undefined) throw new UsageError(`--seconds is for --non-reader\n\n${BENCH_USAGE}`);
       result = await benchLoad({
         task: values.task ?? "PointReach-v0",
         sessions: intFlag(values.sessions, "sessions", 64, 1),
         envsPerSession: intFlag(values.envs, "envs", 1, 1),
         steps: intFlag(values.steps, "steps", 200, 1),
         rounds: intFlag(values.rounds, "rounds", 3, 1),
+        pipeline: values.pipeline ?? false,
       });
       break;
     }

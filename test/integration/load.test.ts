@@ -1,16 +1,50 @@
-// 64 concurrent sessions on one real server process: every step is answered
-// and the server's memory stays flat across rounds.
+// One real server process under load (`simbridge bench load`), read from the
+// outside and through its Status RPC: every step is answered, no request
+// fails, the server's counts go back to 0 once the clients close, no session
+// holds more requests + answers than the flow-control bound, and the server's
+// memory stays bounded — counts and bytes, never timings.
 import { it } from "node:test";
 import assert from "node:assert/strict";
-import { benchLoad } from "../../src/bench/load.js";
+import { benchLoad, benchNonReader, type CountsAfterRound } from "../../src/bench/load.js";
 
-it("64 concurrent sessions: every step answered, server memory flat", async () => {
+const NOTHING_LEFT: CountsAfterRound = { sessions: 0, envs: 0, pending_requests: 0, queued_responses: 0, paused_sessions: 0 };
+
+it("64 concurrent sessions: every step answered, no errors, nothing left after each round, memory flat", async () => {
   const r = await benchLoad({ task: "PointReach-v0", sessions: 64, envsPerSession: 2, steps: 60, rounds: 4 });
   assert.equal(r.sent, 64 * 60 * 4);
   assert.equal(r.answered, r.sent, "some steps were not answered");
+  assert.equal(r.errors, 0, `failed sessions: ${r.first_errors.join("; ")}`);
+  assert.deepEqual(r.counts_after_round, Array(4).fill(NOTHING_LEFT));
+  assert.ok(r.peak_in_flight_per_session <= r.max_in_flight_per_session, `a session held ${r.peak_in_flight_per_session} > ${r.max_in_flight_per_session}`);
   const [first, , , last] = r.server_rss_mib;
   // Round 1 warms up (JIT, buffers); later rounds must not keep growing.
   assert.ok(last! - first! < 25, `server RSS grew from ${first} MiB to ${last} MiB over 3 more rounds of 64 sessions`);
+});
+
+it("pipelined sessions with more requests in flight than the bound: paused and resumed, every step answered", async () => {
+  // 48 envs per session, each stepped by its own request: 48 requests in flight
+  // per session against the server's default bound of 32.
+  const r = await benchLoad({ task: "PointReach-v0", sessions: 4, envsPerSession: 48, steps: 30, rounds: 2, pipeline: true });
+  assert.equal(r.sent, 4 * 48 * 30 * 2);
+  assert.equal(r.answered, r.sent, "some steps were not answered");
+  assert.equal(r.errors, 0, `failed sessions: ${r.first_errors.join("; ")}`);
+  assert.deepEqual(r.counts_after_round, Array(2).fill(NOTHING_LEFT));
+  assert.equal(r.max_in_flight_per_session, 32);
+  assert.ok(r.peak_in_flight_per_session <= r.max_in_flight_per_session, `a session held ${r.peak_in_flight_per_session} > ${r.max_in_flight_per_session}`);
+});
+
+it("bench load --non-reader: the other client is always answered, the server's counts and memory stay bounded, everything is freed", async () => {
+  const r = await benchNonReader({ task: "PointReach-v0", seconds: 3, baselineSeconds: 1 });
+  assert.equal(r.well_behaved_alone.errors, 0);
+  assert.equal(r.well_behaved_with_non_reader.errors, 0);
+  assert.ok(r.well_behaved_with_non_reader.steps > 0);
+  const peak = r.server_counts_peak!;
+  assert.ok(peak.peak_in_flight_per_session <= peak.max_in_flight_per_session, `a session held ${peak.peak_in_flight_per_session} > ${peak.max_in_flight_per_session}`);
+  // Two sessions, each within the bound.
+  assert.ok(peak.in_flight <= 2 * peak.max_in_flight_per_session, JSON.stringify(peak));
+  // Unbounded, the server grew by ~27 MiB per second of such a client (BENCHMARKS.md, "Load").
+  assert.ok(r.server_rss_growth_mib < 48, `server RSS grew by ${r.server_rss_growth_mib} MiB`);
+  assert.deepEqual(r.server_counts_after, NOTHING_LEFT);
 });
 
 it("bench bridge runs against a real server process and a bare grpc-js echo baseline", async () => {
