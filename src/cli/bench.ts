@@ -3,125 +3,143 @@
  * against a baseline measured in the same run; BENCHMARKS.md records results
  * with the command that produced them.
  */
-import { intFlag, numberFlag, parse, UsageError } from "./args.js";
+import { BACKEND_NAMES } from "../nn/backend.js";
+import { UsageError } from "./args.js";
+import { defineCommand } from "./flags.js";
 
-export const BENCH_USAGE = `usage:
-  simbridge bench physics [--task Ant-v5] [--seconds 3] --json
-      raw mj_step rate vs full env step rate in-process (+ native MuJoCo when libmujoco-dev is installed)
-  simbridge bench bridge [--task Ant-v5] [--envs 8] [--seconds 3] [--pings 2000] --json
-      the same stepping in-process vs through a loopback server; round-trip latency vs a bare grpc-js ping-pong
-  simbridge bench load [--task PointReach-v0] [--sessions 64] [--envs 1] [--steps 200] [--rounds 3] [--pipeline] --json
-      concurrent sessions on one server process: every step answered, errors, steps/s, latency, server memory and
-      counts per round (--pipeline: each env by its own request, a session's envs all in flight at once)
-  simbridge bench load --non-reader [--task PointReach-v0] [--seconds 60] [--envs 64] --json
-      a client that never reads its answers (its requests reset --envs envs) for --seconds next to a well-behaved
-      client: server RSS start/peak/end, counts, and the well-behaved p50/p99 round trip vs the same client alone
-  simbridge bench update [--algo td3] [--batch 256] [--hidden 256] [--obs-dim 32] [--act-dim 8] [--iters 30] [--backend auto] --json
-      one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline
-  simbridge bench update --algo ppo [--rows 2048] [--obs-dim 10] [--act-dim 2] [--iters 30] [--backend auto] --json
-      one PPO epoch (CleanRL sizes: 64-64 tanh, 32 minibatches) and one 8-row act vs the same written naively in tfjs`;
+const JSON_FLAG = { type: "boolean", help: "one line of JSON (default: indented)" } as const;
+
+/** Defaults that differ by mode: one table for the flags' help and the code. */
+const LOAD_ENVS = { load: 1, nonReader: 64 } as const;
+const UPDATE_SIZES = { td3: { obsDim: 32, actDim: 8 }, ppo: { obsDim: 10, actDim: 2 } } as const;
+
+export const BENCH_PHYSICS = defineCommand({
+  name: "bench physics",
+  synopsis: ["[--task NAME] [--seconds S] --json"],
+  about: "Raw mj_step rate vs full env step rate in-process (+ native MuJoCo when libmujoco-dev is installed).",
+  flags: {
+    task: { type: "string", meta: "NAME", default: "Ant-v5", help: "a MuJoCo task" },
+    seconds: { type: "number", above: 0, meta: "S", default: 3, help: "seconds of timed stepping in all (split over rounds, raw and env)" },
+    json: JSON_FLAG,
+  },
+});
+
+export const BENCH_BRIDGE = defineCommand({
+  name: "bench bridge",
+  synopsis: ["[--task NAME] [--envs N] [--seconds S] [--pings N] --json"],
+  about: "The same stepping in-process vs through a loopback server; round-trip latency vs a bare grpc-js ping-pong.",
+  flags: {
+    task: { type: "string", meta: "NAME", default: "Ant-v5", help: "the task" },
+    envs: { type: "int", min: 1, default: 8, help: "envs stepped together" },
+    seconds: { type: "number", above: 0, meta: "S", default: 3, help: "seconds of stepping per side" },
+    pings: { type: "int", min: 10, default: 2000, help: "round trips timed for the latency figures" },
+    json: JSON_FLAG,
+  },
+});
+
+export const BENCH_LOAD = defineCommand({
+  name: "bench load",
+  synopsis: ["[--task NAME] [--sessions N] [--envs N] [--steps N] [--rounds N] [--pipeline] --json", "--non-reader [--task NAME] [--seconds S] [--envs N] --json"],
+  about:
+    "Concurrent sessions on one server process: every step answered, errors, steps/s, latency, server memory and counts per round.\n\n" +
+    "With --non-reader: a client that never reads its answers (its requests reset --envs envs) for --seconds next to a well-behaved client: " +
+    "server RSS start/peak/end, counts, and the well-behaved p50/p99 round trip vs the same client alone.",
+  flags: {
+    task: { type: "string", meta: "NAME", default: "PointReach-v0", help: "the task" },
+    sessions: { type: "int", min: 1, default: 64, help: "concurrent sessions (not with --non-reader)" },
+    envs: { type: "int", min: 1, defaultText: `${LOAD_ENVS.load}, or ${LOAD_ENVS.nonReader} with --non-reader`, help: "envs per session; with --non-reader the non-reader's envs" },
+    steps: { type: "int", min: 1, default: 200, help: "steps per env per round (not with --non-reader)" },
+    rounds: { type: "int", min: 1, default: 3, help: "rounds (not with --non-reader)" },
+    pipeline: { type: "boolean", help: "each env stepped by its own request, a session's envs all in flight at once (not with --non-reader)" },
+    "non-reader": { type: "boolean", help: "measure a client that never reads its answers instead" },
+    seconds: { type: "number", above: 0, meta: "S", default: 60, help: "how long the non-reader runs (only with --non-reader)" },
+    json: JSON_FLAG,
+  },
+});
+
+export const BENCH_UPDATE = defineCommand({
+  name: "bench update",
+  synopsis: ["[--algo td3] [--batch N] [--hidden N] [--obs-dim N] [--act-dim N] [--iters N] [--backend NAME] --json", "--algo ppo [--rows N] [--obs-dim N] [--act-dim N] [--iters N] [--backend NAME] --json"],
+  about:
+    "TD3: one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline. " +
+    "PPO: one PPO epoch (CleanRL sizes: 64-64 tanh, 32 minibatches) and one 8-row act vs the same written naively in tfjs.",
+  flags: {
+    algo: { type: "enum", values: ["td3", "ppo"], default: "td3", help: "the update to time" },
+    batch: { type: "int", min: 1, default: 256, help: "minibatch rows (td3)" },
+    hidden: { type: "int", min: 1, default: 256, help: "hidden units per layer (td3)" },
+    rows: { type: "int", min: 1, default: 2048, help: "rollout rows (ppo)" },
+    "obs-dim": { type: "int", min: 1, defaultText: `${UPDATE_SIZES.td3.obsDim}, or ${UPDATE_SIZES.ppo.obsDim} with --algo ppo`, help: "observation size" },
+    "act-dim": { type: "int", min: 1, defaultText: `${UPDATE_SIZES.td3.actDim}, or ${UPDATE_SIZES.ppo.actDim} with --algo ppo`, help: "action size" },
+    iters: { type: "int", min: 1, default: 30, help: "timed repetitions per measurement (median reported)" },
+    backend: { type: "enum", values: BACKEND_NAMES, default: "auto", meta: "NAME", help: "the tensor backend" },
+    json: JSON_FLAG,
+  },
+});
+
+const BENCHES = { physics: BENCH_PHYSICS, bridge: BENCH_BRIDGE, load: BENCH_LOAD, update: BENCH_UPDATE };
+
+export const BENCH_USAGE = Object.values(BENCHES)
+  .map((b) => b.usage)
+  .join("\n\n");
 
 export async function benchCommand(argv: string[]): Promise<void> {
   const [which, ...rest] = argv;
-  const { values } = parse(
-    rest,
-    {
-      task: { type: "string" },
-      seconds: { type: "string" },
-      envs: { type: "string" },
-      pings: { type: "string" },
-      sessions: { type: "string" },
-      steps: { type: "string" },
-      rounds: { type: "string" },
-      pipeline: { type: "boolean" },
-      "non-reader": { type: "boolean" },
-      batch: { type: "string" },
-      hidden: { type: "string" },
-      algo: { type: "string" },
-      rows: { type: "string" },
-      "obs-dim": { type: "string" },
-      "act-dim": { type: "string" },
-      iters: { type: "string" },
-      backend: { type: "string" },
-      json: { type: "boolean" },
-    },
-    BENCH_USAGE,
-  );
   let result: object;
+  let json: boolean;
   switch (which) {
     case "physics": {
+      const { values } = BENCH_PHYSICS.parse(rest);
+      json = values.json;
       const { benchPhysics } = await import("../bench/physics.js");
-      result = await benchPhysics({ task: values.task ?? "Ant-v5", seconds: numberFlag(values.seconds, "seconds", 3) });
+      result = await benchPhysics({ task: values.task, seconds: values.seconds });
       break;
     }
     case "bridge": {
+      const { values } = BENCH_BRIDGE.parse(rest);
+      json = values.json;
       const { benchBridge } = await import("../bench/bridge.js");
-      result = await benchBridge({
-        task: values.task ?? "Ant-v5",
-        envs: intFlag(values.envs, "envs", 8, 1),
-        seconds: numberFlag(values.seconds, "seconds", 3),
-        pings: intFlag(values.pings, "pings", 2000, 10),
-      });
+      result = await benchBridge({ task: values.task, envs: values.envs, seconds: values.seconds, pings: values.pings });
       break;
     }
     case "load": {
+      const { values, given } = BENCH_LOAD.parse(rest);
+      json = values.json;
+      if (values["non-reader"]) {
+        const other = (["sessions", "steps", "rounds", "pipeline"] as const).find((f) => given.has(f));
+        if (other) throw BENCH_LOAD.usageError(`--${other} is not for --non-reader`);
+      } else if (given.has("seconds")) {
+        throw BENCH_LOAD.usageError("--seconds is for --non-reader");
+      }
       const { benchLoad, benchNonReader } = await import("../bench/load.js");
       if (values["non-reader"]) {
-        for (const f of ["sessions", "steps", "rounds", "pipeline"] as const) {
-          if (values[f] !== undefined) throw new UsageError(`--${f} is not for --non-reader\n\n${BENCH_USAGE}`);
-        }
-        result = await benchNonReader({
-          task: values.task ?? "PointReach-v0",
-          seconds: numberFlag(values.seconds, "seconds", 60),
-          nonReaderEnvs: intFlag(values.envs, "envs", 64, 1),
-        });
+        result = await benchNonReader({ task: values.task, seconds: values.seconds, nonReaderEnvs: values.envs ?? LOAD_ENVS.nonReader });
         break;
       }
-      if (values.seconds !== undefined) throw new UsageError(`--seconds is for --non-reader\n\n${BENCH_USAGE}`);
       result = await benchLoad({
-        task: values.task ?? "PointReach-v0",
-        sessions: intFlag(values.sessions, "sessions", 64, 1),
-        envsPerSession: intFlag(values.envs, "envs", 1, 1),
-        steps: intFlag(values.steps, "steps", 200, 1),
-        rounds: intFlag(values.rounds, "rounds", 3, 1),
-        pipeline: values.pipeline ?? false,
+        task: values.task,
+        sessions: values.sessions,
+        envsPerSession: values.envs ?? LOAD_ENVS.load,
+        steps: values.steps,
+        rounds: values.rounds,
+        pipeline: values.pipeline,
       });
       break;
     }
     case "update": {
-      const { benchUpdate, benchUpdatePpo } = await import("../bench/update.js");
-      const algo = values.algo ?? "td3";
-      const only = (flags: Array<"batch" | "hidden" | "rows">, of: string) => {
-        for (const f of flags) if (values[f] !== undefined) throw new UsageError(`--${f} is for --algo ${of}\n\n${BENCH_USAGE}`);
-      };
-      const common = {
-        iters: intFlag(values.iters, "iters", 30, 1),
-        ...(values.backend ? { backend: values.backend } : {}),
-      };
-      if (algo === "td3") {
-        only(["rows"], "ppo");
-        result = await benchUpdate({
-          batch: intFlag(values.batch, "batch", 256, 1),
-          hidden: intFlag(values.hidden, "hidden", 256, 1),
-          obsDim: intFlag(values["obs-dim"], "obs-dim", 32, 1),
-          actDim: intFlag(values["act-dim"], "act-dim", 8, 1),
-          ...common,
-        });
-      } else if (algo === "ppo") {
-        only(["batch", "hidden"], "td3");
-        result = await benchUpdatePpo({
-          rows: intFlag(values.rows, "rows", 2048, 1),
-          obsDim: intFlag(values["obs-dim"], "obs-dim", 10, 1),
-          actDim: intFlag(values["act-dim"], "act-dim", 2, 1),
-          ...common,
-        });
-      } else {
-        throw new UsageError(`--algo: expected td3 or ppo, got '${algo}'\n\n${BENCH_USAGE}`);
+      const { values, given } = BENCH_UPDATE.parse(rest);
+      json = values.json;
+      const algo = values.algo;
+      for (const f of algo === "td3" ? (["rows"] as const) : (["batch", "hidden"] as const)) {
+        if (given.has(f)) throw BENCH_UPDATE.usageError(`--${f} is for --algo ${algo === "td3" ? "ppo" : "td3"}`);
       }
+      const { benchUpdate, benchUpdatePpo } = await import("../bench/update.js");
+      const sizes = UPDATE_SIZES[algo];
+      const common = { obsDim: values["obs-dim"] ?? sizes.obsDim, actDim: values["act-dim"] ?? sizes.actDim, iters: values.iters, backend: values.backend };
+      result = algo === "td3" ? await benchUpdate({ batch: values.batch, hidden: values.hidden, ...common }) : await benchUpdatePpo({ rows: values.rows, ...common });
       break;
     }
     default:
-      throw new UsageError(`unknown benchmark '${which ?? ""}'\n\n${BENCH_USAGE}`);
+      throw new UsageError(`unknown benchmark '${which ?? ""}'; expected physics, bridge, load or update\n\n${BENCH_USAGE}`);
   }
-  console.log(values.json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
+  console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 }

@@ -19,6 +19,8 @@ import { TASKS } from "../../src/cli/tasks.js";
 import { DEMO } from "../../src/cli/demo.js";
 import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
+import { STATUS } from "../../src/cli/status.js";
+import { BENCH_USAGE } from "../../src/cli/bench.js";
 
 const run = promisify(execFile);
 const bin = join(packageRoot(), "bin", "simbridge.js");
@@ -159,10 +161,11 @@ describe("simbridge CLI", () => {
   });
 
   it("COMMAND --help prints the help generated from the command's flag declarations and exits 0", async () => {
-    for (const command of [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH]) {
-      const { stdout } = await simbridge(...command.spec.name.split(" "), "--help");
+    for (const command of [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS]) {
+      const { stdout } = await simbridge(command.spec.name, "--help");
       assert.equal(stdout, `${command.usage}\n`, command.spec.name);
     }
+    assert.equal((await simbridge("bench", "load", "--help")).stdout, `${BENCH_USAGE}\n`);
   });
 
   it("train --help lists every declared flag and the algorithms; bad values and unknown flags are usage errors in the generated words", async () => {

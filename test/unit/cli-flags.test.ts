@@ -11,6 +11,8 @@ import { TASKS } from "../../src/cli/tasks.js";
 import { DEMO } from "../../src/cli/demo.js";
 import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
+import { STATUS } from "../../src/cli/status.js";
+import { BENCH_BRIDGE, BENCH_LOAD, BENCH_PHYSICS, BENCH_UPDATE, BENCH_USAGE, benchCommand } from "../../src/cli/bench.js";
 import { ALGO_NAMES } from "../../src/algos/registry.js";
 import { TRAIN_DEFAULTS } from "../../src/train/train-run.js";
 
@@ -139,7 +141,7 @@ describe("defineCommand: the generated --help", () => {
   });
 });
 
-const COMMANDS: AnyCommand[] = [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH];
+const COMMANDS: AnyCommand[] = [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE];
 
 describe("every command's --help comes from its declarations", () => {
   for (const command of COMMANDS) {
@@ -163,6 +165,11 @@ describe("every command's --help comes from its declarations", () => {
       }
     });
   }
+
+  it("bench's help is its four benchmarks'", () => {
+    assert.equal(BENCH_USAGE, [BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE].map((b) => b.usage).join("\n\n"));
+    assert.match(BENCH_LOAD.usage, /--envs N +[^\n]*\n? *\[integer ≥ 1; default: 1, or 64 with --non-reader\]/);
+  });
 
   it("train's defaults are TRAIN_DEFAULTS (one source), shown in its help", () => {
     const camel = (s: string) => s.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
@@ -201,5 +208,23 @@ describe("simbridge train --resume", () => {
       assert.match(e.message, /^--algo, --envs: not with --resume \(the run's args\.json decides; --resume takes --steps, --token, --tls-ca\)/);
       return true;
     });
+  });
+});
+
+describe("simbridge bench", () => {
+  it("each benchmark takes its own flags; mode-only flags are refused before anything runs", async () => {
+    const refused = (argv: string[], message: RegExp) =>
+      assert.rejects(benchCommand(argv), (e: unknown) => {
+        assert.ok(e instanceof UsageError);
+        assert.match(e.message, message);
+        return true;
+      });
+    await refused(["physics", "--envs", "8"], /^unknown flag --envs\n\nusage: simbridge bench physics /);
+    await refused(["bridge", "--pings", "5"], /^--pings: expected an integer ≥ 10, got '5'$/);
+    await refused(["load", "--non-reader", "--rounds", "2"], /^--rounds is not for --non-reader\n/);
+    await refused(["load", "--seconds", "2"], /^--seconds is for --non-reader\n/);
+    await refused(["update", "--algo", "ppo", "--hidden", "8"], /^--hidden is for --algo td3\n/);
+    await refused(["update", "--backend", "gpu"], /^--backend: expected auto, tensorflow-gpu, tensorflow, wasm or cpu, got 'gpu'$/);
+    await refused(["nope"], /^unknown benchmark 'nope'; expected physics, bridge, load or update/);
   });
 });
