@@ -4,6 +4,7 @@
  * with the command that produced them.
  */
 import { BACKEND_NAMES } from "../nn/backend.js";
+import { quote } from "../core/quote.js";
 import { UsageError } from "./args.js";
 import { defineCommand } from "./flags.js";
 
@@ -139,7 +140,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       break;
     }
     default:
-      throw new UsageError(`unknown benchmark '${which ?? ""}'; expected physics, bridge, load or update\n\n${BENCH_USAGE}`);
+      throw new UsageError(`unknown benchmark ${quote(which ?? "")}; expected physics, bridge, load or update\n\n${BENCH_USAGE}`);
   }
   console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 }

@@ -26,6 +26,7 @@
  * missing required flags also quote the command's synopsis.
  */
 import { parseArgs } from "node:util";
+import { clip, quote } from "../core/quote.js";
 import { UsageError } from "./args.js";
 
 interface FlagBase {
@@ -200,9 +201,9 @@ function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: readonly str
     }
     if (t.kind !== "option") continue;
     const f = decl(t.name);
-    if (!f || !t.rawName.startsWith("--")) throw command.usageError(`unknown flag ${t.rawName}${suggestion(t.rawName, Object.keys(flags))}`);
+    if (!f || !t.rawName.startsWith("--")) throw command.usageError(`unknown flag ${clip(t.rawName, 60)}${suggestion(t.rawName, Object.keys(flags))}`);
     if (f.type === "boolean") {
-      if (t.value !== undefined) throw command.usageError(`--${t.name} takes no value, got '${t.value}'`);
+      if (t.value !== undefined) throw command.usageError(`--${t.name} takes no value, got ${quote(t.value)}`);
       raw.set(t.name, ["true"]);
       continue;
     }
@@ -219,7 +220,7 @@ function parseFlags<S extends FlagSpecs>(command: Command<S>, argv: readonly str
   if (positionals.length < min) throw command.usageError(`missing ${p!.meta}`);
   if (positionals.length > max) {
     throw command.usageError(
-      max === 0 ? `unexpected argument '${positionals[0]}' (every value follows its --flag)` : `expected ${max === 1 ? "one" : `at most ${max}`} ${p!.meta}, got ${positionals.join(" ")}`,
+      max === 0 ? `unexpected argument ${quote(positionals[0]!)} (every value follows its --flag)` : `expected ${max === 1 ? "one" : `at most ${max}`} ${p!.meta}, got ${clip(positionals.join(" "))}`,
     );
   }
 
@@ -245,18 +246,18 @@ function flagValue(name: string, f: FlagSpec, given: string[] | undefined): unkn
       return last ?? f.default;
     case "enum":
       if (last === undefined) return f.default;
-      if (!f.values.includes(last)) throw new UsageError(`--${name}: expected ${orList(f.values)}, got '${last}'${f.describe ? `; available:\n${f.describe()}` : ""}`);
+      if (!f.values.includes(last)) throw new UsageError(`--${name}: expected ${orList(f.values)}, got ${quote(last)}${f.describe ? `; available:\n${f.describe()}` : ""}`);
       return last;
     case "list": {
       const items = (given ?? []).flatMap((v) => (f.split ? v.split(",").map((s) => s.trim()) : [v]));
       if (f.of === "int") return items.map((v) => intValue(name, v, f.min ?? 0, undefined));
-      for (const v of items) if (f.values && !f.values.includes(v)) throw new UsageError(`--${name}: expected ${orList(f.values)}, got '${v}'`);
+      for (const v of items) if (f.values && !f.values.includes(v)) throw new UsageError(`--${name}: expected ${orList(f.values)}, got ${quote(v)}`);
       return items;
     }
     case "pairs":
       return (given ?? []).map((item) => {
         const eq = item.indexOf("=");
-        if (eq <= 0) throw new UsageError(`--${name}: expected NAME=VALUE, got '${item}'`);
+        if (eq <= 0) throw new UsageError(`--${name}: expected NAME=VALUE, got ${quote(item)}`);
         return [item.slice(0, eq), item.slice(eq + 1)];
       });
   }
@@ -264,14 +265,14 @@ function flagValue(name: string, f: FlagSpec, given: string[] | undefined): unkn
 
 function intValue(name: string, text: string, min: number, max: number | undefined): number {
   const n = text.trim() === "" ? NaN : Number(text);
-  if (!Number.isInteger(n) || n < min || (max !== undefined && n > max)) throw new UsageError(`--${name}: expected ${intRange(min, max)}, got '${text}'`);
+  if (!Number.isInteger(n) || n < min || (max !== undefined && n > max)) throw new UsageError(`--${name}: expected ${intRange(min, max)}, got ${quote(text)}`);
   return n;
 }
 
 function numberValue(name: string, text: string, f: NumberFlag): number {
   const n = text.trim() === "" ? NaN : Number(text);
   if (!Number.isFinite(n) || (f.min !== undefined && n < f.min) || (f.above !== undefined && n <= f.above)) {
-    throw new UsageError(`--${name}: expected ${numberRange(f)}, got '${text}'`);
+    throw new UsageError(`--${name}: expected ${numberRange(f)}, got ${quote(text)}`);
   }
   return n;
 }

@@ -3,6 +3,7 @@
  */
 import { builtinRegistry } from "../../sims/catalog.js";
 import { startServer } from "../server/server.js";
+import { quote } from "../core/quote.js";
 import { UsageError } from "./args.js";
 import { defineCommand } from "./flags.js";
 
@@ -29,7 +30,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const { values } = SERVE.parse(argv);
   const all = builtinRegistry();
   for (const name of values.task) {
-    if (!all.names.includes(name)) throw new UsageError(`--task: unknown task '${name}'; built-in tasks: ${all.names.join(", ")}`);
+    if (!all.names.includes(name)) throw new UsageError(`--task: unknown task ${quote(name)}; built-in tasks: ${all.names.join(", ")}`);
   }
   let registry = values.task.length ? all.only(values.task) : all;
   if (values["black-box"]) registry = registry.asBlackBox();

@@ -6,6 +6,7 @@ import { ALGO_NAMES, checkOverrides, describeAlgos } from "../algos/registry.js"
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { checkRewardArgs, evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
+import { clip, quote } from "../core/quote.js";
 import { connectOptionsFrom, UsageError } from "./args.js";
 import { CONNECTION_FLAGS, defineCommand } from "./flags.js";
 
@@ -126,7 +127,7 @@ function numberSettings(pairs: ReadonlyArray<[string, string]>, flag: string, wo
         out[k] = v === "true" ? true : v === "false" ? false : v;
         continue;
       }
-      throw new UsageError(`--${flag} ${k}: expected a number or a comma-separated list of numbers, got '${v}'`);
+      throw new UsageError(`--${flag} ${clip(k, 60)}: expected a number or a comma-separated list of numbers, got ${quote(v)}`);
     }
     out[k] = nums.length === 1 && k !== "hidden" ? nums[0]! : nums;
   }
