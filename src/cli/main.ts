@@ -12,12 +12,12 @@ commands:
   serve     serve the built-in tasks over gRPC (loopback by default)
   tasks     list the tasks (built-in, or of --server HOST:PORT)
   demo      start the embedded MuJoCo server and drive random episodes of every task through it
-  train     train an agent (TD3 / DDPG / SAC, HER) through the protocol; writes a run folder
+  train     train an agent (TD3 / DDPG / SAC with HER, PPO; GAHIL rewards) through the protocol; writes a run folder
   eval      evaluate a run folder's policy over N episodes
   plot      learning curves of several run folders in one SVG (comparisons, ablations)
   watch     live view of a running server's envs (frames/s, episodes, observations; --jsonl for piping)
   status    a running server's live counts: sessions, envs, unsent responses, watchers (--json)
-  bench     measure: bench physics | bench bridge | bench update (JSON on stdout)
+  bench     measure: bench physics | bridge | update | load (JSON on stdout)
 
 Run 'simbridge <command> --help' for a command's flags.`;
 

@@ -119,7 +119,8 @@ function parseValue(text: string): OptionValue {
  * kept as a word (e.g. negatives=relabelled), true and false as booleans.
  */
 function numberSettings(pairs: ReadonlyArray<[string, string]>, flag: string, words = false): Record<string, number | number[] | string | boolean> {
-  const out: Record<string, number | number[] | string | boolean> = {};
+  // No prototype: a name such as __proto__ becomes a key (and is refused as unknown), not a prototype.
+  const out: Record<string, number | number[] | string | boolean> = Object.create(null);
   for (const [k, v] of pairs) {
     const nums = v.split(",").map(Number);
     if (nums.some((x) => !Number.isFinite(x))) {

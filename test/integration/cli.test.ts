@@ -158,6 +158,7 @@ describe("simbridge CLI", () => {
     await assert.rejects(simbridge("train", "--algo", "ppo", "--her", "--her-goals", "random", "--task", "PointReach-v0", "--out", join(out, "z")), /--her-goals: expected achieved or sampled, got 'random'/);
     await assert.rejects(simbridge("train", "--algo", "td3", "--her", "--her-goals", "sampled", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "w")), /--her-goals sampled is PPO's restricted relabelling/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--set", "rolloutSteps=0", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "v")), /rolloutSteps must be a positive integer, got 0/);
+    await assert.rejects(simbridge("train", "--algo", "td3", "--set", "__proto__=1", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "u")), /td3 has no hyper-parameter '__proto__'/);
   });
 
   it("COMMAND --help prints the help generated from the command's flag declarations and exits 0", async () => {
