@@ -266,8 +266,12 @@ export interface NonReaderBenchResult {
   non_reader_answer_bytes: number;
   /** Requests the non-reader's grpc-js took from it (the rest waited in its own buffer: the server pushed back). */
   non_reader_requests_written: number;
-  /** Server RSS: before the non-reader, highest while it ran, at the end of the run, after it was killed. */
-  server_rss_mib: { start: number; peak: number; end: number; after_close: number };
+  /**
+   * Server RSS: before and after the baseline (the well-behaved client alone:
+   * what stepping alone does to it), before the non-reader, highest while it
+   * ran, at the end of the run, after it was killed.
+   */
+  server_rss_mib: { alone_start: number; alone_end: number; start: number; peak: number; end: number; after_close: number };
   server_rss_growth_mib: number;
   /** Highest counts seen while the non-reader ran (Status, sampled), and the server's bound per session; null: no Status RPC. */
   server_counts_peak: {
@@ -321,7 +325,9 @@ export async function benchNonReader(o: NonReaderBenchOptions): Promise<NonReade
     good = await RemoteVectorEnv.connect(address, o.task, 1, {}, {}, { reconnect: false });
     await good.reset([{ index: 0, seed: 1 }]);
     await stepFor(good, Math.min(1, baselineSeconds)); // warm-up (JIT, buffers)
+    const rssAloneStart = rssMiB(pid);
     const alone = await stepFor(good, baselineSeconds);
+    const rssAloneEnd = rssMiB(pid);
 
     const rssStart = rssMiB(pid);
     // Ends by itself a while after the run, should this process die first.
@@ -369,7 +375,7 @@ export async function benchNonReader(o: NonReaderBenchOptions): Promise<NonReade
       non_reader_envs: envs,
       non_reader_answer_bytes: answerBytes,
       non_reader_requests_written: written,
-      server_rss_mib: { start: rssStart, peak: rssPeak, end: rssEnd, after_close: rssAfterClose },
+      server_rss_mib: { alone_start: rssAloneStart, alone_end: rssAloneEnd, start: rssStart, peak: rssPeak, end: rssEnd, after_close: rssAfterClose },
       server_rss_growth_mib: Math.round((rssPeak - rssStart) * 10) / 10,
       server_counts_peak: during ? { ...peak, peak_in_flight_per_session: during.peakInFlightPerSession, max_in_flight_per_session: during.maxInFlightPerSession } : null,
       server_counts_after: countsOf(after),
