@@ -8,6 +8,7 @@ import { Code, SimbridgeError } from "../core/errors.js";
 import { loadProtocol } from "../protocol/service-definition.js";
 import type { StatusResponse__Output } from "../protocol/generated/simbridge/v1/StatusResponse.js";
 import { channelCredentials, channelOptions, type TlsClientOptions } from "./tls.js";
+import type { ServerCounts } from "../server/server.js";
 
 export interface StatusOptions {
   /** Bearer token, when the server requires one. */
@@ -19,24 +20,8 @@ export interface StatusOptions {
 }
 
 /** A server's counts at the moment of the call (the protocol's StatusResponse). */
-export interface ServerStatus {
+export interface ServerStatus extends ServerCounts {
   readonly serverName: string;
-  /** Open Session streams. */
-  readonly sessions: number;
-  /** Envs open over all sessions. */
-  readonly envs: number;
-  /** Open Watch streams. */
-  readonly watchers: number;
-  /** Requests read from Session streams, not yet answered. */
-  readonly pendingRequests: number;
-  /** Responses made, not yet written to their connection. */
-  readonly queuedResponses: number;
-  /** Sessions the server does not read from because their client does not take its responses. */
-  readonly pausedSessions: number;
-  /** The bound on pending requests + queued responses of one session. */
-  readonly maxInFlightPerSession: number;
-  /** The highest pending + queued of any one session since the server started. */
-  readonly peakInFlightPerSession: number;
   /** Resident memory of the server process (0 when the server does not say). */
   readonly rssBytes: number;
 }
