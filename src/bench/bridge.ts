@@ -5,7 +5,6 @@
  * trip of a single small step and, as the baseline measured in the same run,
  * a bare grpc-js bidirectional ping-pong between the same two processes.
  */
-import { join } from "node:path";
 import { builtinRegistry } from "../../sims/catalog.js";
 import { RemoteVectorEnv } from "../client/remote-vector-env.js";
 import { LocalVectorEnv } from "../env/local-vector-env.js";
@@ -13,9 +12,8 @@ import { Rng } from "../core/rng.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus } from "../env/task.js";
 import type { VectorEnv } from "../env/vector-env.js";
-import { packageRoot } from "../protocol/service-definition.js";
 import * as grpc from "@grpc/grpc-js";
-import { startChild } from "./child-process.js";
+import { startChild, startServeProcess } from "./child-process.js";
 
 export interface BridgeBenchOptions {
   readonly task: string;
@@ -120,16 +118,15 @@ export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBench
   const inProcess = await throughput(local, opts.seconds, 1000);
   await local.close();
 
-  const bin = join(packageRoot(), "bin", "simbridge.js");
   const rttTask = "PointReach-v0";
   const tasks = [...new Set([opts.task, rttTask])].flatMap((t) => ["--task", t]);
-  const server = await startChild([bin, "serve", ...tasks, "--port", "0"], /listening on (\S+)/);
+  const server = await startServeProcess([...tasks, "--port", "0"]);
   const echo = await startChild(["--input-type=module", "-e", ECHO_SERVER], /echo listening on (\d+)/).catch((e: unknown) => {
     server.child.kill("SIGTERM");
     throw e;
   });
   try {
-    const address = server.match[1]!;
+    const address = server.address;
     const remote = await RemoteVectorEnv.connect(address, opts.task, opts.envs);
     const overGrpc = await throughput(remote, opts.seconds, 1000);
     await remote.close();

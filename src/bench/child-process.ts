@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
+import { join } from "node:path";
 import { packageRoot } from "../protocol/service-definition.js";
 
 /** Starts `node ...args` and resolves with its first stdout line matching `pattern`. */
@@ -21,4 +22,10 @@ export async function startChild(args: string[], pattern: RegExp): Promise<{ chi
     });
   });
   return { child, match };
+}
+
+/** Starts `simbridge serve ...args` in a child process; resolves with it and the address it printed. */
+export async function startServeProcess(args: string[]): Promise<{ child: ChildProcess; address: string }> {
+  const { child, match } = await startChild([join(packageRoot(), "bin", "simbridge.js"), "serve", ...args], /listening on (\S+)/);
+  return { child, address: match[1]! };
 }

@@ -20,7 +20,6 @@
  * measured first in the same run (the baseline).
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { RemoteVectorEnv } from "../client/remote-vector-env.js";
@@ -29,9 +28,9 @@ import { Code, SimbridgeError } from "../core/errors.js";
 import { Rng } from "../core/rng.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus } from "../env/task.js";
-import { loadProtocol, packageRoot, PROTOCOL_VERSION } from "../protocol/service-definition.js";
+import { loadProtocol, PROTOCOL_VERSION } from "../protocol/service-definition.js";
 import type { SessionResponse__Output } from "../protocol/generated/simbridge/v1/SessionResponse.js";
-import { startChild } from "./child-process.js";
+import { startChild, startServeProcess } from "./child-process.js";
 
 export interface LoadBenchOptions {
   readonly task: string;
@@ -175,8 +174,8 @@ async function session(address: string, o: LoadBenchOptions, seed: number, laten
 }
 
 export async function benchLoad(o: LoadBenchOptions): Promise<LoadBenchResult> {
-  const server = await startChild([join(packageRoot(), "bin", "simbridge.js"), "serve", "--task", o.task, "--port", "0", "--max-envs", String(Math.max(64, o.envsPerSession))], /listening on (\S+)/);
-  const address = server.match[1]!;
+  const server = await startServeProcess(["--task", o.task, "--port", "0", "--max-envs", String(Math.max(64, o.envsPerSession))]);
+  const address = server.address;
   const latencies: number[] = [];
   const rss: number[] = [];
   const countsAfterRound: Array<CountsAfterRound | null> = [];
@@ -316,8 +315,8 @@ async function stepFor(env: RemoteVectorEnv, seconds: number): Promise<RoundTrip
 export async function benchNonReader(o: NonReaderBenchOptions): Promise<NonReaderBenchResult> {
   const baselineSeconds = o.baselineSeconds ?? Math.min(o.seconds, 10);
   const envs = o.nonReaderEnvs ?? 64;
-  const server = await startChild([join(packageRoot(), "bin", "simbridge.js"), "serve", "--task", o.task, "--port", "0", "--max-envs", String(Math.max(64, envs))], /listening on (\S+)/);
-  const address = server.match[1]!;
+  const server = await startServeProcess(["--task", o.task, "--port", "0", "--max-envs", String(Math.max(64, envs))]);
+  const address = server.address;
   const pid = server.child.pid!;
   let nonReader: Awaited<ReturnType<typeof startChild>> | undefined;
   let good: RemoteVectorEnv | undefined;

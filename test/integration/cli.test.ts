@@ -21,6 +21,7 @@ import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
 import { STATUS } from "../../src/cli/status.js";
 import { BENCH_USAGE } from "../../src/cli/bench.js";
+import { startServeProcess } from "../../src/bench/child-process.js";
 
 const run = promisify(execFile);
 const bin = join(packageRoot(), "bin", "simbridge.js");
@@ -33,14 +34,7 @@ describe("simbridge serve", () => {
   let child: ChildProcess;
   let address: string;
   before(async () => {
-    child = spawn(process.execPath, [bin, "serve", "--port", "0", "--token", "tok"], { stdio: ["ignore", "pipe", "inherit"] });
-    address = await new Promise<string>((resolve, reject) => {
-      child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-      createInterface({ input: child.stdout! }).on("line", (line) => {
-        const m = /listening on (\S+)/.exec(line);
-        if (m) resolve(m[1]!);
-      });
-    });
+    ({ child, address } = await startServeProcess(["--port", "0", "--token", "tok"]));
   });
   after(() => {
     child.kill("SIGTERM");

@@ -20,7 +20,7 @@ import { StepStatus } from "../../src/env/task.js";
 import { loadProtocol, packageRoot, PROTOCOL_VERSION } from "../../src/protocol/service-definition.js";
 import type { SessionResponse__Output } from "../../src/protocol/generated/simbridge/v1/SessionResponse.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
-import { startChild } from "../../src/bench/child-process.js";
+import { startServeProcess } from "../../src/bench/child-process.js";
 import { pointReachV0 } from "../../sims/point/point-reach-v0.js";
 import { rejectsWith } from "../helpers/rejects-with.js";
 
@@ -129,11 +129,11 @@ async function tcpProxy(target: string) {
 }
 
 describe("a client that never reads its answers (server in its own process)", () => {
-  let server: Awaited<ReturnType<typeof startChild>>;
+  let server: Awaited<ReturnType<typeof startServeProcess>>;
   let address: string;
   before(async () => {
-    server = await startChild([join(packageRoot(), "bin", "simbridge.js"), "serve", "--task", "PointReach-v0", "--port", "0"], /listening on (\S+)/);
-    address = server.match[1]!;
+    server = await startServeProcess(["--task", "PointReach-v0", "--port", "0"]);
+    address = server.address;
   });
   after(() => {
     server.child.kill("SIGTERM");

@@ -5,29 +5,17 @@
 // reconnects too.
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { packageRoot } from "../../src/protocol/service-definition.js";
 import { trainArgs, trainRun } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
+import { startServeProcess } from "../../src/bench/child-process.js";
 
-const bin = join(packageRoot(), "bin", "simbridge.js");
 
 function serve(port: number): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [bin, "serve", "--task", "PointReach-v0", "--port", String(port)], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const m = /listening on (\S+)/.exec(line);
-      if (m) {
-        child.removeAllListeners("exit");
-        resolve({ child, address: m[1]! });
-      }
-    });
-  });
+  return startServeProcess(["--task", "PointReach-v0", "--port", String(port)]);
 }
 
 describe("reconnection", () => {

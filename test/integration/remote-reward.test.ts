@@ -7,10 +7,7 @@
 // connect with a message saying why.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import { createInterface } from "node:readline";
-import { packageRoot } from "../../src/protocol/service-definition.js";
+import type { ChildProcess } from "node:child_process";
 import { builtinRegistry } from "../../sims/catalog.js";
 import { Code } from "../../src/core/errors.js";
 import { Rng } from "../../src/core/rng.js";
@@ -18,21 +15,11 @@ import { startServer } from "../../src/server/server.js";
 import { KnownReward } from "../../src/reward/known-reward.js";
 import { RemoteReward } from "../../src/reward/remote-reward.js";
 import { rejectsWith } from "../helpers/rejects-with.js";
+import { startServeProcess } from "../../src/bench/child-process.js";
 
-const bin = join(packageRoot(), "bin", "simbridge.js");
 
 function serve(port: number, ...args: string[]): Promise<{ child: ChildProcess; address: string }> {
-  const child = spawn(process.execPath, [bin, "serve", "--task", "PointReach-v0", "--port", String(port), ...args], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`serve exited with ${code}`)));
-    createInterface({ input: child.stdout! }).on("line", (line) => {
-      const m = /listening on (\S+)/.exec(line);
-      if (m) {
-        child.removeAllListeners("exit");
-        resolve({ child, address: m[1]! });
-      }
-    });
-  });
+  return startServeProcess(["--task", "PointReach-v0", "--port", String(port), ...args]);
 }
 
 async function kill(child: ChildProcess): Promise<void> {
