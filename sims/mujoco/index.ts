@@ -7,16 +7,19 @@
  * | Reacher-v5       | `reacher-v5.ts`      | 10                                    | 2      | 50    |
  * | ReacherGoal-v0   | `reacher-goal-v0.ts` | observation 6, achieved/desired goal 2 | 2     | 50    |
  * | Ant-v5           | `ant-v5.ts`          | 27 (105 with use_contact_forces)      | 8      | 1000  |
+ * | ReacherMoving-v0 | `reacher-moving-v0.ts` | observation 6, achieved/desired goal 2 | 2 | 1000 |
  */
 import type { TaskFactory } from "../../src/env/task.js";
 import { antV5Factory } from "./ant-v5.js";
 import { reacherGoalV0Factory } from "./reacher-goal-v0.js";
+import { reacherMovingV0Factory } from "./reacher-moving-v0.js";
 import { reacherV5Factory } from "./reacher-v5.js";
 
-export const mujocoTaskFactories: readonly TaskFactory[] = [reacherV5Factory, reacherGoalV0Factory, antV5Factory];
+export const mujocoTaskFactories: readonly TaskFactory[] = [reacherV5Factory, reacherGoalV0Factory, antV5Factory, reacherMovingV0Factory];
 
 export { antV5Factory, AntV5 } from "./ant-v5.js";
 export { reacherGoalV0Factory, ReacherGoalV0 } from "./reacher-goal-v0.js";
+export { reacherMovingV0Factory, ReacherMovingV0 } from "./reacher-moving-v0.js";
 export { reacherV5Factory, ReacherV5 } from "./reacher-v5.js";
 export { MujocoTask } from "./mujoco-task.js";
 export { loadMujoco, mujocoVersion, wasmHeapBytes, MjSim } from "./mujoco-runtime.js";

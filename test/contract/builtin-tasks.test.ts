@@ -27,7 +27,7 @@ for (const task of registry.names) {
   vectorEnvContract(`${task} in-process`, (n) => LocalVectorEnv.make(registry, task, n));
   vectorEnvContract(`${task} over gRPC`, (n) => RemoteVectorEnv.connect(server.address, task, n));
 }
-for (const task of ["ReacherGoal-v0", "PointReach-v0"]) {
+for (const task of ["ReacherGoal-v0", "ReacherMoving-v0", "PointReach-v0"]) {
   vectorEnvContract(`${task} as a black box, over gRPC`, (n) => RemoteVectorEnv.connect(blackBoxServer.address, task, n));
 }
 vectorEnvContract("Ant-v5 with contact forces, over gRPC", (n) => RemoteVectorEnv.connect(server.address, "Ant-v5", n, { use_contact_forces: true }));
@@ -39,7 +39,8 @@ computeRewardContract("PointReach-v0 (dense reward) over gRPC", {
   taskWithoutRewardFunction: "Reacher-v5",
 });
 computeRewardContract("ReacherGoal-v0 over gRPC", { open: () => Connection.open(server.address), task: "ReacherGoal-v0", options: { distance_threshold: 0.2 } });
-for (const task of ["ReacherGoal-v0", "PointReach-v0"]) {
+computeRewardContract("ReacherMoving-v0 over gRPC", { open: () => Connection.open(server.address), task: "ReacherMoving-v0", options: { distance_threshold: 0.2 } });
+for (const task of ["ReacherGoal-v0", "ReacherMoving-v0", "PointReach-v0"]) {
   computeRewardRefusedContract(`${task} as a black box, over gRPC`, { open: () => Connection.open(blackBoxServer.address), task });
 }
 

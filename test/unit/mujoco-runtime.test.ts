@@ -16,8 +16,8 @@ function factory(name: string): TaskFactory {
   return f;
 }
 
-test("the index lists the three MuJoCo tasks", () => {
-  assert.deepEqual(mujocoTaskFactories.map((f) => f.name), ["Reacher-v5", "ReacherGoal-v0", "Ant-v5"]);
+test("the index lists the four MuJoCo tasks", () => {
+  assert.deepEqual(mujocoTaskFactories.map((f) => f.name), ["Reacher-v5", "ReacherGoal-v0", "Ant-v5", "ReacherMoving-v0"]);
   for (const f of mujocoTaskFactories) assert.equal(f.spec({}).name, f.name);
 });
 
