@@ -78,8 +78,16 @@ export interface TransitionBatch {
 
 export interface OffPolicyAgent<State = unknown> extends Agent<State> {
   readonly kind: "off-policy";
+  /** γ of its TD target: n-step credit must discount with the same γ. */
+  readonly gamma: number;
   /** One gradient update; returns the losses it computed (names → values). */
   update(batch: TransitionBatch): Record<string, number>;
+  /**
+   * V'(s) = the target critic at the target policy's action, [rows] (the
+   * values n-step GAE credit weighs, src/replay/credit.ts). Agents without
+   * it cannot take GAE credit.
+   */
+  targetValue?(input: Float32Array, rows: number): Float32Array;
 }
 
 /** One minibatch of a rollout: every stored field by name, plus GAE's outputs. */

@@ -239,6 +239,19 @@ export class Ddpg implements OffPolicyAgent {
     this.config = { gamma: args.gamma, tau: args.tau, actionL2: args.actionL2 };
   }
 
+  get gamma(): number {
+    return this.args.gamma;
+  }
+
+  /** V'(s) = Q'(s, π'(s)). */
+  targetValue(input: Float32Array, rows: number): Float32Array {
+    checkInput(input, rows, this.inputDim);
+    return tf.tidy(() => {
+      const s = tf.tensor2d(input, [rows, this.inputDim]);
+      return this.model.criticTarget.apply(tf.concat([s, this.model.actorTarget.apply(s)], 1)).dataSync() as Float32Array;
+    });
+  }
+
   act(input: Float32Array, rows: number, mode: ActMode): ActResult {
     checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);

@@ -397,6 +397,23 @@ export class Sac implements OffPolicyAgent {
     };
   }
 
+  get gamma(): number {
+    return this.args.gamma;
+  }
+
+  /**
+   * V'(s) = min(Q1', Q2')(s, tanh(μ(s))): the target critics at the policy's
+   * deterministic action (SAC keeps no target actor), without the entropy bonus.
+   */
+  targetValue(input: Float32Array, rows: number): Float32Array {
+    checkInput(input, rows, this.inputDim);
+    return tf.tidy(() => {
+      const s = tf.tensor2d(input, [rows, this.inputDim]);
+      const sa = tf.concat([s, deterministicAction(this.model.actor.apply(s))], 1);
+      return tf.minimum(this.model.critic1Target.apply(sa), this.model.critic2Target.apply(sa)).dataSync() as Float32Array;
+    });
+  }
+
   act(input: Float32Array, rows: number, mode: ActMode): ActResult {
     checkInput(input, rows, this.inputDim);
     const actions = tf.tidy(() => {

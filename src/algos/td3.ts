@@ -320,6 +320,20 @@ export class Td3 implements OffPolicyAgent {
     this.config = { gamma: args.gamma, tau: args.tau, policyNoise: args.policyNoise, noiseClip: args.noiseClip, policyDelay: args.policyDelay, actionL2: args.actionL2 };
   }
 
+  get gamma(): number {
+    return this.args.gamma;
+  }
+
+  /** V'(s) = min(Q1', Q2')(s, π'(s)), without the smoothing noise of the TD target. */
+  targetValue(input: Float32Array, rows: number): Float32Array {
+    checkInput(input, rows, this.inputDim);
+    return tf.tidy(() => {
+      const s = tf.tensor2d(input, [rows, this.inputDim]);
+      const sa = tf.concat([s, this.model.actorTarget.apply(s)], 1);
+      return tf.minimum(this.model.critic1Target.apply(sa), this.model.critic2Target.apply(sa)).dataSync() as Float32Array;
+    });
+  }
+
   act(input: Float32Array, rows: number, mode: ActMode): ActResult {
     checkInput(input, rows, this.inputDim);
     const out = tf.tidy(() => this.model.actor.apply(tf.tensor2d(input, [rows, this.inputDim])).dataSync() as Float32Array);

@@ -6,7 +6,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { readMetrics } from "../train/metrics-log.js";
 import { RunFolder } from "../train/run-folder.js";
-import type { TrainArgs } from "../train/train-run.js";
+import { readRunArgs, runLabel as algoLabel, type TrainArgs } from "../train/train-run.js";
 import { renderLinePlot, type Series } from "../train/svg-plot.js";
 import { UsageError } from "./args.js";
 import { defineCommand } from "./flags.js";
@@ -36,7 +36,7 @@ export const PLOT_USAGE = PLOT.usage;
 
 export function runLabel(args: TrainArgs): string {
   const reward = (args.reward ?? "auto") === "auto" ? (args.her ? "known" : "env") : args.reward;
-  return `${args.algo}${args.her ? "+HER" : ""}, reward ${reward}${args.blackBox ? " (black box)" : ""}, seed ${args.seed}`;
+  return `${algoLabel(args)}, reward ${reward}${args.blackBox ? " (black box)" : ""}, seed ${args.seed}`;
 }
 
 export async function plotCommand(argv: string[]): Promise<void> {
@@ -45,7 +45,7 @@ export async function plotCommand(argv: string[]): Promise<void> {
   if (labels.length > positionals.length) throw new UsageError(`--label: ${labels.length} labels for ${positionals.length} run folders`);
   const metric = METRICS[values.metric];
   const series: Series[] = positionals.map((dir, i) => {
-    const args = new RunFolder(dir).readJson<TrainArgs>("args.json");
+    const args = readRunArgs(new RunFolder(dir));
     const points = readMetrics(join(dir, "metrics.jsonl"))
       .filter((m) => m["kind"] === metric.kind && m["final"] !== true && typeof m[metric.key] === "number")
       .map((m) => [m["step"] as number, m[metric.key] as number] as const);

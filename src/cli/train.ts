@@ -7,12 +7,16 @@ import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { checkRewardArgs, evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
 import { clip, quote } from "../core/quote.js";
+import { CREDIT_MODES, type CreditMode } from "../replay/credit.js";
 import { connectOptionsFrom, UsageError } from "./args.js";
 import { CONNECTION_FLAGS, defineCommand } from "./flags.js";
 
 const D = TRAIN_DEFAULTS;
 const REWARDS = ["auto", "env", "known", "gahil"] as const satisfies ReadonlyArray<TrainArgs["reward"]>;
 const HER_GOALS = ["achieved", "sampled"] as const satisfies ReadonlyArray<TrainArgs["herGoals"]>;
+const REPLAYS = ["one-layer", "two-layer"] as const satisfies ReadonlyArray<TrainArgs["replay"]>;
+/** --n when it is not given: the window of n-step and GAE credit, floating n-step's maximum N (seed 000: 10). */
+const DEFAULT_N: Readonly<Record<CreditMode, number>> = { one: 1, nstep: 3, floating: 10, gae: 5 };
 
 /** `simbridge train`: every flag once; defaults from TRAIN_DEFAULTS. */
 export const TRAIN = defineCommand({
@@ -41,7 +45,7 @@ export const TRAIN = defineCommand({
     set: {
       type: "pairs",
       group: "what to train",
-      help: "a hyper-parameter of the chosen algorithm (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2; for PPO rolloutSteps=256, epochs=10, learningRate=3e-4)",
+      help: "a hyper-parameter of the chosen algorithm (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2; for PPO rolloutSteps=256, epochs=10, learningRate=3e-4; for BNPO brains=ddpg)",
     },
     her: { type: "boolean", group: "what to train", help: "hindsight relabelling (HER) of goal-conditioned tasks" },
     "her-goals": {
@@ -77,6 +81,30 @@ export const TRAIN = defineCommand({
     "buffer-size": { type: "int", min: 1, default: D.bufferSize, group: "off-policy learning", help: "replay capacity in transitions" },
     "learning-starts": { type: "int", min: 0, default: D.learningStarts, group: "off-policy learning", help: "env steps of uniform random actions before learning starts" },
     "updates-per-step": { type: "number", above: 0, default: D.updatesPerStep, group: "off-policy learning", help: "gradient updates per env step (fractions accumulate: 0.25 is one update every 4 steps)" },
+    credit: {
+      type: "enum",
+      values: CREDIT_MODES,
+      default: D.credit,
+      group: "off-policy learning",
+      help: "credit assignment: one (one-step TD), nstep (n-step returns), floating (a fresh n ~ U{1..N} each time an episode is sampled), gae (n-step GAE with the target critic's values)",
+    },
+    n: { type: "int", min: 1, group: "off-policy learning", defaultText: "nstep 3, floating 10, gae 5", help: "the window of --credit nstep and gae, the maximum N of floating" },
+    lambda: { type: "number", min: 0, group: "off-policy learning", defaultText: String(D.creditLambda), help: "GAE λ of --credit gae, in [0, 1]" },
+    replay: {
+      type: "enum",
+      values: REPLAYS,
+      default: D.replay,
+      group: "off-policy learning",
+      help: "one-layer (credit assigned as each batch is sampled) or two-layer (a fast memory of credited transitions, refreshed from whole episodes: seed 000)",
+    },
+    "recalc-delay": {
+      type: "string",
+      meta: "RD",
+      group: "off-policy learning",
+      defaultText: String(D.recalcDelay),
+      help: "two-layer replay: a batch recalculates credit (fresh n, goals, values and learned rewards) on whole episodes with probability 1/(RD+1); never: credit once per episode",
+    },
+    "recalc-episodes": { type: "int", min: 1, default: D.recalcEpisodes, group: "off-policy learning", help: "two-layer replay: whole episodes credited again per recalculation" },
     "no-normalize": { type: "boolean", group: "off-policy learning", help: "feed raw inputs to the networks (default: normalised with running statistics)" },
 
     "eval-every": { type: "int", min: 0, default: D.evalEvery, group: "evaluation and logging", help: "evaluate every N env steps (0: only the final evaluation)" },
@@ -161,7 +189,8 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (!v.out) throw TRAIN.usageError("--out is required (the run folder, e.g. runs/reacher-td3)");
   if (RunFolder.exists(v.out)) throw new UsageError(`--out: ${v.out} already holds a run; use --resume ${v.out} to continue it, or another folder`);
   if (given.has("her-goals") && !v.her) throw new UsageError("--her-goals chooses how --her relabels: give --her too");
-  const algoArgs = numberSettings(v.set, "set") as Record<string, number | number[]>;
+  // Words too (BNPO's brains=ddpg); checkOverrides refuses a word where a number is due.
+  const algoArgs = numberSettings(v.set, "set", true);
   try {
     checkOverrides(v.algo, algoArgs);
   } catch (e) {
@@ -173,7 +202,9 @@ export async function trainCommand(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError(`--reward-set: ${(e as Error).message}`);
   }
+  const credit = creditArgs(v, given);
   const args = trainArgs(v.task, {
+    ...credit,
     algo: v.algo,
     taskOptions: Object.fromEntries(v.option.map(([k, value]) => [k, parseValue(value)])),
     her: v.her,
@@ -202,6 +233,35 @@ export async function trainCommand(argv: string[]): Promise<void> {
     rewardArgs,
   });
   await report(await trainRun(args, v.out, { resume: false, connect }));
+}
+
+/** --credit, --n, --lambda, --replay and --recalc-*, checked against each other. */
+function creditArgs(
+  v: { credit: CreditMode; n: number | undefined; lambda: number | undefined; replay: TrainArgs["replay"]; "recalc-delay": string | undefined; "recalc-episodes": number },
+  given: ReadonlySet<string>,
+): Pick<TrainArgs, "credit" | "creditN" | "creditLambda" | "replay" | "recalcDelay" | "recalcEpisodes"> {
+  if (v.credit === "one" && v.n !== undefined && v.n !== 1) throw TRAIN.usageError("--n sets the window of --credit nstep, floating or gae; one-step credit has n = 1");
+  if (v.lambda !== undefined && v.credit !== "gae") throw TRAIN.usageError("--lambda is GAE's λ: give --credit gae too");
+  if (v.lambda !== undefined && v.lambda > 1) throw TRAIN.usageError(`--lambda: expected a number in [0, 1], got ${v.lambda}`);
+  for (const flag of ["recalc-delay", "recalc-episodes"]) {
+    if (given.has(flag) && v.replay !== "two-layer") throw TRAIN.usageError(`--${flag} tunes the two-layer replay: give --replay two-layer too`);
+  }
+  let recalcDelay: number | "never" = D.recalcDelay;
+  const rd = v["recalc-delay"];
+  if (rd !== undefined) {
+    const n = Number(rd);
+    if (rd === "never") recalcDelay = "never";
+    else if (rd.trim() !== "" && Number.isFinite(n) && n >= 0) recalcDelay = n;
+    else throw TRAIN.usageError(`--recalc-delay: expected a number ≥ 0 or never, got ${quote(rd)}`);
+  }
+  return {
+    credit: v.credit,
+    creditN: v.n ?? DEFAULT_N[v.credit],
+    creditLambda: v.lambda ?? D.creditLambda,
+    replay: v.replay,
+    recalcDelay,
+    recalcEpisodes: v["recalc-episodes"],
+  };
 }
 
 async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> {

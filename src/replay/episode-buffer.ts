@@ -245,6 +245,20 @@ export class EpisodeBuffer {
     throw new Error("unreachable: sample index past the stored steps");
   }
 
+  /**
+   * Describes in `ref` the first step of `lane`'s most recently completed
+   * episode; false when it has none still whole in the ring.
+   */
+  lastEpisode(lane: number, ref: TransitionRef): boolean {
+    this.checkEnv(lane);
+    const end = this.openStart[lane]!;
+    if (end <= this.firstValid[lane]!) return false;
+    const start = this.epStart[this.slotAt(lane, end - 1)]!;
+    if (start < this.firstValid[lane]!) return false;
+    this.describe(lane, start, ref);
+    return true;
+  }
+
   /** Forgets every step (storage is kept). */
   clear(): void {
     this.written.fill(0);

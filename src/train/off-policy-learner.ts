@@ -12,6 +12,13 @@
  * resumed run keeps the same rhythm. An integer rate runs the same number of
  * updates every step, as before the carry existed.
  *
+ * Credit (`credit`, src/replay/credit.ts): one-step transitions by default;
+ * n-step, floating n-step or n-step GAE windows over whole stored episodes
+ * otherwise (CreditSampler). Replay (`replay`): one layer — every batch is
+ * sampled (and credited) from storage afresh — or the two-layer replay of
+ * seed 000 (TwoLayerReplay: a fast memory of ready transitions, refreshed
+ * every `recalcDelay + 1` batches on average).
+ *
  * Inputs are normalised when sampled, with the encoder's current statistics.
  * With an online reward model (GAHIL) every HER sample also feeds it
  * negatives and gives it the chance to train; the env's reward is never
@@ -22,6 +29,10 @@ import type { TaskSpec } from "../env/task.js";
 import { StepStatus } from "../env/task.js";
 import { HerReplayBuffer } from "../replay/her-buffer.js";
 import { ReplayBuffer } from "../replay/replay-buffer.js";
+import { EpisodeBuffer } from "../replay/episode-buffer.js";
+import { CreditSampler, type CreditSample } from "../replay/credit-sampler.js";
+import { checkCreditOptions, type CreditMode } from "../replay/credit.js";
+import { TwoLayerReplay, type FastSample } from "../replay/two-layer-replay.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import type { OnlineRewardModel } from "../reward/online-reward.js";
 import type { OffPolicyAgent, TransitionBatch } from "../algos/agent.js";
@@ -42,7 +53,32 @@ export interface OffPolicySchedule {
   readonly her: boolean;
   /** HER relabels per real transition (k). */
   readonly herK: number;
+  /** Credit assignment: one-step, n-step, floating n-step or n-step GAE (src/replay/credit.ts). */
+  readonly credit: CreditMode;
+  /** Window n (nstep, gae) or its maximum N (floating); 1 with one-step credit. */
+  readonly creditN: number;
+  /** GAE λ. */
+  readonly creditLambda: number;
+  /** One layer (sample and credit every batch) or seed 000's two-layer replay. */
+  readonly replay: "one-layer" | "two-layer";
+  /** Two-layer replay: a batch recalculates with probability 1/(rd+1); "never": credit once per episode. */
+  readonly recalcDelay: number | "never";
+  /** Two-layer replay: whole episodes credited again per recalculation. */
+  readonly recalcEpisodes: number;
 }
+
+/** One-step credit and a one-layer replay (the default); two-layer settings as seed 002 (rd 3). */
+export const ONE_STEP_CREDIT: Pick<OffPolicySchedule, "credit" | "creditN" | "creditLambda" | "replay" | "recalcDelay" | "recalcEpisodes"> = Object.freeze({
+  credit: "one",
+  creditN: 1,
+  creditLambda: 0.95,
+  replay: "one-layer",
+  recalcDelay: 3,
+  recalcEpisodes: 4,
+});
+
+/** Rows of the two-layer replay's fast memory read to measure reward staleness. */
+const STALENESS_ROWS = 1024;
 
 /** Replay as the learner uses it: add lived steps, sample named batches. */
 interface Replay {
@@ -52,6 +88,8 @@ interface Replay {
   sample(rows: number): TransitionBatch;
   serialize(): Uint8Array;
   restore(bytes: Uint8Array): void;
+  /** What the replay adds to the learner's metrics. */
+  stats?(): Record<string, number>;
 }
 
 /** What a checkpoint of the learner holds besides storage. */
@@ -84,7 +122,8 @@ export class OffPolicyLearner implements Learner {
     if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) {
       throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
     }
-    this.replay = schedule.her ? this.herReplay(rewardModel!) : this.plainReplay();
+    const oneStep = schedule.credit === "one" && schedule.replay === "one-layer";
+    this.replay = !oneStep ? this.creditReplay(rewardModel) : schedule.her ? this.herReplay(rewardModel!) : this.plainReplay();
   }
 
   randomActions(envStep: number): boolean {
@@ -123,7 +162,7 @@ export class OffPolicyLearner implements Learner {
   }
 
   stats(): Record<string, number> {
-    return { replay_size: this.replay.size };
+    return { replay_size: this.replay.size, ...this.replay.stats?.() };
   }
 
   state(): OffPolicyState {
@@ -141,7 +180,99 @@ export class OffPolicyLearner implements Learner {
     if (storage) this.replay.restore(storage);
   }
 
-  // ---- replay: HER for goal-conditioned tasks, a plain ring buffer otherwise ----
+  // ---- replay: HER for goal-conditioned tasks, a plain ring buffer otherwise; credit windows over episodes ----
+
+  /**
+   * Whole episodes (EpisodeBuffer) sampled as credit windows (CreditSampler),
+   * through the two-layer replay when asked. With HER (or a learned reward)
+   * every window is scored by the reward model, as in herReplay; without, the
+   * env's rewards are stored and used.
+   */
+  private creditReplay(rewardModel: RewardModel | undefined): Replay {
+    const { obsDim, goalDim } = this.encoder;
+    const actDim = this.agent.actDim;
+    const layout = this.encoder.layout;
+    const goal = layout.goalConditioned;
+    const schedule = this.schedule;
+    const credit = { mode: schedule.credit, n: schedule.creditN, gamma: this.agent.gamma, lambda: schedule.creditLambda };
+    checkCreditOptions(credit);
+    if (credit.mode === "gae" && !this.agent.targetValue) throw new Error(`--credit gae needs the agent's target critic; ${this.agent.name} has none (targetValue)`);
+    const goalSize = Math.max(goalDim, 1); // tasks without goals store a zero
+    const episodes = new EpisodeBuffer({ sizes: { obs: obsDim, goal: goalSize, action: actDim }, capacity: schedule.bufferSize, numEnvs: this.envs });
+    const value = (obs: Float32Array, g: Float32Array, rows: number) => this.agent.targetValue!(this.encoder.encode(obs, goal ? g : undefined, rows), rows);
+    const sampler = new CreditSampler({
+      episodes,
+      credit,
+      rewardModel,
+      rewardSource: schedule.her ? "model" : "stored",
+      relabelProbability: schedule.her ? schedule.herK / (schedule.herK + 1) : 0,
+      ...(credit.mode === "gae" ? { values: value } : {}),
+      sampleInProgress: true,
+    });
+    const twoLayer =
+      schedule.replay === "two-layer"
+        ? new TwoLayerReplay({
+            sampler,
+            fastCapacity: Math.min(schedule.bufferSize, 100_000),
+            recalcDelay: schedule.recalcDelay === "never" ? Infinity : schedule.recalcDelay,
+            recalcEpisodes: schedule.recalcEpisodes,
+          })
+        : undefined;
+    const zero = new Float32Array(1);
+    return {
+      get size() {
+        return twoLayer ? twoLayer.size : sampler.size;
+      },
+      add: (i, s) => {
+        if (!schedule.her && !s.reward) throw new Error(`${this.spec.name} gives the learner no reward: train it with --her and a reward model (--reward known or gahil)`);
+        episodes.add(
+          {
+            obs: row(layout.observation(s.obs), obsDim, i),
+            achievedGoal: goal ? row(layout.achievedGoal(s.obs), goalDim, i) : zero,
+            desiredGoal: goal ? row(layout.desiredGoal(s.obs), goalDim, i) : zero,
+            action: row(s.actions, actDim, i),
+            nextObs: row(layout.observation(s.nextObs), obsDim, i),
+            nextAchievedGoal: goal ? row(layout.achievedGoal(s.nextObs), goalDim, i) : zero,
+            // With HER the model scores every window: the env's reward is not even stored.
+            reward: schedule.her || !s.reward ? NaN : s.reward[i]!,
+            isSuccess: s.isSuccess[i] === 1,
+            terminated: s.status[i] === StepStatus.TERMINATED,
+            truncated: s.status[i] === StepStatus.TRUNCATED,
+          },
+          i,
+        );
+      },
+      endEpisode: (i) => {
+        episodes.endEpisode(i);
+        twoLayer?.episodeEnded(i, this.rng);
+      },
+      sample: (rows) => {
+        const s: CreditSample | FastSample = twoLayer ? twoLayer.sample(rows, this.rng) : sampler.sample(rows, this.rng);
+        if (this.onlineReward) {
+          this.onlineReward.addRelabelledNegatives(s);
+          this.onlineReward.maybeTrain();
+        }
+        const g = goal ? s.desiredGoal : undefined;
+        return {
+          rows,
+          obs: this.encoder.encode(s.obs, g, rows),
+          action: s.action,
+          reward: s.credit,
+          nextObs: this.encoder.encode(s.bootstrapObs, g, rows),
+          terminated: s.endsTerminated,
+          discount: s.discount,
+        };
+      },
+      serialize: () => (twoLayer ? twoLayer.serialize() : episodes.serialize()),
+      restore: (bytes) => (twoLayer ? twoLayer.restore(bytes) : episodes.restore(bytes)),
+      stats: () => {
+        if (!twoLayer) return {};
+        const out: Record<string, number> = { fast_size: twoLayer.size, recalculations: twoLayer.recalculations, recalc_seconds: twoLayer.recalcSeconds };
+        if (rewardModel?.isLearned) out["reward_staleness"] = twoLayer.staleness(rewardModel, STALENESS_ROWS);
+        return out;
+      },
+    };
+  }
 
   private herReplay(rewardModel: RewardModel): Replay {
     const obsDim = this.encoder.obsDim;

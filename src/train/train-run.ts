@@ -27,7 +27,7 @@ import { isOnlineRewardModel, type OnlineRewardModel } from "../reward/online-re
 import { InputEncoder } from "./input-encoder.js";
 import { ObservationLayout } from "./observation-layout.js";
 import type { Learner } from "./learner.js";
-import { OffPolicyLearner, type OffPolicySchedule } from "./off-policy-learner.js";
+import { OffPolicyLearner, ONE_STEP_CREDIT, type OffPolicySchedule } from "./off-policy-learner.js";
 import { OnPolicyLearner } from "./on-policy-learner.js";
 import { Trainer, type LoopConfig } from "./trainer.js";
 import type { EvalResult } from "./evaluate.js";
@@ -90,6 +90,7 @@ export const TRAIN_DEFAULTS: Omit<TrainArgs, "task"> = Object.freeze({
   learningStarts: 1000,
   updatesPerStep: 1,
   herK: 4,
+  ...ONE_STEP_CREDIT,
   normalize: true,
   evalEvery: 0,
   evalEpisodes: 20,
@@ -269,12 +270,18 @@ function offPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OffPolicyAgent
 
 function onPolicyLearner(args: TrainArgs, spec: TaskSpec, agent: OnPolicyAgent, encoder: InputEncoder, rng: Rng, reward: RewardModel | undefined, online: OnlineRewardModel | undefined): Learner {
   if (args.her && args.herGoals !== "sampled") throw new Error(`${args.algo} refuses --her with achieved goals: ${PPO_HER_REFUSAL}`);
+  if (args.credit !== "one" || args.replay !== "one-layer") {
+    throw new Error(`${args.algo} assigns credit with GAE over its own rollouts: --credit and --replay are for off-policy learners`);
+  }
   return new OnPolicyLearner(spec, agent, encoder, rng, args.envs, reward, online, { her: args.her ? "sampled" : "none", herK: args.herK });
 }
 
-/** "td3+HER", "ppo+HER(sampled goals)": for logs and plot titles. */
-function runLabel(args: TrainArgs): string {
-  return `${args.algo}${args.her ? (args.herGoals === "sampled" ? "+HER(sampled goals)" : "+HER") : ""}`;
+/** "td3+HER", "ppo+HER(sampled goals)", "td3+HER+floating(10)+two-layer(rd 3)": for logs and plot titles. */
+export function runLabel(args: TrainArgs): string {
+  const her = args.her ? (args.herGoals === "sampled" ? "+HER(sampled goals)" : "+HER") : "";
+  const credit = args.credit === "one" ? "" : args.credit === "gae" ? `+gae(${args.creditN}, λ ${args.creditLambda})` : `+${args.credit}(${args.creditN})`;
+  const replay = args.replay === "two-layer" ? `+two-layer(rd ${args.recalcDelay})` : "";
+  return `${args.algo}${her}${credit}${replay}`;
 }
 
 function versions(backend: string): Record<string, string> {

@@ -10,10 +10,21 @@ export class RecordingAgent implements OffPolicyAgent {
   /** The inputs `act` was called with, copied. */
   readonly inputs: Float32Array[] = [];
 
+  /** What `targetValue` returns for each input row; tests change it to play a critic that learned. */
+  value: (row: Float32Array) => number = () => 0;
+  /** Rows `targetValue` was asked for, summed over calls. */
+  valueRows = 0;
+
   constructor(
     readonly inputDim: number,
     readonly actDim: number,
+    readonly gamma = 0.99,
   ) {}
+
+  targetValue(input: Float32Array, rows: number): Float32Array {
+    this.valueRows += rows;
+    return Float32Array.from({ length: rows }, (_, i) => this.value(input.subarray(i * this.inputDim, (i + 1) * this.inputDim)));
+  }
 
   /** Zero actions. */
   act(input: Float32Array, rows: number): ActResult {

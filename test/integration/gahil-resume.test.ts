@@ -20,7 +20,7 @@ import type { OffPolicyAgent } from "../../src/algos/agent.js";
 import { Gahil } from "../../src/reward/gahil.js";
 import type { RewardBatch } from "../../src/reward/reward-model.js";
 import { InputEncoder } from "../../src/train/input-encoder.js";
-import { OffPolicyLearner } from "../../src/train/off-policy-learner.js";
+import { OffPolicyLearner, ONE_STEP_CREDIT } from "../../src/train/off-policy-learner.js";
 import { RunFolder } from "../../src/train/run-folder.js";
 import { Trainer } from "../../src/train/trainer.js";
 import { trainRun } from "../../src/train/train-run.js";
@@ -40,7 +40,7 @@ function build(spec: TaskSpec, steps: number) {
   const agent = makeAgent("td3", { inputDim: encoder.inputDim, actDim, seed: 0 }, { hidden: [16, 16] }, true) as OffPolicyAgent;
   const gahil = new Gahil({ ...REWARD_OPTIONS, goalSize: size(spec, "achieved_goal"), obsSize: size(spec, "observation"), actionSize: actDim, seed: 0 });
   const rng = new Rng(7);
-  const schedule = { batchSize: 32, bufferSize: 5000, learningStarts: 100, updatesPerStep: 1, her: true, herK: 4 };
+  const schedule = { batchSize: 32, bufferSize: 5000, learningStarts: 100, updatesPerStep: 1, her: true, herK: 4, ...ONE_STEP_CREDIT };
   const learner = new OffPolicyLearner(spec, agent, encoder, schedule, rng, 2, gahil, gahil);
   const trainer = new Trainer(spec, agent, encoder, learner, { steps, envs: 2, evalEvery: 0, evalEpisodes: 1, logEvery: 1000 }, rng, gahil);
   return { agent, gahil, trainer, dispose: () => (agent.dispose(), gahil.dispose()) };

@@ -27,7 +27,7 @@ import type { RewardBatch } from "../../src/reward/reward-model.js";
 import { Collector, type CollectedStep } from "../../src/train/collector.js";
 import { InputEncoder } from "../../src/train/input-encoder.js";
 import { ObservationLayout } from "../../src/train/observation-layout.js";
-import { OffPolicyLearner } from "../../src/train/off-policy-learner.js";
+import { OffPolicyLearner, ONE_STEP_CREDIT } from "../../src/train/off-policy-learner.js";
 import { OnPolicyLearner } from "../../src/train/on-policy-learner.js";
 import { probeRewardModel } from "../../src/train/reward-probe.js";
 import { Trainer } from "../../src/train/trainer.js";
@@ -231,7 +231,7 @@ test("TD3-shaped training on reordered tensors: inputs, HER goals and GAHIL's fe
     const agent = new RecordingAgent(encoder.inputDim, 2);
     const reward = new RecordingReward();
     const rng = new Rng(3);
-    const schedule = { batchSize: 16, bufferSize: 1000, learningStarts: 10, updatesPerStep: 1, her: true, herK: 4 };
+    const schedule = { batchSize: 16, bufferSize: 1000, learningStarts: 10, updatesPerStep: 1, her: true, herK: 4, ...ONE_STEP_CREDIT };
     const learner = new OffPolicyLearner(spec, agent, encoder, schedule, rng, 2, reward, reward);
     const trainer = new Trainer(spec, agent, encoder, learner, { steps: 40, envs: 2, evalEvery: 0, evalEpisodes: 1, logEvery: 1000 }, rng, reward);
     await trainer.train(env, { metric: () => undefined });

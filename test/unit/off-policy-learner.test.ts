@@ -9,7 +9,7 @@ import { boundedSpec } from "../../src/env/spec.js";
 import { StepStatus, type TaskSpec } from "../../src/env/task.js";
 import type { CollectedStep } from "../../src/train/collector.js";
 import { InputEncoder } from "../../src/train/input-encoder.js";
-import { OffPolicyLearner, type OffPolicySchedule } from "../../src/train/off-policy-learner.js";
+import { OffPolicyLearner, ONE_STEP_CREDIT, type OffPolicySchedule } from "../../src/train/off-policy-learner.js";
 import { RecordingAgent } from "../helpers/recording-agent.js";
 
 const line: TaskSpec = {
@@ -28,7 +28,7 @@ const line: TaskSpec = {
 };
 
 function schedule(overrides: Partial<OffPolicySchedule> = {}): OffPolicySchedule {
-  return { batchSize: 1, bufferSize: 1000, learningStarts: 0, updatesPerStep: 1, her: false, herK: 0, ...overrides };
+  return { batchSize: 1, bufferSize: 1000, learningStarts: 0, updatesPerStep: 1, her: false, herK: 0, ...ONE_STEP_CREDIT, ...overrides };
 }
 
 function lineLearner(envs: number, overrides: Partial<OffPolicySchedule> = {}) {
