@@ -8,8 +8,10 @@ import { Ddpg, DDPG_ARGS } from "./ddpg.js";
 import { Sac, SAC_ARGS } from "./sac.js";
 import { Td3, TD3_ARGS } from "./td3.js";
 import { Ppo, PPO_ARGS } from "./ppo.js";
+import { Bnpo, BNPO_ARGS, type BnpoArgs } from "./bnpo.js";
 
-export type AlgoOverrides = Readonly<Record<string, number | readonly number[]>>;
+/** Hyper-parameters by name: numbers, lists of numbers, or a word where the default is one (BNPO's brains). */
+export type AlgoOverrides = Readonly<Record<string, number | readonly number[] | string>>;
 
 export interface AlgoEntry {
   readonly kind: Agent["kind"];
@@ -23,6 +25,7 @@ const algos: Readonly<Record<string, AlgoEntry>> = Object.freeze({
   ddpg: { kind: "off-policy", summary: "DDPG (Lillicrap et al. 2016)", defaults: DDPG_ARGS, make: (shape, o) => new Ddpg(shape, { ...DDPG_ARGS, ...o }) },
   sac: { kind: "off-policy", summary: "SAC with automatic entropy tuning (Haarnoja et al. 2018)", defaults: SAC_ARGS, make: (shape, o) => new Sac(shape, { ...SAC_ARGS, ...o }) },
   ppo: { kind: "on-policy", summary: "PPO with clipped surrogate and GAE (Schulman et al. 2017)", defaults: PPO_ARGS, make: (shape, o) => new Ppo(shape, { ...PPO_ARGS, ...o }) },
+  bnpo: { kind: "off-policy", summary: "BNPO: DDPG and PPO brains train one Gaussian actor through Q(s, μ, σ) (rezer0dai/bnpo)", defaults: BNPO_ARGS, make: (shape, o) => new Bnpo(shape, { ...BNPO_ARGS, ...o } as BnpoArgs) },
 });
 
 export const ALGO_NAMES = Object.keys(algos);
@@ -54,11 +57,19 @@ const HER_COMMON: AlgoOverrides = { gamma: 0.98, tau: 0.05, actorLr: 1e-3, criti
 const HER_DETERMINISTIC: AlgoOverrides = { ...HER_COMMON, explorationNoise: 0.2, randomActionProb: 0.3, actionL2: 1 };
 export const HER_DEFAULTS: Readonly<Record<string, AlgoOverrides>> = Object.freeze({ td3: HER_DETERMINISTIC, ddpg: HER_DETERMINISTIC, sac: HER_COMMON });
 
-/** Throws naming the accepted keys when `overrides` has a key the algorithm does not know. */
-export function checkOverrides(name: string, overrides: AlgoOverrides): void {
-  const known = Object.keys(algoEntry(name).defaults);
-  for (const key of Object.keys(overrides)) {
+/**
+ * Throws naming the accepted keys when `overrides` has a key the algorithm does not
+ * know, or a value of another kind than the default's (a word where a number is due,
+ * or the other way round).
+ */
+export function checkOverrides(name: string, overrides: Readonly<Record<string, unknown>>): asserts overrides is AlgoOverrides {
+  const defaults = algoEntry(name).defaults as Readonly<Record<string, unknown>>;
+  const known = Object.keys(defaults);
+  for (const [key, value] of Object.entries(overrides)) {
     if (!known.includes(key)) throw new Error(`${name} has no hyper-parameter '${key}'; it has: ${known.join(", ")}`);
+    const word = typeof defaults[key] === "string";
+    const numbers = typeof value === "number" || (Array.isArray(value) && value.every((x) => typeof x === "number"));
+    if (word ? typeof value !== "string" : !numbers) throw new Error(`${name}: ${key} takes ${word ? "a word" : "a number or a list of numbers"}, got ${JSON.stringify(value)}`);
   }
 }
 
