@@ -110,4 +110,26 @@ describe("GAHIL (black box, over gRPC)", () => {
       assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
     });
   }
+
+  // Every credit mode scores its windows with GAHIL; the two-layer replay rescores whole episodes.
+  const creditModes: Array<Partial<TrainArgs>> = [
+    { credit: "nstep", creditN: 3 },
+    { credit: "floating", creditN: 10, replay: "two-layer", recalcDelay: 1 },
+    { credit: "gae", creditN: 5, replay: "two-layer", recalcDelay: 1 },
+  ];
+  for (const credit of creditModes) {
+    it(`--credit ${credit.credit}${credit.replay ? ` --replay ${credit.replay}` : ""}: poisoned rewards train bit-identically too`, async () => {
+      const budget = { ...credit, steps: 1000, evalEvery: 0, probeEpisodes: 0, finalEvalEpisodes: 10 } satisfies Partial<TrainArgs>;
+      const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-credit-clean-")), { resume: false, ...quiet });
+      const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-credit-dirty-")), { resume: false, ...quiet });
+      const losses = (run: typeof clean) =>
+        readMetrics(join(run.folder.dir, "metrics.jsonl"))
+          .filter((m) => m["kind"] === "train")
+          .map((m) => [m["step"], m["critic_loss"], m["actor_loss"], m["reward_model_loss"], m["reward_staleness"]]);
+      assert.ok(losses(clean).some(([, c]) => typeof c === "number"), "no critic updates happened");
+      assert.ok(losses(clean).some(([, , , r]) => typeof r === "number"), "GAHIL never trained");
+      assert.deepEqual(losses(dirty), losses(clean));
+      assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
+    });
+  }
 });

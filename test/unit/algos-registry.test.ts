@@ -23,7 +23,7 @@ test("with --her, TD3 and DDPG get baselines' HER settings and SAC the ones it h
   assert.equal(sac.args.gamma, 0.98);
   assert.equal("randomActionProb" in sac.args, false);
   sac.dispose();
-  assert.deepEqual([...ALGO_NAMES].sort(), ["ddpg", "ppo", "sac", "td3"]);
+  assert.deepEqual([...ALGO_NAMES].sort(), ["bnpo", "ddpg", "ppo", "sac", "td3"]);
 });
 
 test("an unknown hyper-parameter or algorithm is refused with the accepted names", () => {
@@ -43,6 +43,7 @@ test("every algorithm declares its kind; PPO is on-policy with CleanRL's default
       ["ddpg", "off-policy"],
       ["sac", "off-policy"],
       ["ppo", "on-policy"],
+      ["bnpo", "off-policy"],
     ],
   );
   const ppo = makeAgent("ppo", shape, {}, true) as Ppo;

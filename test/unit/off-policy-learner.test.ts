@@ -185,3 +185,50 @@ test("HER replay: a transition at TRUNCATED is sampled with terminated 0, at TER
   const goals = new Set(agent.batches.flatMap((b) => Array.from({ length: b.rows }, (_, i) => (b.obs[2 * i + 1]! < 0 ? "env" : "relabelled"))));
   assert.deepEqual(goals, new Set(["env", "relabelled"]));
 });
+
+// ---- credit windows through the learner (src/replay/credit*.ts has the hand computations) ----
+
+/** One env on Line-v0 for 5 steps (observation 100·t), the last TERMINATED; reward −1 each. */
+function terminatingEpisode(learner: OffPolicyLearner): void {
+  for (let t = 0; t < 5; t++) learner.observe(lineStep(1, t, t === 4 ? StepStatus.TERMINATED : StepStatus.RUNNING));
+}
+
+test("--credit nstep: the batches the agent gets hold n-step credit, the state n steps on and γⁿ, cut at TERMINATED", () => {
+  const { agent, learner } = lineLearner(1, { credit: "nstep", creditN: 3, batchSize: 5 });
+  terminatingEpisode(learner);
+  for (let u = 0; u < 10; u++) learner.train(5);
+  const gamma = agent.gamma;
+  const seen = new Set<number>();
+  for (const b of agent.batches) for (let i = 0; i < b.rows; i++) {
+    seen.add(b.obs[i]! / 100);
+    const t = b.obs[i]! / 100;
+    const m = Math.min(3, 5 - t);
+    assert.equal(b.nextObs[i], 100 * (t + m - 1) + 0.5, `row ${i}: bootstraps from the state ${m} steps on`);
+    let credit = 0;
+    for (let k = 0; k < m; k++) credit -= gamma ** k;
+    assert.ok(Math.abs(b.reward[i]! - credit) < 1e-5, `row ${i}: credit ${b.reward[i]} vs ${credit}`);
+    assert.ok(Math.abs(b.discount![i]! - (t + m === 5 ? 0 : gamma ** m)) < 1e-6, `row ${i}: discount ${b.discount![i]}`);
+    assert.equal(b.terminated[i], t + m === 5 ? 1 : 0);
+  }
+  assert.equal(seen.size, 5, "every step of the episode starts some window");
+});
+
+test("--replay two-layer with GAE: recalculation gives new targets when the critic changes, from storage alone", () => {
+  const { agent, learner } = lineLearner(1, { credit: "gae", creditN: 3, replay: "two-layer", recalcDelay: 0, batchSize: 5 });
+  agent.value = (s) => s[0]! / 100; // V(s) = t
+  terminatingEpisode(learner);
+  learner.train(5);
+  const before = new Set(agent.batches.at(-1)!.reward);
+  const asked = agent.valueRows;
+  agent.value = (s) => -s[0]! / 100; // the target critic moved
+  learner.train(6);
+  assert.ok(agent.valueRows > asked, "the recalculation asked the critic again");
+  assert.ok([...agent.batches.at(-1)!.reward].some((r) => !before.has(r)), "no target changed with the critic");
+  assert.ok(learner.stats()["recalculations"]! >= 2);
+});
+
+test("credit settings the learner cannot use are refused with their name", () => {
+  assert.throws(() => lineLearner(1, { credit: "nstep", creditN: 0 }), /n: expected an integer in 1\.\.1000/);
+  assert.throws(() => lineLearner(1, { credit: "gae", creditN: 3, creditLambda: 2 }), /lambda/);
+  assert.throws(() => lineLearner(1, { replay: "two-layer", recalcDelay: -1 }), /recalc delay/);
+});
