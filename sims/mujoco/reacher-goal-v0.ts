@@ -141,25 +141,8 @@ export class ReacherGoalV0 extends MujocoTask {
   }
 
   protected afterPhysics(): void {
-    const sim = this.sim;
-    sim.kinematics(); // body positions of the current qpos (see achieved_goal)
-    const { qpos, qvel, xpos } = sim;
+    const distance = writeReacherGoalObservations(this.sim, this.fingertip, this.out);
     const out = this.out;
-    const o = out.observations[0]!;
-    o[0] = Math.cos(qpos[0]!);
-    o[1] = Math.cos(qpos[1]!);
-    o[2] = Math.sin(qpos[0]!);
-    o[3] = Math.sin(qpos[1]!);
-    o[4] = qvel[0]!;
-    o[5] = qvel[1]!;
-    const achieved = out.observations[1]!;
-    const desired = out.observations[2]!;
-    const f = 3 * this.fingertip;
-    achieved[0] = xpos[f]!;
-    achieved[1] = xpos[f + 1]!;
-    desired[0] = qpos[2]!;
-    desired[1] = qpos[3]!;
-    const distance = goalDistance(achieved, desired);
     out.reward = distance < this.distanceThreshold ? 0 : -1;
     out.isSuccess = out.reward === 0;
     out.info[0] = distance;
@@ -167,7 +150,34 @@ export class ReacherGoalV0 extends MujocoTask {
   }
 }
 
-function goalDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
+/**
+ * The goal-conditioned Reacher's tensors from the sim's current qpos (the target's
+ * x, y in qpos[2..3]): observation (cos, sin and velocity of both joints),
+ * achieved_goal (the fingertip's x, y), desired_goal (the target's). Returns
+ * their distance. Shared by ReacherGoal-v0 and ReacherMoving-v0.
+ */
+export function writeReacherGoalObservations(sim: MjSim, fingertip: number, out: { readonly observations: readonly Float32Array[] }): number {
+  sim.kinematics(); // body positions of the current qpos (see achieved_goal)
+  const { qpos, qvel, xpos } = sim;
+  const o = out.observations[0]!;
+  o[0] = Math.cos(qpos[0]!);
+  o[1] = Math.cos(qpos[1]!);
+  o[2] = Math.sin(qpos[0]!);
+  o[3] = Math.sin(qpos[1]!);
+  o[4] = qvel[0]!;
+  o[5] = qvel[1]!;
+  const achieved = out.observations[1]!;
+  const desired = out.observations[2]!;
+  const f = 3 * fingertip;
+  achieved[0] = xpos[f]!;
+  achieved[1] = xpos[f + 1]!;
+  desired[0] = qpos[2]!;
+  desired[1] = qpos[3]!;
+  return goalDistance(achieved, desired);
+}
+
+/** Euclidean distance of the first two elements (x, y). */
+export function goalDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
   const dx = a[0]! - b[0]!;
   const dy = a[1]! - b[1]!;
   return Math.sqrt(dx * dx + dy * dy);

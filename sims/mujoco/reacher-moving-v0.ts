@@ -142,6 +142,7 @@ import { REACHER_XML } from "./assets/reacher-xml.js";
 import type { MjSim } from "./mujoco-runtime.js";
 import { MujocoTask, makeSim } from "./mujoco-task.js";
 import { ResolvedOptions } from "./options.js";
+import { goalDistance, writeReacherGoalObservations } from "./reacher-goal-v0.js";
 import { REACHER_FRAME_SKIP, REACHER_TIMESTEP, reacherStartState } from "./reacher-v5.js";
 
 const NAME = "ReacherMoving-v0";
@@ -256,35 +257,13 @@ export class ReacherMovingV0 extends MujocoTask {
     qpos[3] = this.orbit * Math.sin(theta);
     qvel[2] = 0;
     qvel[3] = 0;
-    sim.kinematics(); // body positions of the current qpos: fingertip and the moved target
-    const xpos = sim.xpos;
+    const distance = writeReacherGoalObservations(sim, this.fingertip, this.out); // fingertip and the moved target
     const out = this.out;
-    const o = out.observations[0]!;
-    o[0] = Math.cos(qpos[0]!);
-    o[1] = Math.cos(qpos[1]!);
-    o[2] = Math.sin(qpos[0]!);
-    o[3] = Math.sin(qpos[1]!);
-    o[4] = qvel[0]!;
-    o[5] = qvel[1]!;
-    const achieved = out.observations[1]!;
-    const desired = out.observations[2]!;
-    const f = 3 * this.fingertip;
-    achieved[0] = xpos[f]!;
-    achieved[1] = xpos[f + 1]!;
-    desired[0] = qpos[2]!;
-    desired[1] = qpos[3]!;
-    const distance = goalDistance(achieved, desired);
     out.isSuccess = distance < this.distanceThreshold;
     out.reward = out.isSuccess ? REACHER_MOVING_STEP_REWARD : 0;
     out.info[0] = distance;
     out.info[1] = out.isSuccess ? 1 : 0;
   }
-}
-
-function goalDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  const dx = a[0]! - b[0]!;
-  const dy = a[1]! - b[1]!;
-  return Math.sqrt(dx * dx + dy * dy);
 }
 
 function resolveMakeOptions(options: Options): ResolvedOptions {
