@@ -155,6 +155,20 @@ describe("simbridge CLI", () => {
     await assert.rejects(simbridge("train", "--algo", "td3", "--set", "__proto__=1", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "u")), /td3 has no hyper-parameter '__proto__'/);
   });
 
+  it("checks the credit and replay flags against each other and the learner", async () => {
+    const out = mkdtempSync(join(tmpdir(), "simbridge-cli-credit-"));
+    const train = (...flags: string[]) => simbridge("train", "--task", "PointReach-v0", "--her", "--steps", "10", "--out", join(out, String(Math.random())), ...flags);
+    await assert.rejects(train("--credit", "twostep"), /--credit: expected one, nstep, floating or gae, got 'twostep'/);
+    await assert.rejects(train("--n", "5"), /--n sets the window of --credit nstep, floating or gae/);
+    await assert.rejects(train("--credit", "nstep", "--lambda", "0.9"), /--lambda is GAE's λ: give --credit gae too/);
+    await assert.rejects(train("--credit", "gae", "--lambda", "1.5"), /--lambda: expected a number in \[0, 1\], got 1.5/);
+    await assert.rejects(train("--recalc-delay", "3"), /--recalc-delay tunes the two-layer replay: give --replay two-layer too/);
+    await assert.rejects(train("--replay", "two-layer", "--recalc-delay", "soon"), /--recalc-delay: expected a number ≥ 0 or never, got 'soon'/);
+    await assert.rejects(train("--algo", "ppo", "--her-goals", "sampled", "--credit", "nstep"), /ppo assigns credit with GAE over its own rollouts/);
+    const { stdout } = await simbridge("train", "--help");
+    for (const flag of ["--credit", "--n", "--lambda", "--replay", "--recalc-delay", "--recalc-episodes"]) assert.match(stdout, new RegExp(`${flag}\\b`));
+  });
+
   it("COMMAND --help prints the help generated from the command's flag declarations and exits 0", async () => {
     for (const command of [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS]) {
       const { stdout } = await simbridge(command.spec.name, "--help");
