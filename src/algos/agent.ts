@@ -16,7 +16,18 @@
  *
  * `act` returns actions plus named extras (e.g. PPO's `logProb` and `value`,
  * a hierarchy's `subgoal`, a skill policy's `skill`); storage keeps the extras
- * it knows. An agent with per-env memory (the current subgoal, the skill of
+ * it knows. An off-policy agent names the extras replay must keep in
+ * `storedExtras` (name → values per row): every storage path (the replay ring,
+ * HER, credit windows, the two-layer replay) stores them with the transition
+ * and returns them in `TransitionBatch.extras`, row-aligned with the batch,
+ * for the transition's first step (the step the action was taken in). Two
+ * things to know when reading them:
+ * - a hindsight-relabelled goal changes the goal the row is trained for, not
+ *   its extras: they are still those `act` computed under the goal lived;
+ * - during the off-policy warm-up (uniform random actions, `act` not called)
+ *   there is nothing to store: those rows hold NaN in every stored extra, and
+ *   the agent decides per row what stands in for them.
+ * An agent with per-env memory (the current subgoal, the skill of
  * the episode) declares `initialState`: the collector keeps one state per env,
  * passes them to `act`, and starts a fresh one at every episode start after
  * calling `endEpisode`.
@@ -74,12 +85,25 @@ export interface TransitionBatch {
    * for n-step or floating n-step credit. When absent, γ·(1 − terminated).
    */
   readonly discount?: Float32Array;
+  /**
+   * Optional: the agent's `storedExtras` as `act` returned them for the
+   * transition's first step, [rows × size] each (NaN rows: random warm-up
+   * actions; see the file header). Present when the agent declares
+   * `storedExtras`.
+   */
+  readonly extras?: Readonly<Record<string, Float32Array>>;
 }
 
 export interface OffPolicyAgent<State = unknown> extends Agent<State> {
   readonly kind: "off-policy";
   /** γ of its TD target: n-step credit must discount with the same γ. */
   readonly gamma: number;
+  /**
+   * The act extras replay keeps with each transition and returns with it
+   * (`TransitionBatch.extras`): extra name → values per row. `act("explore")`
+   * must return every one of them, with that many values per row.
+   */
+  readonly storedExtras?: Readonly<Record<string, number>>;
   /** One gradient update; returns the losses it computed (names → values). */
   update(batch: TransitionBatch): Record<string, number>;
   /**

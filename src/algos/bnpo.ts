@@ -34,13 +34,19 @@
  * The behaviour (old) policy. The author stores, with every transition, the
  * explorer's (μ_b, σ_b) and log π_b(a|s) as it acted (`Task.step`: `q_action`,
  * `log_prob`; `stable_probs=False`), trains the critic on Q(s, μ_b, σ_b) and takes
- * log π_b as PPO's denominator. `act("explore")` returns them as the extras `mean`,
- * `std` and `logProb` (Σ_j over dimensions, of the clipped action), and `update`
- * uses them when the batch carries fields of those names. Today's replay stores
- * no extras: then the running brain's target actor stands in for the behaviour
- * policy (its (μ'_k(s), σ'_k) as the critic's input, log π'_k(a|s) as PPO's old
- * log-prob). It trails the explorer (τ 0.1) as the replay's behaviour trails it,
- * and when target and explorer agree the PPO ratio is 1. Log-probs are of the
+ * log π_b as PPO's denominator. So does this agent: `act("explore")` returns them
+ * as the extras `mean`, `std` and `logProb` (Σ_j over dimensions, of the clipped
+ * action), `storedExtras` has replay keep them with every transition (every
+ * storage path: the ring, HER, credit windows, the two-layer replay), and
+ * `update` reads them from `batch.extras`, those of the step the action was
+ * taken in. With a hindsight goal they are still the explorer's under the goal
+ * it lived (relabelling changes the goal the row trains for, not how it acted).
+ * Where a row has no behaviour — a batch without extras (the unit tests' hand
+ * batches), or a row of NaN: the learner's uniform random warm-up actions, which
+ * no Gaussian of the actor drew — the running brain's target actor stands in,
+ * row by row (its (μ'_k(s), σ'_k) as the critic's input, log π'_k(a|s) as PPO's
+ * old log-prob). It trails the explorer (τ 0.1) as the replay's behaviour trails
+ * it, and when target and explorer agree the PPO ratio is 1. Log-probs are of the
  * stored action (in [−1, 1]); the author's of the unclipped sample (Unity clips).
  *
  * The schedule. `BPO.ipynb` runs, per env step of 20 envs, the DDPG brain every
@@ -59,9 +65,11 @@
  * n-step GAE credit (storage's: a given `discount` is used, `targetValue` serves
  * GAE), the NoisyNet parameter noise of the author's actor (here a plain MLP), the
  * critic's preprocessing layers, natural gradients, and evaluation by sampling each
- * brain's target actor (here the explorer's μ). Without the noise and the stored
- * μ_b, the critic sees one μ per state at a time and has no slope in μ to offer:
- * alone, the DDPG brain drifts (the unit bandit); the PPO brain carries learning.
+ * brain's target actor (here the explorer's μ). Without the noise, the critic's
+ * (μ, σ) at a state vary only as much as the explorer moved over the replay's
+ * history (the stored μ_b), and not at all where the target actor stands in (one
+ * μ per state at a time, no slope in μ to offer): alone on the unit bandit, whose
+ * batches carry no extras, the DDPG brain drifts; the PPO brain carries learning.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
@@ -301,16 +309,27 @@ export function bnpoTarget(model: BnpoModel, batch: CriticBatch, from: Brain, ga
 
 /**
  * The behaviour policy at s (see the file header): the batch's extras when it has
- * them, else the brain's target actor. mean, std [B, actDim]; logProb [B] (Σ_j).
+ * them, else the brain's target actor; rows of the extras holding a NaN (random
+ * warm-up actions) take the target actor's too. mean, std [B, actDim]; logProb [B] (Σ_j).
  */
 export function behaviourPolicy(model: BnpoModel, brain: Brain, batch: BnpoBatch): { mean: tf.Tensor2D; std: tf.Tensor2D; logProb: tf.Tensor1D } {
   const b = batch.obs.shape[0];
   const given = [batch.mean, batch.std, batch.logProb].filter((t) => t !== undefined).length;
-  if (given === 3) return tf.tidy(() => ({ mean: batch.mean!.clone(), std: batch.std!.clone(), logProb: tf.reshape(column(batch.logProb!, "logProb", b), [b]) as tf.Tensor1D }));
-  if (given > 0) throw new Error("The batch's behaviour policy needs all of mean, std and logProb");
-  return tf.tidy(() => {
+  if (given > 0 && given < 3) throw new Error("The batch's behaviour policy needs all of mean, std and logProb");
+  const target = () => {
     const { mean, logStd } = model.targets[brain].apply(batch.obs, { inputGrad: false });
     return { mean, std: tf.exp(logStd), logProb: gaussianLogProb(batch.action, mean, logStd) };
+  };
+  if (given === 0) return tf.tidy(target);
+  return tf.tidy(() => {
+    const mean = batch.mean!;
+    const std = batch.std!;
+    const logProb = tf.reshape(column(batch.logProb!, "logProb", b), [b]) as tf.Tensor1D;
+    const missing = tf.any(tf.isNaN(tf.concat([mean, std, tf.reshape(logProb, [b, 1])], 1)), 1) as tf.Tensor1D;
+    if (tf.any(missing).dataSync()[0] === 0) return { mean: mean.clone(), std: std.clone(), logProb };
+    const stand = target();
+    const rows = tf.tile(tf.reshape(missing, [b, 1]), [1, mean.shape[1]]) as tf.Tensor2D;
+    return { mean: tf.where(rows, stand.mean, mean), std: tf.where(rows, stand.std, std), logProb: tf.where(missing, stand.logProb, logProb) };
   });
 }
 
@@ -389,21 +408,13 @@ export function bnpoUpdate(model: BnpoModel, brain: Brain, batch: BnpoBatch, con
 
 // ---------------------------------------------------------------- agent
 
-/** A TransitionBatch that may carry the behaviour policy's extras (see the file header). */
-export interface BnpoTransitionBatch extends TransitionBatch {
-  /** [rows × actDim], μ_b(s). */
-  readonly mean?: Float32Array;
-  /** [rows × actDim], σ_b. */
-  readonly std?: Float32Array;
-  /** [rows], log π_b(a|s), summed over dimensions. */
-  readonly logProb?: Float32Array;
-}
-
 export class Bnpo implements OffPolicyAgent {
   readonly name = "bnpo";
   readonly kind = "off-policy";
   readonly inputDim: number;
   readonly actDim: number;
+  /** The behaviour policy as it acted (see the file header): μ_b [actDim], σ_b [actDim], log π_b(a|s) [1] per transition. */
+  readonly storedExtras: Readonly<Record<string, number>>;
   private readonly model: BnpoModel;
   private readonly config: BnpoConfig;
   /** Exploration noise. */
@@ -421,6 +432,7 @@ export class Bnpo implements OffPolicyAgent {
     if (!(args.clipEps > 0 && args.clipNorm > 0)) throw new RangeError(`clipEps and clipNorm must be positive, got ${args.clipEps} and ${args.clipNorm}`);
     this.inputDim = shape.inputDim;
     this.actDim = shape.actDim;
+    this.storedExtras = Object.freeze({ mean: shape.actDim, std: shape.actDim, logProb: 1 });
     this.rng = new Rng(shape.seed + 1);
     this.model = createBnpoModel({ obsDim: shape.inputDim, actDim: shape.actDim, hidden: args.hidden, criticLr: args.criticLr, ddpgLr: args.ddpgLr, ppoLr: args.ppoLr, initLogStd: args.initLogStd, logStdRange: { min: args.logStdMin, max: args.logStdMax }, seed: shape.seed });
     this.config = { brains: args.brains, gamma: args.gamma, tau: args.tau, ddpgSyncEvery: args.ddpgSyncEvery, ppoSyncEvery: args.ppoSyncEvery, clipEps: args.clipEps, clipNorm: args.clipNorm };
@@ -466,14 +478,18 @@ export class Bnpo implements OffPolicyAgent {
     return this.cycle < this.args.ddpgUpdates ? "ddpg" : "ppo";
   }
 
-  /** One update of the next brain on the first ddpgBatchSize / ppoBatchSize rows; losses named after the brain. */
-  update(batch: BnpoTransitionBatch): Record<string, number> {
+  /**
+   * One update of the next brain on the first ddpgBatchSize / ppoBatchSize rows;
+   * losses named after the brain. The behaviour policy comes from `batch.extras`
+   * (mean, std, logProb) when the batch has them (see the file header).
+   */
+  update(batch: TransitionBatch): Record<string, number> {
     const brain = this.nextBrain();
     this.cycle = (this.cycle + 1) % (this.args.ddpgUpdates + this.args.ppoUpdates);
     const rows = Math.min(batch.rows, brain === "ddpg" ? this.args.ddpgBatchSize : this.args.ppoBatchSize);
     const { inputDim: n, actDim: m } = this;
     const cut = (a: Float32Array, size: number) => a.subarray(0, rows * size);
-    const part: BnpoTransitionBatch = {
+    const part: TransitionBatch = {
       rows,
       obs: cut(batch.obs, n),
       action: cut(batch.action, m),
@@ -482,11 +498,14 @@ export class Bnpo implements OffPolicyAgent {
       terminated: cut(batch.terminated, 1),
       ...(batch.discount ? { discount: cut(batch.discount, 1) } : {}),
     };
+    const mean = batch.extras?.["mean"];
+    const std = batch.extras?.["std"];
+    const logProb = batch.extras?.["logProb"];
     const tensors: BnpoBatch = {
       ...batchTensors(part, n, m),
-      ...(batch.mean ? { mean: tf.tensor2d(cut(batch.mean, m), [rows, m]) } : {}),
-      ...(batch.std ? { std: tf.tensor2d(cut(batch.std, m), [rows, m]) } : {}),
-      ...(batch.logProb ? { logProb: tf.tensor1d(cut(batch.logProb, 1)) } : {}),
+      ...(mean ? { mean: tf.tensor2d(cut(mean, m), [rows, m]) } : {}),
+      ...(std ? { std: tf.tensor2d(cut(std, m), [rows, m]) } : {}),
+      ...(logProb ? { logProb: tf.tensor1d(cut(logProb, 1)) } : {}),
     };
     try {
       const r = bnpoUpdate(this.model, brain, tensors, this.config);

@@ -24,7 +24,9 @@
  * The output extends HerSample: its fields describe the window's first step
  * (reward = r_t for the goal), so reward models and staleness checks read it
  * as one-step data; `credit`, `discount` and `bootstrapObs` are what the
- * critic trains on.
+ * critic trains on. The episode buffer's extras come with each window, those
+ * of its first step (the step whose action the critic is asked about), as
+ * stored: a hindsight goal does not change them. They draw no random numbers.
  */
 import type { Rng } from "../core/rng.js";
 import { SimbridgeError } from "../core/errors.js";
@@ -133,7 +135,7 @@ export class CreditSampler {
     const eb = this.episodes;
     const { obs: so, goal: sg, action: sa } = eb.sizes;
     const rows = starts.length;
-    const out = allocate(rows, so, sg, sa);
+    const out = allocate(rows, so, sg, sa, eb.extraSizes);
 
     // Goals and window lengths; relabelled windows fill the batch from the back.
     const order = new Int32Array(rows); // output row → start
@@ -212,6 +214,13 @@ export class CreditSampler {
       out.reward[i] = w.reward[first]!;
       out.terminated[i] = w.terminated[first]!;
     }
+    // The extras of each window's first step.
+    const extras = Object.entries(out.extras ?? {});
+    for (let i = 0; i < rows && extras.length > 0; i++) {
+      const s = starts[order[i]!]!;
+      const slot = eb.slotAt(s.lane, s.episodeStart + s.step);
+      for (const [name, column] of extras) copy(eb.extras[name]!, slot, column, i, eb.extraSizes[name]!);
+    }
     return out;
   }
 
@@ -262,7 +271,8 @@ function allocateWindowRows(rows: number, so: number, sg: number, sa: number): W
   };
 }
 
-function allocate(rows: number, so: number, sg: number, sa: number): CreditSample {
+function allocate(rows: number, so: number, sg: number, sa: number, extraSizes: Readonly<Record<string, number>>): CreditSample {
+  const extras = Object.entries(extraSizes);
   return {
     rows,
     ...allocateWindowRows(rows, so, sg, sa),
@@ -272,6 +282,7 @@ function allocate(rows: number, so: number, sg: number, sa: number): CreditSampl
     bootstrapObs: new Float32Array(rows * so),
     endsTerminated: new Float32Array(rows),
     steps: new Float32Array(rows),
+    ...(extras.length ? { extras: Object.fromEntries(extras.map(([name, size]) => [name, new Float32Array(rows * size)])) } : {}),
   };
 }
 

@@ -27,12 +27,27 @@
  *   and, when asked, the steps already stored of episodes still in progress. It
  *   reports the step's episode position: `step` t and `length` T (for an
  *   episode in progress, T = steps stored so far).
+ * - Extras (`extras` in the options: name → values per step): what the agent's
+ *   `act` returned with the step's action (e.g. the behaviour policy's mean,
+ *   std and log-prob), one Float32Array column each, stored as given (NaN
+ *   included). A buffer that declares them takes only steps that carry every
+ *   one at its size, and nothing else; a buffer without them takes no extras.
+ *   They belong to the step, not to its goal: relabelling never changes them.
  */
 import type { Rng } from "../core/rng.js";
 import { SimbridgeError } from "../core/errors.js";
 import { packArrays, unpackArrays } from "./bytes.js";
 import type { StoredArray } from "./bytes.js";
 import { randomIndex } from "./random-index.js";
+
+/**
+ * The stored name of extra `name` wherever extras sit beside built-in fields
+ * (checkpoint arrays, the replay ring's fields): `extra:NAME`, which no
+ * built-in name starts with, so an extra called "obs" or "reward" is safe.
+ */
+export function extraField(name: string): string {
+  return `extra:${name}`;
+}
 
 /** Element counts of one step's tensors. Achieved and desired goals have the same size. */
 export interface GoalSizes {
@@ -62,6 +77,8 @@ export interface GoalTransition {
   readonly terminated: boolean;
   /** Status TRUNCATED: the episode ended by a time limit; bootstrapping continues. */
   readonly truncated?: boolean;
+  /** The buffer's declared extras for this step (name → its values); required when the buffer has extras. */
+  readonly extras?: Readonly<Record<string, ArrayLike<number>>>;
 }
 
 export interface EpisodeBufferOptions {
@@ -70,6 +87,8 @@ export interface EpisodeBufferOptions {
   readonly capacity: number;
   /** Number of envs adding steps concurrently (default 1). */
   readonly numEnvs?: number;
+  /** Extras stored with every step: name → values per step (default none). */
+  readonly extras?: Readonly<Record<string, number>>;
 }
 
 /** Where a picked step lives; filled in place by `EpisodeBuffer.pick`. */
@@ -92,6 +111,8 @@ export class EpisodeBuffer {
   readonly sizes: GoalSizes;
   readonly numEnvs: number;
   readonly capacityPerEnv: number;
+  /** Extra name → values per step ({} when the buffer stores none). */
+  readonly extraSizes: Readonly<Record<string, number>>;
 
   // Columns, `numEnvs × capacityPerEnv` rows each. Read by samplers in this folder; written only by `add`.
   readonly obs: Float32Array;
@@ -103,6 +124,14 @@ export class EpisodeBuffer {
   readonly reward: Float32Array;
   readonly isSuccess: Uint8Array;
   readonly terminated: Uint8Array;
+  /** One column per declared extra, `rows × extraSizes[name]`. */
+  readonly extras: Readonly<Record<string, Float32Array>>;
+  // The extras as parallel lists (indexed loops in `add`, which allocates nothing).
+  private readonly extraNames: readonly string[];
+  private readonly extraSizeList: readonly number[];
+  private readonly extraColumns: readonly Float32Array[];
+  /** `extras.NAME`, for messages. */
+  private readonly extraLabels: readonly string[];
 
   // Per row: lane positions (monotonic step counters, exact in float64) of its episode's first step
   // and one past its last step (-1 while the episode is in progress).
@@ -124,7 +153,13 @@ export class EpisodeBuffer {
     if (!Number.isSafeInteger(capacity) || capacity < numEnvs) {
       throw SimbridgeError.invalidArgument(`capacity: expected an integer ≥ numEnvs (${numEnvs}) but got ${capacity}`, "capacity");
     }
+    const extraSizes = options.extras ?? {};
+    for (const [name, size] of Object.entries(extraSizes)) {
+      if (name === "") throw SimbridgeError.invalidArgument("extras: an extra needs a name", "extras");
+      if (!Number.isSafeInteger(size) || size < 1) throw SimbridgeError.invalidArgument(`extras.${name}: expected a positive integer size but got ${size}`, "extras");
+    }
     this.sizes = Object.freeze({ obs: sizes.obs, goal: sizes.goal, action: sizes.action });
+    this.extraSizes = Object.freeze({ ...extraSizes });
     this.numEnvs = numEnvs;
     this.capacityPerEnv = Math.floor(capacity / numEnvs);
     const rows = this.numEnvs * this.capacityPerEnv;
@@ -137,6 +172,11 @@ export class EpisodeBuffer {
     this.reward = new Float32Array(rows);
     this.isSuccess = new Uint8Array(rows);
     this.terminated = new Uint8Array(rows);
+    this.extraNames = Object.keys(this.extraSizes);
+    this.extraSizeList = this.extraNames.map((n) => this.extraSizes[n]!);
+    this.extraColumns = this.extraSizeList.map((size) => new Float32Array(rows * size));
+    this.extraLabels = this.extraNames.map((n) => `extras.${n}`);
+    this.extras = Object.freeze(Object.fromEntries(this.extraNames.map((n, k) => [n, this.extraColumns[k]!])));
     this.epStart = new Float64Array(rows);
     this.epEnd = new Float64Array(rows).fill(-1);
     this.written = new Float64Array(numEnvs);
@@ -179,6 +219,7 @@ export class EpisodeBuffer {
     checkLength("action", step.action, sa);
     checkLength("nextObs", step.nextObs, so);
     checkLength("nextAchievedGoal", step.nextAchievedGoal, sg);
+    this.checkExtras(step.extras);
 
     const cap = this.capacityPerEnv;
     const pos = this.written[env]!;
@@ -197,6 +238,7 @@ export class EpisodeBuffer {
     this.reward[row] = step.reward;
     this.isSuccess[row] = step.isSuccess ? 1 : 0;
     this.terminated[row] = step.terminated ? 1 : 0;
+    for (let k = 0; k < this.extraNames.length; k++) copyRow(step.extras![this.extraNames[k]!]!, this.extraColumns[k]!, row, this.extraSizeList[k]!);
     this.epStart[row] = this.openStart[env]!;
     this.epEnd[row] = -1;
     this.written[env] = pos + 1;
@@ -268,21 +310,34 @@ export class EpisodeBuffer {
     this.completed = 0;
   }
 
-  /** Raw-byte checkpoint of the whole buffer, including episodes in progress. */
+  /**
+   * Raw-byte checkpoint of the whole buffer, including episodes in progress.
+   * Extras are arrays named `extraField(NAME)` (never a built-in name) with their
+   * sizes in the header; a buffer without extras writes what it always did.
+   */
   serialize(): Uint8Array {
     return packArrays(
-      { kind: "EpisodeBuffer", sizes: this.sizes, numEnvs: this.numEnvs, capacityPerEnv: this.capacityPerEnv, completed: this.completed },
+      {
+        kind: "EpisodeBuffer", sizes: this.sizes, numEnvs: this.numEnvs, capacityPerEnv: this.capacityPerEnv, completed: this.completed,
+        ...(this.extraNames.length ? { extras: this.extraSizes } : {}),
+      },
       this.arrays(),
     );
   }
 
-  /** Loads a checkpoint of a buffer with the same sizes, numEnvs and capacity. */
+  /** Loads a checkpoint of a buffer with the same sizes, numEnvs, capacity and extras. */
   restore(bytes: Uint8Array): void {
     const { header, arrays } = unpackArrays(bytes);
     if (header["kind"] !== "EpisodeBuffer") throw SimbridgeError.invalidArgument(`replay checkpoint: expected an EpisodeBuffer but got ${String(header["kind"])}`);
     const mine = JSON.stringify([this.sizes, this.numEnvs, this.capacityPerEnv]);
     const theirs = JSON.stringify([header["sizes"], header["numEnvs"], header["capacityPerEnv"]]);
     if (mine !== theirs) throw SimbridgeError.invalidArgument(`replay checkpoint: expected [sizes, numEnvs, capacityPerEnv] ${mine} but got ${theirs}`);
+    const theirExtras = (header["extras"] ?? {}) as Record<string, unknown>;
+    const sameExtras =
+      Object.keys(theirExtras).length === this.extraNames.length && this.extraNames.every((n) => theirExtras[n] === this.extraSizes[n]);
+    if (!sameExtras) {
+      throw SimbridgeError.invalidArgument(`replay checkpoint: expected extras ${JSON.stringify(this.extraSizes)} but got ${JSON.stringify(theirExtras)}`);
+    }
     const targets = this.arrays();
     for (const [name, target] of Object.entries(targets)) {
       const src = arrays[name];
@@ -310,7 +365,26 @@ export class EpisodeBuffer {
       written: this.written,
       openStart: this.openStart,
       firstValid: this.firstValid,
+      ...Object.fromEntries(this.extraNames.map((n, k) => [extraField(n), this.extraColumns[k]!])),
     };
+  }
+
+  /** Every declared extra at its size, and no other (messages name the extra). */
+  private checkExtras(extras: GoalTransition["extras"]): void {
+    const names = this.extraNames;
+    if (names.length === 0) {
+      if (extras !== undefined) {
+        for (const name in extras) throw SimbridgeError.invalidArgument(`extras.${name}: this buffer stores no extras`, `extras.${name}`);
+      }
+      return;
+    }
+    if (extras === undefined) {
+      throw SimbridgeError.invalidArgument(`extras: expected ${names.map((n) => `${n} (${this.extraSizes[n]})`).join(", ")} but got none`, "extras");
+    }
+    for (let k = 0; k < names.length; k++) checkLength(this.extraLabels[k]!, extras[names[k]!]!, this.extraSizeList[k]!);
+    for (const name in extras) {
+      if (!Object.hasOwn(this.extraSizes, name)) throw SimbridgeError.invalidArgument(`extras.${name}: not one of this buffer's extras (${names.join(", ")})`, `extras.${name}`);
+    }
   }
 
   private checkEnv(env: number): void {

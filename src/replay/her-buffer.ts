@@ -34,6 +34,11 @@
  * far, so FUTURE/FINAL only use goals already reached. Set it to false to
  * sample only finished episodes, as Stable-Baselines3 does.
  *
+ * Extras (`extras` in the options, see `EpisodeBuffer`) come with every sampled
+ * row, copied from the same stored step as its action: for a relabelled row
+ * they are still those computed under the goal lived, not the hindsight goal.
+ * Sampling draws the same random numbers with or without them.
+ *
  * `terminated` is the env's flag as stored: relabelling does not change it.
  * This is right for tasks whose termination does not depend on the goal (the
  * usual goal-conditioned tasks never terminate); a task that terminates on
@@ -74,6 +79,8 @@ export interface HerSample {
   readonly terminated: Float32Array;
   /** 1 when `desiredGoal` is a hindsight goal, else 0. `[batch]` */
   readonly relabelled: Float32Array;
+  /** The buffer's extras of the sampled step, `[batch × size]` each; present when the buffer has extras. */
+  readonly extras?: Readonly<Record<string, Float32Array>>;
 }
 
 export interface HerReplayBufferOptions extends EpisodeBufferOptions {
@@ -141,6 +148,7 @@ export class HerReplayBuffer {
       throw SimbridgeError.invalidArgument(`batchSize: expected a positive integer but got ${batchSize}`, "batchSize");
     }
     const { obs, goal, action } = this.episodes.sizes;
+    const extras = Object.entries(this.episodes.extraSizes);
     return {
       obs: new Float32Array(batchSize * obs),
       achievedGoal: new Float32Array(batchSize * goal),
@@ -151,6 +159,7 @@ export class HerReplayBuffer {
       nextAchievedGoal: new Float32Array(batchSize * goal),
       terminated: new Float32Array(batchSize),
       relabelled: new Float32Array(batchSize),
+      ...(extras.length ? { extras: Object.fromEntries(extras.map(([name, size]) => [name, new Float32Array(batchSize * size)])) } : {}),
     };
   }
 
@@ -166,6 +175,7 @@ export class HerReplayBuffer {
     const { obs: so, goal: sg, action: sa } = eb.sizes;
     const ref = this.ref;
     const stored = this.rewardSource === "stored";
+    const extraNames = Object.keys(eb.extraSizes);
     let front = 0; // real transitions fill [0, front)
     let back = batchSize; // relabelled ones fill [back, batchSize)
     for (let k = 0; k < batchSize; k++) {
@@ -179,6 +189,7 @@ export class HerReplayBuffer {
       copy(eb.nextObs, row, batch.nextObs, i, so);
       copy(eb.nextAchievedGoal, row, batch.nextAchievedGoal, i, sg);
       batch.terminated[i] = eb.terminated[row]!;
+      for (const name of extraNames) copy(eb.extras[name]!, row, batch.extras![name]!, i, eb.extraSizes[name]!);
       if (relabel) {
         copy(eb.nextAchievedGoal, this.goalRow(ref, rng), batch.desiredGoal, i, sg);
         batch.relabelled[i] = 1;
@@ -248,13 +259,19 @@ export class HerReplayBuffer {
       throw SimbridgeError.invalidArgument(`batchSize: expected a positive integer but got ${batchSize}`, "batchSize");
     }
     const { obs, goal, action } = this.episodes.sizes;
-    const want: Record<keyof HerSample, number> = {
+    const want: Record<Exclude<keyof HerSample, "extras">, number> = {
       obs, achievedGoal: goal, desiredGoal: goal, action, reward: 1, nextObs: obs, nextAchievedGoal: goal, terminated: 1, relabelled: 1,
     };
     for (const [name, size] of Object.entries(want)) {
       const got = batch[name as keyof HerSample];
       if (!(got instanceof Float32Array) || got.length !== batchSize * size) {
         throw SimbridgeError.invalidArgument(`out.${name}: expected a Float32Array of ${batchSize * size} elements`, "out");
+      }
+    }
+    for (const [name, size] of Object.entries(this.episodes.extraSizes)) {
+      const got = batch.extras?.[name];
+      if (!(got instanceof Float32Array) || got.length !== batchSize * size) {
+        throw SimbridgeError.invalidArgument(`out.extras.${name}: expected a Float32Array of ${batchSize * size} elements`, "out");
       }
     }
   }

@@ -22,12 +22,17 @@
  *
  * Rows of a sample come with relabelled windows last (as HerReplayBuffer's),
  * so GAHIL can take its negatives from them.
+ *
+ * The full memory's extras (EpisodeBuffer) ride along: each window keeps its
+ * first step's, in fast-memory fields named `extraField(NAME)` (`extra:NAME`,
+ * never a built-in field's name), reordered with their rows and returned as
+ * the sample's `extras`.
  */
 import { Rng } from "../core/rng.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { packArrays, unpackArrays } from "./bytes.js";
 import type { CreditSample, CreditSampler } from "./credit-sampler.js";
-import { TransitionRef } from "./episode-buffer.js";
+import { extraField, TransitionRef } from "./episode-buffer.js";
 import { ReplayBuffer, type Batch } from "./replay-buffer.js";
 
 export interface TwoLayerReplayOptions {
@@ -56,6 +61,8 @@ export class TwoLayerReplay {
   /** Per lane: the first step of the last episode pushed, so an episode is never pushed twice. */
   private readonly pushed: Float64Array;
   private readonly fastFields: Readonly<Record<string, number>>;
+  /** Per extra: its name and its fast-memory field. */
+  private readonly extraFields: ReadonlyArray<readonly [name: string, field: string]>;
 
   constructor(options: TwoLayerReplayOptions) {
     const { fastCapacity, recalcDelay, recalcEpisodes } = options;
@@ -66,9 +73,12 @@ export class TwoLayerReplay {
     this.recalcDelay = recalcDelay;
     this.recalcEpisodes = recalcEpisodes;
     const { obs, goal, action } = this.sampler.episodes.sizes;
+    const extraSizes = this.sampler.episodes.extraSizes;
+    this.extraFields = Object.keys(extraSizes).map((name) => [name, extraField(name)] as const);
     this.fastFields = {
       obs, achievedGoal: goal, desiredGoal: goal, action, reward: 1, nextObs: obs, nextAchievedGoal: goal, terminated: 1,
       relabelled: 1, credit: 1, discount: 1, bootstrapObs: obs, endsTerminated: 1, steps: 1,
+      ...Object.fromEntries(this.extraFields.map(([name, field]) => [field, extraSizes[name]!])),
     };
     this.fast = new ReplayBuffer(this.fastFields, fastCapacity);
     this.pushed = new Float64Array(this.sampler.episodes.numEnvs).fill(-1);
@@ -89,7 +99,7 @@ export class TwoLayerReplay {
   /** Maybe recalculates (module comment), then `rows` transitions from the fast memory, relabelled last. */
   sample(rows: number, rng: Rng): FastSample {
     if (this.recalcDelay !== Infinity && rng.uniform() * (this.recalcDelay + 1) < 1) this.recalculate(rng);
-    return relabelledLast(this.fast.sample(rows, rng) as unknown as FastSample, rows, this.fastFields);
+    return this.named(relabelledLast(this.fast.sample(rows, rng), rows, this.fastFields), rows);
   }
 
   /** Credits `recalcEpisodes` whole episodes of the full memory again (length-weighted draw). */
@@ -137,27 +147,41 @@ export class TwoLayerReplay {
   }
 
   private push(sample: CreditSample): void {
+    const columns: Record<string, Float32Array> = { ...(sample as unknown as Record<string, Float32Array>) };
+    for (const [name, field] of this.extraFields) columns[field] = sample.extras![name]!;
     const row: Record<string, Float32Array> = {};
     for (let i = 0; i < sample.rows; i++) {
-      for (const [name, size] of Object.entries(this.fastFields)) {
-        row[name] = (sample[name as keyof CreditSample] as Float32Array).subarray(i * size, (i + 1) * size);
-      }
+      for (const [name, size] of Object.entries(this.fastFields)) row[name] = columns[name]!.subarray(i * size, (i + 1) * size);
       this.fast.add(row);
     }
   }
+
+  /** Fast-memory fields as a sample: the extras' fields gathered under `extras`. */
+  private named(fields: Record<string, Float32Array>, rows: number): FastSample {
+    if (this.extraFields.length === 0) return { rows, ...fields } as unknown as FastSample;
+    const out: Record<string, unknown> = { rows, ...fields };
+    const extras: Record<string, Float32Array> = {};
+    for (const [name, field] of this.extraFields) {
+      extras[name] = fields[field]!;
+      delete out[field];
+    }
+    out["extras"] = extras;
+    return out as unknown as FastSample;
+  }
 }
 
-/** Reorders `batch` in place (stably) so that rows with `relabelled` = 1 come last. */
-function relabelledLast(batch: FastSample, rows: number, fields: Readonly<Record<string, number>>): FastSample {
+/** A copy of `batch` reordered (stably) so that rows with `relabelled` = 1 come last: every field moves with its row. */
+function relabelledLast(batch: Batch<Record<string, number>>, rows: number, fields: Readonly<Record<string, number>>): Record<string, Float32Array> {
   const order: number[] = [];
-  for (let i = 0; i < rows; i++) if (batch.relabelled[i] !== 1) order.push(i);
-  for (let i = 0; i < rows; i++) if (batch.relabelled[i] === 1) order.push(i);
-  const sorted: Record<string, Float32Array | number> = { rows };
+  const relabelled = batch["relabelled"]!;
+  for (let i = 0; i < rows; i++) if (relabelled[i] !== 1) order.push(i);
+  for (let i = 0; i < rows; i++) if (relabelled[i] === 1) order.push(i);
+  const sorted: Record<string, Float32Array> = {};
   for (const [name, size] of Object.entries(fields)) {
-    const src = (batch as unknown as Batch<Record<string, number>>)[name]!;
+    const src = batch[name]!;
     const dst = new Float32Array(src.length);
     for (let i = 0; i < rows; i++) dst.set(src.subarray(order[i]! * size, (order[i]! + 1) * size), i * size);
     sorted[name] = dst;
   }
-  return sorted as unknown as FastSample;
+  return sorted;
 }

@@ -19,6 +19,24 @@
  * seed 000 (TwoLayerReplay: a fast memory of ready transitions, refreshed
  * every `recalcDelay + 1` batches on average).
  *
+ * Extras (`agent.storedExtras`, e.g. BNPO's behaviour policy): each row's
+ * values are taken from what `act` returned for the step (`CollectedStep.extras`)
+ * and stored with the transition on every storage path — the ring's fields
+ * and the checkpoints' arrays are named `extra:NAME`, never a built-in name —
+ * and every batch carries them as `extras`, row-aligned, those of the
+ * transition's first step (for a hindsight goal: computed under the goal
+ * lived). An agent that declares an extra `act` did not return, or returned at
+ * another size, is refused with the extra's name. Warm-up steps are the
+ * exception: `act` is not called for uniform random actions, so the collector
+ * hands over no extras at all, and the learner stores NaN for every declared
+ * extra of those rows — nothing describes the uniform behaviour in the
+ * agent's terms, and asking the agent would describe a policy that did not
+ * act. The agent decides per row what stands in for NaN (BNPO: its target
+ * actor, as without stored extras). A step without any extras is taken for a
+ * warm-up step only until `train` has seen the warm-up end (from the start
+ * when `learningStarts` is 0); after that it is refused like any other. With
+ * no stored extras nothing changes: same fields, same random draws.
+ *
  * Inputs are normalised when sampled, with the encoder's current statistics.
  * With an online reward model (GAHIL) every HER sample also feeds it
  * negatives and gives it the chance to train; the env's reward is never
@@ -29,7 +47,7 @@ import type { TaskSpec } from "../env/task.js";
 import { StepStatus } from "../env/task.js";
 import { HerReplayBuffer } from "../replay/her-buffer.js";
 import { ReplayBuffer } from "../replay/replay-buffer.js";
-import { EpisodeBuffer } from "../replay/episode-buffer.js";
+import { EpisodeBuffer, extraField } from "../replay/episode-buffer.js";
 import { CreditSampler, type CreditSample } from "../replay/credit-sampler.js";
 import { checkCreditOptions, type CreditMode } from "../replay/credit.js";
 import { TwoLayerReplay, type FastSample } from "../replay/two-layer-replay.js";
@@ -80,10 +98,14 @@ export const ONE_STEP_CREDIT: Pick<OffPolicySchedule, "credit" | "creditN" | "cr
 /** Rows of the two-layer replay's fast memory read to measure reward staleness. */
 const STALENESS_ROWS = 1024;
 
+/** Extra name → its values for every env of one step, [envs × size] (the agent's storedExtras). */
+type StepExtras = Readonly<Record<string, Float32Array>>;
+
 /** Replay as the learner uses it: add lived steps, sample named batches. */
 interface Replay {
   readonly size: number;
-  add(env: number, step: CollectedStep): void;
+  /** Stores env `env`'s transition of `step`; `extras` is given exactly when the agent declares storedExtras. */
+  add(env: number, step: CollectedStep, extras: StepExtras | undefined): void;
   endEpisode(env: number): void;
   sample(rows: number): TransitionBatch;
   serialize(): Uint8Array;
@@ -102,6 +124,10 @@ export class OffPolicyLearner implements Learner {
   private readonly replay: Replay;
   /** Updates earned but not run yet (the fractional part of `updatesPerStep × envs` summed over steps). */
   private updateCarry = 0;
+  /** The agent's storedExtras (name → values per row); undefined when it declares none. */
+  private readonly extraSizes: Readonly<Record<string, number>> | undefined;
+  /** Set once no more warm-up (random, extras-less) steps can come (see the file header). */
+  private warmUpOver: boolean;
 
   constructor(
     readonly spec: TaskSpec,
@@ -122,6 +148,14 @@ export class OffPolicyLearner implements Learner {
     if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) {
       throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
     }
+    const extras = agent.storedExtras;
+    if (extras && Object.keys(extras).length > 0) {
+      for (const [name, size] of Object.entries(extras)) {
+        if (!Number.isSafeInteger(size) || size < 1) throw new Error(`${agent.name} declares the stored extra "${name}" with ${size} values per row; expected a positive integer`);
+      }
+      this.extraSizes = Object.freeze({ ...extras });
+    }
+    this.warmUpOver = !(schedule.learningStarts > 0);
     const oneStep = schedule.credit === "one" && schedule.replay === "one-layer";
     this.replay = !oneStep ? this.creditReplay(rewardModel) : schedule.her ? this.herReplay(rewardModel!) : this.plainReplay();
   }
@@ -131,8 +165,9 @@ export class OffPolicyLearner implements Learner {
   }
 
   observe(step: CollectedStep): void {
+    const extras = this.stepExtras(step);
     for (let i = 0; i < step.envs; i++) {
-      this.replay.add(i, step);
+      this.replay.add(i, step, extras);
       if (step.status[i] !== StepStatus.RUNNING) this.replay.endEpisode(i);
     }
   }
@@ -143,11 +178,38 @@ export class OffPolicyLearner implements Learner {
   }
 
   train(envStep: number): Record<string, number> | undefined {
+    // The collector's next step is taken at envStep: from here on the agent acts.
+    if (!this.randomActions(envStep)) this.warmUpOver = true;
     if (envStep < this.schedule.learningStarts || this.replay.size < this.schedule.batchSize) return undefined;
     let losses: Record<string, number> | undefined;
     const updates = this.dueUpdates();
     for (let u = 0; u < updates; u++) losses = this.agent.update(this.replay.sample(this.schedule.batchSize));
     return losses;
+  }
+
+  /**
+   * The agent's storedExtras of `step`, [envs × size] each: as `act` returned
+   * them, or NaN for a warm-up step (no extras at all while the warm-up may
+   * still run). Undefined when the agent declares none.
+   */
+  private stepExtras(step: CollectedStep): StepExtras | undefined {
+    const sizes = this.extraSizes;
+    if (!sizes) return undefined;
+    const n = step.envs;
+    if (!this.warmUpOver && Object.keys(step.extras).length === 0) {
+      return Object.fromEntries(Object.entries(sizes).map(([name, size]) => [name, new Float32Array(n * size).fill(NaN)]));
+    }
+    for (const [name, size] of Object.entries(sizes)) {
+      const got = step.extras[name];
+      if (!got) {
+        const returned = Object.keys(step.extras);
+        throw new Error(`${this.agent.name} declares the stored extra "${name}" but act returned none (it returned ${returned.length ? returned.join(", ") : "no extras"})`);
+      }
+      if (got.length !== n * size) {
+        throw new Error(`${this.agent.name}'s stored extra "${name}": expected ${size} values per row (${n * size} for ${n} envs) but act returned ${got.length}`);
+      }
+    }
+    return step.extras;
   }
 
   /** Adds this vector step's `updatesPerStep × envs` to the carry and takes the whole updates out of it. */
@@ -198,7 +260,13 @@ export class OffPolicyLearner implements Learner {
     checkCreditOptions(credit);
     if (credit.mode === "gae" && !this.agent.targetValue) throw new Error(`--credit gae needs the agent's target critic; ${this.agent.name} has none (targetValue)`);
     const goalSize = Math.max(goalDim, 1); // tasks without goals store a zero
-    const episodes = new EpisodeBuffer({ sizes: { obs: obsDim, goal: goalSize, action: actDim }, capacity: schedule.bufferSize, numEnvs: this.envs });
+    const extraSizes = this.extraSizes;
+    const episodes = new EpisodeBuffer({
+      sizes: { obs: obsDim, goal: goalSize, action: actDim },
+      capacity: schedule.bufferSize,
+      numEnvs: this.envs,
+      ...(extraSizes ? { extras: extraSizes } : {}),
+    });
     const value = (obs: Float32Array, g: Float32Array, rows: number) => this.agent.targetValue!(this.encoder.encode(obs, goal ? g : undefined, rows), rows);
     const sampler = new CreditSampler({
       episodes,
@@ -223,7 +291,7 @@ export class OffPolicyLearner implements Learner {
       get size() {
         return twoLayer ? twoLayer.size : sampler.size;
       },
-      add: (i, s) => {
+      add: (i, s, extras) => {
         if (!schedule.her && !s.reward) throw new Error(`${this.spec.name} gives the learner no reward: train it with --her and a reward model (--reward known or gahil)`);
         episodes.add(
           {
@@ -238,6 +306,7 @@ export class OffPolicyLearner implements Learner {
             isSuccess: s.isSuccess[i] === 1,
             terminated: s.status[i] === StepStatus.TERMINATED,
             truncated: s.status[i] === StepStatus.TRUNCATED,
+            ...(extras ? { extras: extrasRow(extras, extraSizes!, i) } : {}),
           },
           i,
         );
@@ -261,6 +330,7 @@ export class OffPolicyLearner implements Learner {
           nextObs: this.encoder.encode(s.bootstrapObs, g, rows),
           terminated: s.endsTerminated,
           discount: s.discount,
+          ...(s.extras ? { extras: s.extras } : {}),
         };
       },
       serialize: () => (twoLayer ? twoLayer.serialize() : episodes.serialize()),
@@ -279,10 +349,12 @@ export class OffPolicyLearner implements Learner {
     const goalDim = this.encoder.goalDim;
     const actDim = this.agent.actDim;
     const layout = this.encoder.layout;
+    const extraSizes = this.extraSizes;
     const her = new HerReplayBuffer({
       sizes: { obs: obsDim, goal: goalDim, action: actDim },
       capacity: this.schedule.bufferSize,
       numEnvs: this.envs,
+      ...(extraSizes ? { extras: extraSizes } : {}),
       rewardModel,
       rewardSource: "model",
       nSampledGoal: this.schedule.herK,
@@ -295,7 +367,7 @@ export class OffPolicyLearner implements Learner {
       },
       // HER scores every sampled transition with the reward model (rewardSource "model"),
       // so the env's reward is not even stored.
-      add: (i, s) =>
+      add: (i, s, extras) =>
         her.add(
           {
             obs: row(layout.observation(s.obs), obsDim, i),
@@ -308,6 +380,7 @@ export class OffPolicyLearner implements Learner {
             isSuccess: s.isSuccess[i] === 1,
             terminated: s.status[i] === StepStatus.TERMINATED,
             truncated: s.status[i] === StepStatus.TRUNCATED,
+            ...(extras ? { extras: extrasRow(extras, extraSizes!, i) } : {}),
           },
           i,
         ),
@@ -330,6 +403,7 @@ export class OffPolicyLearner implements Learner {
           reward: s.reward,
           nextObs: this.encoder.encode(s.nextObs, s.desiredGoal, rows, input.nextObs),
           terminated: s.terminated,
+          ...(s.extras ? { extras: s.extras } : {}),
         };
       },
       serialize: () => her.serialize(),
@@ -343,7 +417,13 @@ export class OffPolicyLearner implements Learner {
     const actDim = this.agent.actDim;
     const layout = this.encoder.layout;
     const goal = layout.goalConditioned;
-    const fields = { obs: obsDim, goal: Math.max(goalDim, 1), action: actDim, reward: 1, nextObs: obsDim, terminated: 1 };
+    // Extras are fields named extraField(NAME): never one of the fields above.
+    const extraSizes = this.extraSizes ?? {};
+    const extraFields = Object.keys(extraSizes).map((name) => [name, extraField(name)] as const);
+    const fields: Record<string, number> = {
+      obs: obsDim, goal: Math.max(goalDim, 1), action: actDim, reward: 1, nextObs: obsDim, terminated: 1,
+      ...Object.fromEntries(extraFields.map(([name, field]) => [field, extraSizes[name]!])),
+    };
     const buffer = new ReplayBuffer(fields, this.schedule.bufferSize);
     const zero = new Float32Array(1);
     let out: ReturnType<typeof buffer.allocateBatch> | undefined;
@@ -352,16 +432,18 @@ export class OffPolicyLearner implements Learner {
       get size() {
         return buffer.size;
       },
-      add: (i, s) => {
+      add: (i, s, extras) => {
         if (!s.reward) throw new Error(`${this.spec.name} gives the learner no reward: train it with --her and a reward model (--reward known or gahil)`);
-        buffer.add({
+        const transition: Record<string, ArrayLike<number> | number> = {
           obs: row(layout.observation(s.obs), obsDim, i),
           goal: goal ? row(layout.desiredGoal(s.obs), goalDim, i) : zero,
           action: row(s.actions, actDim, i),
           reward: s.reward[i]!,
           nextObs: row(layout.observation(s.nextObs), obsDim, i),
           terminated: s.status[i] === StepStatus.TERMINATED ? 1 : 0,
-        });
+        };
+        if (extras) for (const [name, field] of extraFields) transition[field] = row(extras[name]!, extraSizes[name]!, i);
+        buffer.add(transition);
       },
       endEpisode: () => undefined,
       sample: (rows) => {
@@ -378,12 +460,20 @@ export class OffPolicyLearner implements Learner {
           reward: s.reward,
           nextObs: this.encoder.encode(s.nextObs, goal ? s.goal : undefined, rows, input.nextObs),
           terminated: s.terminated,
+          ...(extraFields.length ? { extras: Object.fromEntries(extraFields.map(([name, field]) => [name, s[field]!])) } : {}),
         };
       },
       serialize: () => buffer.serialize(),
       restore: (bytes) => buffer.restore(bytes),
     };
   }
+}
+
+/** Row `i` of every extra of a step (views). */
+function extrasRow(extras: StepExtras, sizes: Readonly<Record<string, number>>, i: number): Record<string, Float32Array> {
+  const out: Record<string, Float32Array> = {};
+  for (const name of Object.keys(sizes)) out[name] = row(extras[name]!, sizes[name]!, i);
+  return out;
 }
 
 /** Row `i` of a batch-major array of rows of `size` (a view). */

@@ -1,7 +1,16 @@
 // An off-policy agent that learns nothing and records every input it acts on
 // and every batch the learner hands it (copied: storage reuses its sample arrays), for tests of
 // the off-policy schedule and storage through their public API.
+//
+// With `storedExtras` (name → values per row) `act` returns those extras too,
+// made from the input so a test can tell which row they belong to:
+// extras[name][r·size + j] = extraValue(k, input row r's first element, j), k the name's position.
 import type { ActResult, OffPolicyAgent, TransitionBatch } from "../../src/algos/agent.js";
+
+/** The value RecordingAgent.act returns for the k-th stored extra at element j of a row whose input starts with `first`. */
+export function extraValue(k: number, first: number, j: number): number {
+  return 10 * first + j + 1000 * (k + 1);
+}
 
 export class RecordingAgent implements OffPolicyAgent {
   readonly name = "recording";
@@ -19,6 +28,7 @@ export class RecordingAgent implements OffPolicyAgent {
     readonly inputDim: number,
     readonly actDim: number,
     readonly gamma = 0.99,
+    readonly storedExtras?: Readonly<Record<string, number>>,
   ) {}
 
   targetValue(input: Float32Array, rows: number): Float32Array {
@@ -26,10 +36,16 @@ export class RecordingAgent implements OffPolicyAgent {
     return Float32Array.from({ length: rows }, (_, i) => this.value(input.subarray(i * this.inputDim, (i + 1) * this.inputDim)));
   }
 
-  /** Zero actions. */
+  /** Zero actions, and the stored extras when it declares them (see the file header). */
   act(input: Float32Array, rows: number): ActResult {
     this.inputs.push(input.slice());
-    return { actions: new Float32Array(rows * this.actDim) };
+    const actions = new Float32Array(rows * this.actDim);
+    if (!this.storedExtras) return { actions };
+    const extras: Record<string, Float32Array> = {};
+    Object.entries(this.storedExtras).forEach(([name, size], k) => {
+      extras[name] = Float32Array.from({ length: rows * size }, (_, e) => extraValue(k, input[Math.floor(e / size) * this.inputDim]!, e % size));
+    });
+    return { actions, extras };
   }
 
   update(batch: TransitionBatch): Record<string, number> {
@@ -41,6 +57,7 @@ export class RecordingAgent implements OffPolicyAgent {
       nextObs: batch.nextObs.slice(),
       terminated: batch.terminated.slice(),
       ...(batch.discount ? { discount: batch.discount.slice() } : {}),
+      ...(batch.extras ? { extras: Object.fromEntries(Object.entries(batch.extras).map(([name, a]) => [name, a.slice()])) } : {}),
     });
     return { updates: this.batches.length };
   }

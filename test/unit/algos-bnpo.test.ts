@@ -216,7 +216,72 @@ test("targets: the critic's moves by τ every update, each brain's actor target 
   disposeBnpoModel(m);
 });
 
+test("behaviourPolicy: rows whose stored behaviour holds a NaN (random warm-up actions) take the brain's target actor, row by row", () => {
+  const m = model();
+  const other = model(8);
+  m.targets.ppo.copyFrom(other.actor); // the two target actors differ: the right one must stand in
+  disposeBnpoModel(other);
+  const batch = tensors(6);
+  // Row 1: its mean is NaN; row 4: only its logProb (one NaN anywhere in a row is enough).
+  const mean = Float32Array.from({ length: 6 * ACT }, (_, k) => (Math.floor(k / ACT) === 1 ? NaN : 0.1 * k));
+  const std = Float32Array.from({ length: 6 * ACT }, (_, k) => 0.5 + 0.01 * k);
+  const logProb = Float32Array.from({ length: 6 }, (_, i) => -1 - i);
+  logProb[4] = NaN;
+  const stored = { mean: tf.tensor2d(mean, [6, ACT]), std: tf.tensor2d(std, [6, ACT]), logProb: tf.tensor1d(logProb) };
+  for (const brain of ["ddpg", "ppo"] as const) {
+    const before = tf.memory().numTensors;
+    const got = behaviourPolicy(m, brain, { ...batch, ...stored });
+    const stand = behaviourPolicy(m, brain, batch);
+    const [gm, gs, gl, tm, ts, tl] = [got.mean, got.std, got.logProb, stand.mean, stand.std, stand.logProb].map((t) => Array.from(t.dataSync()));
+    for (let i = 0; i < 6; i++) {
+      const missing = i === 1 || i === 4;
+      for (let j = 0; j < ACT; j++) {
+        const k = i * ACT + j;
+        assert.equal(gm[k], missing ? tm[k] : Math.fround(0.1 * k), `${brain} row ${i} mean`);
+        assert.equal(gs[k], missing ? ts[k] : Math.fround(0.5 + 0.01 * k), `${brain} row ${i} std`);
+      }
+      assert.equal(gl[i], missing ? tl[i] : -1 - i, `${brain} row ${i} logProb`);
+    }
+    tf.dispose([got.mean, got.std, got.logProb, stand.mean, stand.std, stand.logProb]);
+    assert.equal(tf.memory().numTensors, before, "no tensors left behind");
+  }
+  tf.dispose(Object.values(stored));
+  disposeBatch(batch);
+  disposeBnpoModel(m);
+});
+
 const small: BnpoArgs = { ...BNPO_ARGS, hidden: [32, 32] };
+
+test("Bnpo: storedExtras asks replay for mean, std and logProb; update reads them from batch.extras (NaN rows: the target actor's)", () => {
+  const shape = { inputDim: 4, actDim: 2, seed: 1 };
+  const args = { ...small, ddpgUpdates: 2, ppoUpdates: 2, ddpgBatchSize: 8, ppoBatchSize: 8 };
+  const make = () => new Bnpo(shape, args);
+  const probe = make();
+  assert.deepEqual(probe.storedExtras, { mean: 2, std: 2, logProb: 1 });
+  const batch = randomBatch(new Rng(7), 12, 4, 2);
+  // act's own extras, at the sizes it declares.
+  const acted = probe.act(batch.obs, 12, "explore").extras!;
+  for (const [name, size] of Object.entries(probe.storedExtras)) assert.equal(acted[name]!.length, 12 * size, name);
+  const nan = (n: number) => new Float32Array(n).fill(NaN);
+  const run = (extras?: Record<string, Float32Array>) => {
+    const agent = make();
+    const losses = Array.from({ length: 4 }, () => agent.update({ ...batch, ...(extras ? { extras } : {}) })); // D D P P
+    agent.dispose();
+    return losses;
+  };
+  const none = run();
+  const stored = run(acted);
+  assert.ok(stored.every((l) => Object.values(l).every(Number.isFinite)));
+  assert.notDeepEqual(stored, none, "the stored behaviour is used");
+  assert.deepEqual(run({ mean: nan(24), std: nan(24), logProb: nan(12) }), none, "all rows NaN: the target actor, as without extras");
+  // Each brain takes the first 8 rows of the extras too: the rows after them change nothing.
+  const tail = { mean: acted["mean"]!.slice(), std: acted["std"]!.slice(), logProb: acted["logProb"]!.slice() };
+  tail.mean.fill(5, 16);
+  tail.logProb.fill(-9, 8);
+  assert.deepEqual(run(tail), stored);
+  assert.throws(() => probe.update({ ...batch, extras: { mean: acted["mean"]! } }), /needs all of mean, std and logProb/);
+  probe.dispose();
+});
 
 test("Bnpo: brains=both runs ddpgUpdates DDPG-brain then ppoUpdates PPO-brain updates; brains=ddpg / ppo run only theirs", () => {
   const batch = randomBatch(new Rng(1), 16, 4, 2);
@@ -305,5 +370,21 @@ test("Bnpo learns a one-step bandit: reward −(a − 0.5)² → deterministic a
   // at μ ≈ 0.59, and BNPO settles at 0.60–0.64 (measured).
   const agent = new Bnpo({ inputDim: 3, actDim: 1, seed: 4 }, { ...small, logStdMin: -3 });
   assertLearnsOneStepBandit(agent, 800);
+  agent.dispose();
+});
+
+test("Bnpo learns the one-step bandit from batches carrying act's extras (the behaviour policy stored, as the author's)", () => {
+  const agent = new Bnpo({ inputDim: 3, actDim: 1, seed: 4 }, { ...small, logStdMin: -3 });
+  const rows = 64;
+  const o = Float32Array.from({ length: rows * 3 }, (_, i) => [0.3, -0.2, 0.5][i % 3]!);
+  const start = agent.act(o.subarray(0, 3), 1, "deterministic").actions[0]!;
+  assert.ok(Math.abs(start - 0.5) > 0.2, `starts away from 0.5: ${start}`);
+  for (let step = 0; step < 800; step++) {
+    const { actions: action, extras } = agent.act(o, rows, "explore");
+    const reward = Float32Array.from(action, (a) => -((a - 0.5) ** 2));
+    agent.update({ rows, obs: o, action, reward, nextObs: o, terminated: new Float32Array(rows).fill(1), ...(extras ? { extras } : {}) });
+  }
+  const final = agent.act(o.subarray(0, 3), 1, "deterministic").actions[0]!;
+  assert.ok(Math.abs(final - 0.5) < 0.1, `deterministic action ${final}`);
   agent.dispose();
 });

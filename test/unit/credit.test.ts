@@ -241,3 +241,102 @@ describe("TwoLayerReplay", () => {
     assert.throws(() => b.restore(new EpisodeBuffer({ sizes: { obs: 1, goal: 1, action: 1 }, capacity: 100 }).serialize()), /expected a TwoLayerReplay/);
   });
 });
+
+describe("extras through credit windows and the two-layer replay", () => {
+  // Named like built-in fields on purpose: extras never collide with them.
+  const extras = { reward: 1, obs: 2 };
+  /** Extras of step t: reward −100 − t, obs (t, t + 0.25); step 2 lived during a warm-up (NaN). */
+  const extrasOf = (t: number) => (t === 2 ? { reward: [NaN], obs: [NaN, NaN] } : { reward: [-100 - t], obs: [t, t + 0.25] });
+
+  /** episode()'s steps with extras (or without), two episodes of 4 steps. */
+  function stored(withExtras: boolean): EpisodeBuffer {
+    const eb = new EpisodeBuffer({ sizes: { obs: 1, goal: 1, action: 1 }, capacity: 100, ...(withExtras ? { extras } : {}) });
+    for (let e = 0; e < 2; e++) {
+      [1, 2, 3, 4].forEach((reward, t) =>
+        eb.add({
+          obs: [t], achievedGoal: [t], desiredGoal: [9], action: [0.1 * t], nextObs: [t + 1], nextAchievedGoal: [t + 1], reward,
+          isSuccess: false, terminated: false, truncated: t === 3, ...(withExtras ? { extras: extrasOf(t) } : {}),
+        }),
+      );
+    }
+    return eb;
+  }
+
+  /** Every row's extras are those of its window's first step (obs = t); the rest of the row is what storage without extras gives. */
+  function assertFirstStepExtras(s: { rows: number; obs: Float32Array; extras?: Readonly<Record<string, Float32Array>> }): void {
+    assert.ok(s.extras);
+    assert.deepEqual(Object.keys(s.extras).sort(), ["obs", "reward"]);
+    for (let i = 0; i < s.rows; i++) {
+      const want = extrasOf(s.obs[i]!);
+      assert.deepEqual([s.extras["reward"]![i]], want.reward, `row ${i} (t = ${s.obs[i]})`);
+      assert.deepEqual(Array.from(s.extras["obs"]!.subarray(2 * i, 2 * i + 2)), want.obs, `row ${i} (t = ${s.obs[i]})`);
+    }
+  }
+
+  const sampler = (eb: EpisodeBuffer, values?: (obs: Float32Array, goal: Float32Array, rows: number) => Float32Array) =>
+    new CreditSampler({
+      episodes: eb,
+      credit: { mode: values ? "gae" : "floating", n: 3, gamma: 0.5, lambda: 0.5 },
+      rewardModel: new DistanceReward(),
+      rewardSource: "model",
+      relabelProbability: 0.8,
+      ...(values ? { values } : {}),
+    });
+
+  it("one layer: each window carries its first step's extras, hindsight goal or not, and draws what it draws without them", () => {
+    const values = (obs: Float32Array, _g: Float32Array, rows: number) => Float32Array.from(obs.subarray(0, rows), (x) => 10 * x);
+    for (const v of [undefined, values]) {
+      const s = sampler(stored(true), v).sample(200, new Rng(6));
+      assertFirstStepExtras(s);
+      assert.ok(s.relabelled.some((r) => r === 1) && s.relabelled.some((r) => r === 0));
+      const { extras: _, ...rest } = s;
+      assert.deepEqual(rest, sampler(stored(false), v).sample(200, new Rng(6)));
+      assertFirstStepExtras(sampler(stored(true), v).episode(firstEpisode(stored(true)), new Rng(7)));
+    }
+  });
+
+  function twoLayer(withExtras: boolean, recalcDelay = 0) {
+    return new TwoLayerReplay({ sampler: sampler(stored(withExtras)), fastCapacity: 1000, recalcDelay, recalcEpisodes: 2 });
+  }
+
+  it("two layers: fast-memory fields extra:NAME stay with their rows, relabelled last, through recalculation", () => {
+    const two = twoLayer(true);
+    assert.deepEqual(two.fast.fields["extra:reward"], 1);
+    assert.deepEqual(two.fast.fields["extra:obs"], 2);
+    assert.equal(two.fast.fields["reward"], 1);
+    const plain = twoLayer(false);
+    const [a, b] = [new Rng(8), new Rng(8)];
+    two.episodeEnded(0, a);
+    plain.episodeEnded(0, b);
+    for (let k = 0; k < 5; k++) {
+      const s = two.sample(64, a); // rd = 0: every sample recalculates
+      assertFirstStepExtras(s);
+      let seenRelabelled = false;
+      for (let i = 0; i < s.rows; i++) {
+        if (s.relabelled[i] === 1) seenRelabelled = true;
+        else assert.ok(!seenRelabelled, "a real window after a relabelled one");
+      }
+      // The built-in reward is the window's first reward for its goal, never the extra named "reward".
+      for (let i = 0; i < s.rows; i++) assert.ok(s.reward[i]! <= 0 && s.reward[i]! > -10, `row ${i}: reward ${s.reward[i]}`);
+      const { extras: _, ...rest } = s;
+      assert.deepEqual(rest, plain.sample(64, b));
+    }
+    assert.equal(two.recalculations, 5);
+  });
+
+  it("two layers: restore keeps the extras of both memories; a checkpoint without extras does not restore into a replay with them", () => {
+    const a = twoLayer(true, 3);
+    a.episodeEnded(0, new Rng(0));
+    const b = twoLayer(true, 3);
+    b.restore(a.serialize());
+    const s = b.sample(32, new Rng(9));
+    assertFirstStepExtras(s);
+    assert.deepEqual(s, a.sample(32, new Rng(9)));
+    b.recalculate(new Rng(10)); // from the restored full memory
+    assertFirstStepExtras(b.sample(256, new Rng(11)));
+    const plain = twoLayer(false, 3);
+    plain.episodeEnded(0, new Rng(0));
+    twoLayer(false, 3).restore(plain.serialize());
+    assert.throws(() => twoLayer(true, 3).restore(plain.serialize()), /expected extras \{"reward":1,"obs":2\} but got \{\}/);
+  });
+});

@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Rng } from "../../src/core/rng.js";
 import { GoalSelectionStrategy, HerReplayBuffer } from "../../src/replay/her-buffer.js";
+import { unpackArrays } from "../../src/replay/bytes.js";
 import type { HerReplayBufferOptions, HerSample } from "../../src/replay/her-buffer.js";
 import { KnownReward } from "../../src/reward/known-reward.js";
 import type { RewardBatch, RewardModel } from "../../src/reward/reward-model.js";
@@ -376,3 +377,95 @@ function stepOf(t: number) {
     nextAchievedGoal: ag(0, t + 1), reward: 0, isSuccess: false, terminated: false,
   };
 }
+
+// ---- extras: what the agent's act returned with the step, stored and sampled with it ----
+
+const extras = { behaviour: 2, logProb: 1 };
+/** The extras stored with step t of episode e: behaviour (e, t + 0.5), logProb −(100e + t). */
+const extrasOf = (e: number, t: number) => ({ behaviour: [e, t + 0.5], logProb: [-(100 * e + t)] });
+
+/** addEpisode's steps, with their extras. */
+function addEpisodeWithExtras(her: HerReplayBuffer, e: number, length: number, o: EpisodeOptions = {}): void {
+  const from = o.from ?? 0;
+  const upTo = o.upTo ?? length;
+  for (let t = from; t < upTo; t++) {
+    const last = t === length - 1;
+    her.add(
+      {
+        obs: [e, t, 0], achievedGoal: ag(e, t), desiredGoal: [-1000 - e, 5], action: [e, t], nextObs: [e, t + 1, 0], nextAchievedGoal: ag(e, t + 1),
+        reward: -1, isSuccess: false, terminated: last && o.terminate === true, truncated: last && o.terminate !== true, extras: extrasOf(e, t),
+      },
+      o.env ?? 0,
+    );
+  }
+}
+
+/** Every row's extras are those stored with its own step (decoded from obs), relabelled or not. */
+function assertExtrasOfOwnStep(s: HerSample): void {
+  assert.ok(s.extras, "the sample carries extras");
+  for (let i = 0; i < s.reward.length; i++) {
+    const want = extrasOf(s.obs[3 * i]!, s.obs[3 * i + 1]!);
+    assert.deepEqual(Array.from(s.extras["behaviour"]!.subarray(2 * i, 2 * i + 2)), want.behaviour, `row ${i} behaviour`);
+    assert.deepEqual([s.extras["logProb"]![i]], want.logProb, `row ${i} logProb`);
+  }
+}
+
+test("extras come with every sampled row from its own stored step, relabelled or not; the draws are those without extras", () => {
+  for (const goalSelection of Object.values(GoalSelectionStrategy)) {
+    const withExtras = makeHer({ numEnvs: 2, capacity: 40, goalSelection, extras });
+    const without = makeHer({ numEnvs: 2, capacity: 40, goalSelection });
+    for (const [e, length, env, upTo] of [[0, 6, 0, 6], [1, 9, 1, 9], [2, 5, 0, 5], [3, 4, 1, 2]] as const) {
+      addEpisodeWithExtras(withExtras, e, length, { env, upTo });
+      addEpisode(without, e, length, { env, upTo });
+    }
+    const s = withExtras.sample(3000, new Rng(30));
+    assertExtrasOfOwnStep(s);
+    assert.ok(s.relabelled.some((r) => r === 1) && s.relabelled.some((r) => r === 0));
+    // Relabelled rows still come last, and the rest of the sample is what a buffer without extras draws.
+    const { extras: got, ...rest } = s;
+    assert.ok(got);
+    assert.deepEqual(rest, without.sample(3000, new Rng(30)));
+    // Refilling a previous sample refills its extras too.
+    const again = withExtras.sample(3000, new Rng(31), s);
+    assert.equal(again.extras, got);
+    assertExtrasOfOwnStep(again);
+  }
+});
+
+test("serialize → restore keeps the extras; checkpoints restore only into buffers with the same extras", () => {
+  const her = makeHer({ numEnvs: 2, capacity: 20, extras });
+  addEpisodeWithExtras(her, 0, 6, { env: 0 });
+  addEpisodeWithExtras(her, 1, 9, { env: 1 });
+  addEpisodeWithExtras(her, 3, 4, { env: 1, upTo: 2 }); // in progress
+  const copy = makeHer({ numEnvs: 2, capacity: 20, extras });
+  copy.restore(her.serialize());
+  const s = copy.sample(500, new Rng(32));
+  assertExtrasOfOwnStep(s);
+  assert.deepEqual(s, her.sample(500, new Rng(32)));
+  // Without extras the checkpoint is what it always was, and restores into a buffer without extras.
+  const plain = makeHer({ numEnvs: 2, capacity: 20 });
+  addEpisode(plain, 0, 6, { env: 0 });
+  const { header, arrays } = unpackArrays(plain.serialize());
+  assert.equal("extras" in header, false);
+  assert.ok(Object.keys(arrays).every((name) => !name.startsWith("extra")));
+  const plainCopy = makeHer({ numEnvs: 2, capacity: 20 });
+  plainCopy.restore(plain.serialize());
+  assert.deepEqual(plainCopy.sample(100, new Rng(33)), plain.sample(100, new Rng(33)));
+  assert.throws(() => makeHer({ numEnvs: 2, capacity: 20, extras }).restore(plain.serialize()), /expected extras \{"behaviour":2,"logProb":1\} but got \{\}/);
+  assert.throws(() => makeHer({ numEnvs: 2, capacity: 20 }).restore(her.serialize()), /expected extras \{\} but got \{"behaviour":2,"logProb":1\}/);
+  assert.throws(() => makeHer({ numEnvs: 2, capacity: 20, extras: { behaviour: 3, logProb: 1 } }).restore(her.serialize()), /expected extras/);
+});
+
+test("missing, wrong-size or undeclared extras are refused, naming them", () => {
+  const her = makeHer({ extras });
+  const step = { ...stepOf(0), extras: extrasOf(0, 0) };
+  her.add(step);
+  assert.throws(() => her.add(stepOf(1)), /extras: expected behaviour \(2\), logProb \(1\) but got none/);
+  assert.throws(() => her.add({ ...step, extras: { behaviour: [1, 2, 3], logProb: [0] } }), /extras\.behaviour: expected 2 elements but got 3/);
+  assert.throws(() => her.add({ ...step, extras: { behaviour: [1, 2] } }), /extras\.logProb: expected 1 elements but got nothing/);
+  assert.throws(() => her.add({ ...step, extras: { ...extrasOf(0, 1), value: [1] } }), /extras\.value: not one of this buffer's extras \(behaviour, logProb\)/);
+  assert.throws(() => makeHer().add(step), /extras\.behaviour: this buffer stores no extras/);
+  assert.throws(() => makeHer({ extras: { behaviour: 0 } }), /extras\.behaviour: expected a positive integer size but got 0/);
+  assert.equal(her.size, 1, "a refused step is not stored");
+  assert.throws(() => her.sample(4, new Rng(1), makeHer().allocateSample(4)), /out\.extras\.behaviour: expected a Float32Array of 8 elements/);
+});

@@ -10,7 +10,11 @@ import { StepStatus, type TaskSpec } from "../../src/env/task.js";
 import type { CollectedStep } from "../../src/train/collector.js";
 import { InputEncoder } from "../../src/train/input-encoder.js";
 import { OffPolicyLearner, ONE_STEP_CREDIT, type OffPolicySchedule } from "../../src/train/off-policy-learner.js";
-import { RecordingAgent } from "../helpers/recording-agent.js";
+import { extraValue, RecordingAgent } from "../helpers/recording-agent.js";
+import { builtinRegistry } from "../../sims/catalog.js";
+import { sizeOf } from "../../src/env/spec.js";
+import { LocalVectorEnv } from "../../src/env/local-vector-env.js";
+import { Collector } from "../../src/train/collector.js";
 
 const line: TaskSpec = {
   name: "Line-v0",
@@ -231,4 +235,174 @@ test("credit settings the learner cannot use are refused with their name", () =>
   assert.throws(() => lineLearner(1, { credit: "nstep", creditN: 0 }), /n: expected an integer in 1\.\.1000/);
   assert.throws(() => lineLearner(1, { credit: "gae", creditN: 3, creditLambda: 2 }), /lambda/);
   assert.throws(() => lineLearner(1, { replay: "two-layer", recalcDelay: -1 }), /recalc delay/);
+});
+
+// ---- extras the agent asks replay to keep (storedExtras), through every storage path ----
+
+const EXTRAS = { behaviour: 2, logProb: 1 };
+const constantReward = { name: "constant", isLearned: false, rewards: (_b: unknown, out: Float32Array) => void out.fill(-1) };
+
+/** `step` with the extras `agent.act` returns for its input (what the collector hands over). */
+function acted(agent: RecordingAgent, step: CollectedStep): CollectedStep {
+  return { ...step, extras: agent.act(step.input, step.envs).extras ?? {} };
+}
+
+/** A vector step of Line-v0 (or LineGoal-v0 with desired goal −5, input [observation, goal]): env i observes 100·t + i. */
+function anyStep(goal: boolean, envs: number, t: number, status: number): CollectedStep {
+  const s = lineStep(envs, t, status);
+  if (!goal) return s;
+  const tensors = (o: Float32Array) => [o, o.slice(), new Float32Array(envs).fill(-5)];
+  const input = Float32Array.from({ length: 2 * envs }, (_, k) => (k % 2 === 0 ? s.obs[0]![k / 2]! : -5));
+  return { ...s, obs: tensors(s.obs[0]!), input, nextObs: tensors(s.nextObs[0]!) };
+}
+
+/**
+ * Every row of every batch carries the extras act returned for that row's own
+ * step (told by its observation, the input's first element), or NaN when that
+ * step was a warm-up step (`warmUp`: their observations).
+ */
+function assertExtrasOfOwnRow(agent: RecordingAgent, inputDim: number, warmUp = new Set<number>()): void {
+  let rows = 0;
+  for (const b of agent.batches) {
+    assert.deepEqual(Object.keys(b.extras ?? {}).sort(), Object.keys(agent.storedExtras!).sort());
+    for (let i = 0; i < b.rows; i++, rows++) {
+      const o = b.obs[i * inputDim]!;
+      Object.entries(agent.storedExtras!).forEach(([name, size], k) => {
+        for (let j = 0; j < size; j++) {
+          const got = b.extras![name]![i * size + j]!;
+          if (warmUp.has(o)) assert.ok(Number.isNaN(got), `row ${i} (observation ${o}, warm-up): ${name}[${j}] = ${got}, expected NaN`);
+          else assert.equal(got, Math.fround(extraValue(k, o, j)), `row ${i} (observation ${o}): ${name}[${j}]`);
+        }
+      });
+    }
+  }
+  assert.ok(rows > 0, "no batch was sampled");
+}
+
+/** The batches without their extras (what an agent without storedExtras sees). */
+const withoutExtras = (agent: RecordingAgent) => agent.batches.map(({ extras: _, ...rest }) => rest);
+
+const extraPaths: Array<{ name: string; goal: boolean; overrides: Partial<OffPolicySchedule> }> = [
+  { name: "plain replay", goal: false, overrides: {} },
+  { name: "HER", goal: true, overrides: { her: true, herK: 4 } },
+  { name: "n-step credit (one layer)", goal: false, overrides: { credit: "nstep", creditN: 3 } },
+  { name: "floating credit with HER (one layer)", goal: true, overrides: { her: true, herK: 4, credit: "floating", creditN: 3 } },
+  { name: "two-layer replay with HER", goal: true, overrides: { her: true, herK: 4, credit: "nstep", creditN: 2, replay: "two-layer", recalcDelay: 1 } },
+];
+
+function extrasLearner(goal: boolean, overrides: Partial<OffPolicySchedule>, storedExtras: Record<string, number> | undefined, envs = 2) {
+  const spec = goal ? lineGoal : line;
+  const agent = new RecordingAgent(goal ? 2 : 1, 1, 0.99, storedExtras);
+  const learner = new OffPolicyLearner(spec, agent, new InputEncoder(spec, false), schedule({ batchSize: 16, ...overrides }), new Rng(0), envs, goal ? constantReward : undefined, undefined);
+  return { agent, learner };
+}
+
+/** 12 vector steps of 2 envs, episodes of 4 steps (the last TRUNCATED, or TERMINATED every third). */
+function feed(learner: OffPolicyLearner, agent: RecordingAgent, goal: boolean, from = 0): void {
+  for (let t = from; t < from + 12; t++) {
+    const status = t % 4 !== 3 ? StepStatus.RUNNING : t % 3 === 0 ? StepStatus.TERMINATED : StepStatus.TRUNCATED;
+    learner.observe(acted(agent, anyStep(goal, 2, t, status)));
+  }
+}
+
+for (const { name, goal, overrides } of extraPaths) {
+  test(`${name}: every batch carries each row's own extras; the draws are those of a run without extras`, () => {
+    const { agent, learner } = extrasLearner(goal, overrides, EXTRAS);
+    const twin = extrasLearner(goal, overrides, undefined);
+    feed(learner, agent, goal);
+    feed(twin.learner, twin.agent, goal);
+    for (let k = 0; k < 20; k++) {
+      learner.train(24);
+      twin.learner.train(24);
+    }
+    assertExtrasOfOwnRow(agent, goal ? 2 : 1);
+    assert.ok(twin.agent.batches.every((b) => b.extras === undefined), "no extras for an agent that declares none");
+    assert.deepEqual(withoutExtras(agent), twin.agent.batches);
+    if (goal) {
+      const goals = new Set(agent.batches.flatMap((b) => Array.from({ length: b.rows }, (_, i) => (b.obs[2 * i + 1]! < 0 ? "lived" : "hindsight"))));
+      assert.deepEqual(goals, new Set(["lived", "hindsight"]), "hindsight rows keep the extras of the goal lived");
+    }
+  });
+
+  test(`${name}: a checkpoint keeps the extras with their rows; one without extras is refused`, () => {
+    const { agent, learner } = extrasLearner(goal, overrides, EXTRAS);
+    feed(learner, agent, goal);
+    const resumed = extrasLearner(goal, overrides, EXTRAS);
+    resumed.learner.restore(learner.state(), learner.serializeStorage(true));
+    for (let k = 0; k < 20; k++) resumed.learner.train(24);
+    assertExtrasOfOwnRow(resumed.agent, goal ? 2 : 1);
+    // Stored steps and new ones side by side.
+    feed(resumed.learner, resumed.agent, goal, 12);
+    for (let k = 0; k < 20; k++) resumed.learner.train(48);
+    assertExtrasOfOwnRow(resumed.agent, goal ? 2 : 1);
+    const plain = extrasLearner(goal, overrides, undefined);
+    feed(plain.learner, plain.agent, goal);
+    const bytes = plain.learner.serializeStorage(true);
+    extrasLearner(goal, overrides, undefined).learner.restore(plain.learner.state(), bytes);
+    assert.throws(() => extrasLearner(goal, overrides, EXTRAS).learner.restore(plain.learner.state(), bytes), /expected (fields|extras) .*behaviour/);
+  });
+}
+
+test("stored extras act did not return, or returned at another size, are refused with their name", () => {
+  const { agent, learner } = extrasLearner(false, {}, EXTRAS);
+  const step = acted(agent, anyStep(false, 2, 0, StepStatus.RUNNING));
+  assert.throws(() => learner.observe(anyStep(false, 2, 0, StepStatus.RUNNING)), /recording declares the stored extra "behaviour" but act returned none \(it returned no extras\)/);
+  assert.throws(() => learner.observe({ ...step, extras: { behaviour: step.extras["behaviour"]! } }), /recording declares the stored extra "logProb" but act returned none \(it returned behaviour\)/);
+  assert.throws(
+    () => learner.observe({ ...step, extras: { ...step.extras, behaviour: new Float32Array(3) } }),
+    /recording's stored extra "behaviour": expected 2 values per row \(4 for 2 envs\) but act returned 3/,
+  );
+  assert.equal(learner.stats()["replay_size"], 0, "nothing refused was stored");
+  learner.observe(step);
+  assert.equal(learner.stats()["replay_size"], 2);
+  assert.throws(() => extrasLearner(false, {}, { behaviour: 0 }), /recording declares the stored extra "behaviour" with 0 values per row/);
+  // The same on the episode paths.
+  const her = extrasLearner(true, { her: true, herK: 4 }, EXTRAS);
+  assert.throws(() => her.learner.observe({ ...step, extras: { logProb: step.extras["logProb"]! } }), /stored extra "behaviour" but act returned none/);
+});
+
+test("warm-up: random actions carry no extras, so their rows hold NaN; once learning starts a step without extras is refused", () => {
+  for (const { name, goal, overrides } of extraPaths) {
+    const { agent, learner } = extrasLearner(goal, { ...overrides, learningStarts: 6 }, EXTRAS, 2);
+    const warmUp = new Set<number>();
+    for (let t = 0; t < 10; t++) {
+      const envStep = 2 * t;
+      const status = t % 4 !== 3 ? StepStatus.RUNNING : StepStatus.TRUNCATED;
+      const step = anyStep(goal, 2, t, status);
+      if (learner.randomActions(envStep)) step.obs[0]!.forEach((o) => warmUp.add(o));
+      learner.observe(learner.randomActions(envStep) ? step : acted(agent, step)); // the collector hands random steps no extras
+      for (let k = 0; k < 5; k++) learner.train(envStep + 2);
+    }
+    assert.deepEqual([...warmUp].sort((a, b) => a - b), [0, 1, 100, 101, 200, 201], name);
+    assertExtrasOfOwnRow(agent, goal ? 2 : 1, warmUp);
+    const rows = agent.batches.flatMap((b) => Array.from({ length: b.rows }, (_, i) => b.obs[i * (goal ? 2 : 1)]!));
+    assert.ok(rows.some((o) => warmUp.has(o)) && rows.some((o) => !warmUp.has(o)), `${name}: both kinds of row sampled`);
+    assert.throws(() => learner.observe(anyStep(goal, 2, 10, StepStatus.RUNNING)), /declares the stored extra "behaviour" but act returned none \(it returned no extras\)/, name);
+  }
+});
+
+test("warm-up through the collector: the steps it takes at random are stored with NaN extras, the agent's with act's", async () => {
+  const env = await LocalVectorEnv.make(builtinRegistry(), "PointReach-v0", 2, { max_episode_steps: 5 });
+  try {
+    const encoder = new InputEncoder(env.spec, false);
+    const agent = new RecordingAgent(encoder.inputDim, sizeOf(env.spec.action.shape), 0.99, EXTRAS);
+    const rng = new Rng(4);
+    const learner = new OffPolicyLearner(env.spec, agent, encoder, schedule({ batchSize: 16, learningStarts: 8 }), rng, 2, undefined, undefined);
+    const collector = new Collector(env, agent, encoder, { rng, withholdReward: false });
+    const warmUp = new Set<number>();
+    for (let k = 0; k < 12; k++) {
+      const random = learner.randomActions(collector.steps);
+      const step = await collector.collect(random);
+      assert.equal(step.kind, "step");
+      if (step.kind !== "step") return;
+      if (random) for (let i = 0; i < 2; i++) warmUp.add(step.input[i * encoder.inputDim]!);
+      learner.observe(step);
+      learner.train(collector.steps);
+    }
+    assert.equal(warmUp.size, 8, "4 vector steps of 2 envs at random");
+    assert.equal(agent.inputs.length, 8, "act was called for the other 8 only");
+    assertExtrasOfOwnRow(agent, encoder.inputDim, warmUp);
+  } finally {
+    await env.close();
+  }
 });
