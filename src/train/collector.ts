@@ -38,6 +38,8 @@ export interface CollectedStep {
   readonly actions: Float32Array;
   /** The agent's named extras for these actions (none for random actions). */
   readonly extras: Readonly<Record<string, Float32Array>>;
+  /** True when the actions were uniform random (the warm-up), not the agent's. */
+  readonly randomActions: boolean;
   /** Raw observations after the step; for an ended env, its final observation (before the reset). */
   readonly nextObs: readonly Float32Array[];
   /** Env rewards [envs]; undefined when the env withholds them or the learner's reward is learned. */
@@ -186,7 +188,7 @@ export class Collector<State = unknown> {
       r.indices.forEach((i, row) => this.current.forEach((o, k) => o.set(r.observations[k]!.subarray(row * this.sizes[k]!, (row + 1) * this.sizes[k]!), i * this.sizes[k]!)));
     }
     this.stepsDone += n;
-    return { kind: "step", envs: n, obs, input, actions: acted.actions, extras: acted.extras ?? {}, nextObs, reward, status: s.status, isSuccess: s.isSuccess };
+    return { kind: "step", envs: n, obs, input, actions: acted.actions, extras: acted.extras ?? {}, randomActions: random, nextObs, reward, status: s.status, isSuccess: s.isSuccess };
   }
 
   /** Resets every env (at the start, and when a lost server came back with fresh envs). */

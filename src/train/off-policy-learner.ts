@@ -26,16 +26,13 @@
  * and every batch carries them as `extras`, row-aligned, those of the
  * transition's first step (for a hindsight goal: computed under the goal
  * lived). An agent that declares an extra `act` did not return, or returned at
- * another size, is refused with the extra's name. Warm-up steps are the
- * exception: `act` is not called for uniform random actions, so the collector
- * hands over no extras at all, and the learner stores NaN for every declared
- * extra of those rows — nothing describes the uniform behaviour in the
- * agent's terms, and asking the agent would describe a policy that did not
- * act. The agent decides per row what stands in for NaN (BNPO: its target
- * actor, as without stored extras). A step without any extras is taken for a
- * warm-up step only until `train` has seen the warm-up end (from the start
- * when `learningStarts` is 0); after that it is refused like any other. With
- * no stored extras nothing changes: same fields, same random draws.
+ * another size, is refused with the extra's name. Warm-up steps
+ * (`CollectedStep.randomActions`) are the exception: `act` is not called for
+ * uniform random actions, and the learner stores NaN for every declared extra
+ * of those rows — nothing describes the uniform behaviour in the agent's
+ * terms. The agent decides per row what stands in for NaN (BNPO: its target
+ * actor, as without stored extras). With no stored extras nothing changes:
+ * same fields, same random draws.
  *
  * Inputs are normalised when sampled, with the encoder's current statistics.
  * With an online reward model (GAHIL) every HER sample also feeds it
@@ -126,8 +123,6 @@ export class OffPolicyLearner implements Learner {
   private updateCarry = 0;
   /** The agent's storedExtras (name → values per row); undefined when it declares none. */
   private readonly extraSizes: Readonly<Record<string, number>> | undefined;
-  /** Set once no more warm-up (random, extras-less) steps can come (see the file header). */
-  private warmUpOver: boolean;
 
   constructor(
     readonly spec: TaskSpec,
@@ -155,7 +150,6 @@ export class OffPolicyLearner implements Learner {
       }
       this.extraSizes = Object.freeze({ ...extras });
     }
-    this.warmUpOver = !(schedule.learningStarts > 0);
     const oneStep = schedule.credit === "one" && schedule.replay === "one-layer";
     this.replay = !oneStep ? this.creditReplay(rewardModel) : schedule.her ? this.herReplay(rewardModel!) : this.plainReplay();
   }
@@ -178,8 +172,6 @@ export class OffPolicyLearner implements Learner {
   }
 
   train(envStep: number): Record<string, number> | undefined {
-    // The collector's next step is taken at envStep: from here on the agent acts.
-    if (!this.randomActions(envStep)) this.warmUpOver = true;
     if (envStep < this.schedule.learningStarts || this.replay.size < this.schedule.batchSize) return undefined;
     let losses: Record<string, number> | undefined;
     const updates = this.dueUpdates();
@@ -189,14 +181,13 @@ export class OffPolicyLearner implements Learner {
 
   /**
    * The agent's storedExtras of `step`, [envs × size] each: as `act` returned
-   * them, or NaN for a warm-up step (no extras at all while the warm-up may
-   * still run). Undefined when the agent declares none.
+   * them, or NaN for a warm-up step. Undefined when the agent declares none.
    */
   private stepExtras(step: CollectedStep): StepExtras | undefined {
     const sizes = this.extraSizes;
     if (!sizes) return undefined;
     const n = step.envs;
-    if (!this.warmUpOver && Object.keys(step.extras).length === 0) {
+    if (step.randomActions) {
       return Object.fromEntries(Object.entries(sizes).map(([name, size]) => [name, new Float32Array(n * size).fill(NaN)]));
     }
     for (const [name, size] of Object.entries(sizes)) {

@@ -51,6 +51,7 @@ function lineStep(envs: number, t: number, status: number = StepStatus.RUNNING):
     input: obs.slice(),
     actions: new Float32Array(envs),
     extras: {},
+    randomActions: false,
     nextObs: [obs.map((x) => x + 0.5)],
     reward: new Float64Array(envs).fill(-1),
     status: new Uint8Array(envs).fill(status),
@@ -361,7 +362,7 @@ test("stored extras act did not return, or returned at another size, are refused
   assert.throws(() => her.learner.observe({ ...step, extras: { logProb: step.extras["logProb"]! } }), /stored extra "behaviour" but act returned none/);
 });
 
-test("warm-up: random actions carry no extras, so their rows hold NaN; once learning starts a step without extras is refused", () => {
+test("warm-up: random actions carry no extras, so their rows hold NaN; an agent's step without extras is refused", () => {
   for (const { name, goal, overrides } of extraPaths) {
     const { agent, learner } = extrasLearner(goal, { ...overrides, learningStarts: 6 }, EXTRAS, 2);
     const warmUp = new Set<number>();
@@ -370,7 +371,7 @@ test("warm-up: random actions carry no extras, so their rows hold NaN; once lear
       const status = t % 4 !== 3 ? StepStatus.RUNNING : StepStatus.TRUNCATED;
       const step = anyStep(goal, 2, t, status);
       if (learner.randomActions(envStep)) step.obs[0]!.forEach((o) => warmUp.add(o));
-      learner.observe(learner.randomActions(envStep) ? step : acted(agent, step)); // the collector hands random steps no extras
+      learner.observe(learner.randomActions(envStep) ? { ...step, randomActions: true } : acted(agent, step)); // the collector hands random steps no extras
       for (let k = 0; k < 5; k++) learner.train(envStep + 2);
     }
     assert.deepEqual([...warmUp].sort((a, b) => a - b), [0, 1, 100, 101, 200, 201], name);
@@ -395,6 +396,7 @@ test("warm-up through the collector: the steps it takes at random are stored wit
       const step = await collector.collect(random);
       assert.equal(step.kind, "step");
       if (step.kind !== "step") return;
+      assert.equal(step.randomActions, random, "the collector says which steps it took at random");
       if (random) for (let i = 0; i < 2; i++) warmUp.add(step.input[i * encoder.inputDim]!);
       learner.observe(step);
       learner.train(collector.steps);
