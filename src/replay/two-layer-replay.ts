@@ -116,17 +116,26 @@ export class TwoLayerReplay {
   }
 
   /**
-   * Mean |stored − current| first-step reward over `rows` fast-memory rows
-   * (drawn with a generator of its own, so measuring never changes training).
+   * How far the stored first-step rewards of `rows` fast-memory rows are from
+   * what `model` gives them now: the mean |stored − current|, and for scale
+   * the standard deviation of the current ones (drawn with a generator of its
+   * own, so measuring never changes training).
    */
-  staleness(model: RewardModel, rows: number, seed = 0): number {
-    if (this.fast.size === 0) return NaN;
+  staleness(model: RewardModel, rows: number, seed = 0): { meanAbsChange: number; currentStd: number } {
+    if (this.fast.size === 0) return { meanAbsChange: NaN, currentStd: NaN };
     const s = this.fast.sample(rows, new Rng(seed)) as unknown as FastSample;
     const now = new Float32Array(rows);
     model.rewards(s, now);
+    let change = 0;
     let sum = 0;
-    for (let i = 0; i < rows; i++) sum += Math.abs(now[i]! - s.reward[i]!);
-    return sum / rows;
+    let squares = 0;
+    for (let i = 0; i < rows; i++) {
+      change += Math.abs(now[i]! - s.reward[i]!);
+      sum += now[i]!;
+      squares += now[i]! * now[i]!;
+    }
+    const mean = sum / rows;
+    return { meanAbsChange: change / rows, currentStd: Math.sqrt(Math.max(0, squares / rows - mean * mean)) };
   }
 
   serialize(): Uint8Array {

@@ -329,7 +329,11 @@ export class OffPolicyLearner implements Learner {
       stats: () => {
         if (!twoLayer) return {};
         const out: Record<string, number> = { fast_size: twoLayer.size, recalculations: twoLayer.recalculations, recalc_seconds: twoLayer.recalcSeconds };
-        if (rewardModel?.isLearned) out["reward_staleness"] = twoLayer.staleness(rewardModel, STALENESS_ROWS);
+        if (rewardModel?.isLearned) {
+          const { meanAbsChange, currentStd } = twoLayer.staleness(rewardModel, STALENESS_ROWS);
+          out["reward_staleness"] = meanAbsChange;
+          out["reward_std"] = currentStd;
+        }
         return out;
       },
     };
