@@ -347,8 +347,11 @@ function clippedStep(optimizer: Adam, loss: () => tf.Scalar, clipNorm: number): 
 
 /** The PPO brain's clipped surrogate (see the file header) and its clip fraction; log-probs are Σ_j, [B]. */
 export function bnpoPpoLoss(newLogProb: tf.Tensor1D, oldLogProb: tf.Tensor1D, advantages: tf.Tensor1D, actDim: number, eps: number): { loss: tf.Scalar; clipFrac: tf.Scalar } {
-  const ratio = tf.exp(tf.div(tf.sub(newLogProb, oldLogProb), actDim));
-  const surrogate = tf.minimum(tf.mul(tf.minimum(ratio, RATIO_CAP), advantages), tf.mul(tf.clipByValue(ratio, 1 - eps, 1 + eps), advantages));
+  // The cap is taken on the log-ratio: exp of a large log-ratio is Infinity in float32, and its
+  // gradient through min(ratio, cap) is then Infinity·0 = NaN (a replayed row whose goal or input
+  // statistics changed since it was played can be that far off). Above the cap both terms are flat.
+  const ratio = tf.exp(tf.minimum(tf.div(tf.sub(newLogProb, oldLogProb), actDim), Math.log(RATIO_CAP)));
+  const surrogate = tf.minimum(tf.mul(ratio, advantages), tf.mul(tf.clipByValue(ratio, 1 - eps, 1 + eps), advantages));
   return {
     loss: tf.neg(tf.mean(surrogate)) as tf.Scalar,
     clipFrac: tf.mean(tf.cast(tf.greater(tf.abs(tf.sub(ratio, 1)), eps), "float32")) as tf.Scalar,

@@ -63,6 +63,18 @@ test("bnpoPpoLoss: the author's clipped surrogate by hand (per-dimension mean lo
   close(got[1]!, 0.75, 1e-6, "clip fraction");
 });
 
+test("bnpoPpoLoss: a log-ratio far past the cap (exp overflows float32) gives the capped loss and finite gradients, not NaN", () => {
+  const [loss, grad] = tf.tidy(() => {
+    const newLogProb = tf.tensor1d([0, 0]);
+    const g = tf.grad((x: tf.Tensor) => bnpoPpoLoss(x as tf.Tensor1D, tf.tensor1d([-500, -1]), tf.tensor1d([-1, 1]), 2, 0.2).loss)(newLogProb);
+    return [bnpoPpoLoss(newLogProb, tf.tensor1d([-500, -1]), tf.tensor1d([-1, 1]), 2, 0.2).loss.dataSync()[0]!, Array.from(g.dataSync())];
+  });
+  // Row 0: ratio capped at 100, A = −1 → −100; row 1: r = e^0.5 ≈ 1.65 clipped to 1.2, A = 1 → 1.2.
+  close(loss, -(-100 + 1.2) / 2, 1e-3, "loss");
+  assert.ok(grad.every(Number.isFinite), `gradients ${grad}`);
+  assert.equal(grad[0], 0, "above the cap the loss is flat in the new log-prob");
+});
+
 test("TD target: y = r + d·Q'(s', μ'_i(s'), σ'_i) from the chosen brain's target actor; a given discount replaces γ(1 − done)", () => {
   const m = model();
   const other = model(8);
