@@ -15,7 +15,12 @@
  *                with A^GAE_{i,m} = Σ_{k<m} (γλ)^k δ_{i+k},  δ_j = r_j + γV(s_{j+1}) − V(s_j)
  *
  * (GAE's target is then A^GAE + V(s_i) plus the correction γ(γλ)^{m−1}·(Q'(s_{i+m}) − V(s_{i+m}))
- * for the critic having moved since V was computed.)
+ * for the critic having moved since V was computed.) V is the target critic at
+ * the *target policy's* action, V(s) = Q'(s, π'(s)), computed when the window
+ * is credited. The notes take the policy output stored at interaction time;
+ * the state s_{i+m} has none stored (it is only a next observation), and with
+ * the same V at both ends the correction above starts at exactly zero.
+ * (`targetValue` of td3.ts, ddpg.ts, sac.ts.)
  *
  * The window is cut at the episode's end: m = min(n, L − i) for an episode of
  * L steps stored so far. When the episode ended TERMINATED inside the window
