@@ -27,6 +27,10 @@
  * - during the off-policy warm-up (uniform random actions, `act` not called)
  *   there is nothing to store: those rows hold NaN in every stored extra, and
  *   the agent decides per row what stands in for them.
+ * An off-policy agent may also say what batch it wants, update by update
+ * (`nextBatch`, a `BatchRequest`): how many rows, only the most recent
+ * transitions, no hindsight goals (BNPO's two brains ask for different data).
+ * An agent without it gets the run's batches, as always.
  * An agent with per-env memory (the current subgoal, the skill of
  * the episode) declares `initialState`: the collector keeps one state per env,
  * passes them to `act`, and starts a fresh one at every episode start after
@@ -94,6 +98,36 @@ export interface TransitionBatch {
   readonly extras?: Readonly<Record<string, Float32Array>>;
 }
 
+/**
+ * The batch an off-policy agent wants for its next update (`OffPolicyAgent.nextBatch`).
+ * A field left out means what the learner does without a request.
+ */
+export interface BatchRequest {
+  /** Transitions in the batch (a positive integer): replaces the run's --batch-size for this update. */
+  readonly rows: number;
+  /**
+   * Draw only among the `recent` most recently stored transitions (a positive
+   * integer), all envs together; uniformly, with replacement, never a step of
+   * an episode storage has dropped. Storage that keeps one lane per env
+   * (HER, credit windows) takes the newest ⌊recent/E⌋ steps of each of its E
+   * lanes, one more for the last recent mod E lanes; the plain ring takes its
+   * newest `recent` rows. The learner stores each vector step env 0 first, so
+   * both are the newest `recent` transitions (less the dropped ones). Until
+   * storage holds that many the window is what it holds; a lane short of its
+   * share is not made up by another. The learner trains once the window holds
+   * min(rows, recent) transitions. Absent: all of storage.
+   */
+  readonly recent?: number;
+  /**
+   * false: no hindsight goals in this batch — every row is trained for the
+   * goal it was lived for, and rewarded as such rows always are (by the reward
+   * model where the run's replay scores with it: HER, black-box, GAHIL; else
+   * the env's stored reward). true or absent: HER as the run configured it
+   * (no relabelling when the run has none).
+   */
+  readonly relabel?: boolean;
+}
+
 export interface OffPolicyAgent<State = unknown> extends Agent<State> {
   readonly kind: "off-policy";
   /** γ of its TD target: n-step credit must discount with the same γ. */
@@ -104,6 +138,15 @@ export interface OffPolicyAgent<State = unknown> extends Agent<State> {
    * must return every one of them, with that many values per row.
    */
   readonly storedExtras?: Readonly<Record<string, number>>;
+  /**
+   * The batch the next `update` takes. The learner asks before every update
+   * and hands `update` a batch of exactly that request; it may also ask and
+   * then not update (storage cannot answer the request yet), so asking must
+   * not change the agent: describe the next update, let `update` move on.
+   * Without it every batch is the run's: --batch-size rows from all of
+   * storage, relabelled as configured.
+   */
+  nextBatch?(): BatchRequest;
   /** One gradient update; returns the losses it computed (names → values). */
   update(batch: TransitionBatch): Record<string, number>;
   /**

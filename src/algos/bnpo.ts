@@ -53,23 +53,48 @@
  * 10th step (one round of 2 batches of 512) and the PPO brain every 60th (6 rounds
  * of one batch of 2048, before the DDPG brain's round of that step): 12 DDPG-brain
  * updates, then 6 PPO-brain updates, over and over. The core calls `update` k times
- * per env step with one batch size, so `update` runs that cycle by count
- * (`ddpgUpdates`, `ppoUpdates`; `brains` ddpg or ppo: only that brain) and each
- * brain takes the first `ddpgBatchSize` / `ppoBatchSize` rows of the batch (a
- * prefix of a uniform sample is one): give `--batch-size 2048`. The author's rate,
- * 18 updates per 60 steps of 20 envs, is `--updates-per-step 0.015`.
+ * per env step, and `update` runs that cycle by count (`ddpgUpdates`, `ppoUpdates`;
+ * `brains` ddpg or ppo: only that brain). The author's rate, 18 updates per 60 steps
+ * of 20 envs, is `--updates-per-step 0.015`.
  *
- * Not reproduced (the core's storage or more machinery): the PPO brain's own small
- * recent-memory window and HER for the DDPG brain only (here one replay, relabelled
- * for both or neither), importance-ratio prioritised replay, the author's floating
- * n-step GAE credit (storage's: a given `discount` is used, `targetValue` serves
- * GAE), the NoisyNet parameter noise of the author's actor (here a plain MLP), the
- * critic's preprocessing layers, natural gradients, and evaluation by sampling each
- * brain's target actor (here the explorer's μ). Without the noise, the critic's
- * (μ, σ) at a state vary only as much as the explorer moved over the replay's
- * history (the stored μ_b), and not at all where the target actor stands in (one
- * μ per state at a time, no slope in μ to offer): alone on the unit bandit, whose
- * batches carry no extras, the DDPG brain drifts; the PPO brain carries learning.
+ * Each brain's data. The author gives each brain a memory of its own (the blog's
+ * `BrainDescription`s): the DDPG brain 20·MAX_STEPS·200 transitions with HER, the
+ * PPO brain a small window of the newest 20·MAX_STEPS·5 transitions and no HER
+ * (MAX_STEPS = 60, the chunks the author cuts Reacher's episodes into). Before each
+ * update the core asks `nextBatch` what batch to sample (a BatchRequest,
+ * src/algos/agent.ts), and BNPO asks for the next brain's:
+ *   DDPG brain: `ddpgBatchSize` rows from all of replay, hindsight goals as the run
+ *               configures them (--her, --her-k);
+ *   PPO brain:  `ppoBatchSize` rows among the `ppoMemory` (6000) most recently stored
+ *               transitions, goals as lived (relabel false), rewarded as the run's
+ *               replay rewards lived goals (the reward model when it scores every row:
+ *               HER, black-box, GAHIL; else the env's reward).
+ * `update` takes the whole batch it is given; `--batch-size` does not matter for BNPO
+ * (every batch is one of these requests). `nextBatch` only reads the cycle position
+ * and `update` moves it, so request and brain cannot part; a checkpoint keeps the
+ * position (meta `cycle`), so a resumed run asks for the brain it updates next.
+ * Before the requests existed both brains drew the same hindsight-relabelled batches
+ * from all of replay, and the PPO brain's ratio against the stored behaviour policy
+ * left [1 − ε, 1 + ε] on nearly every row (clip fraction 0.999 on ReacherMoving-v0):
+ * the stored log π_b are old explorers', taken under the goal lived, and most rows
+ * trained for a hindsight goal.
+ *
+ * Not reproduced (the core's storage or more machinery): two separate memories
+ * (here one replay of --buffer-size transitions is the DDPG brain's, and the PPO
+ * brain's is its newest `ppoMemory` window: the transitions the author's ring of
+ * 6000 would hold, taken per env lane, see BatchRequest.recent); the PPO brain's
+ * own two-layer fast memory (optim_pool_size, recalc_delay 3: here, with --replay
+ * two-layer, a recent batch is credited fresh every time) and per-brain credit
+ * (one --credit serves both brains); importance-ratio prioritised replay; the
+ * author's floating n-step GAE credit (storage's: a given `discount` is used,
+ * `targetValue` serves GAE); the NoisyNet parameter noise of the author's actor
+ * (here a plain MLP); the critic's preprocessing layers; natural gradients; and
+ * evaluation by sampling each brain's target actor (here the explorer's μ).
+ * Without the noise, the critic's (μ, σ) at a state vary only as much as the
+ * explorer moved over the replay's history (the stored μ_b), and not at all where
+ * the target actor stands in (one μ per state at a time, no slope in μ to offer):
+ * alone on the unit bandit, whose batches carry no extras, the DDPG brain drifts;
+ * the PPO brain carries learning.
  */
 import * as tf from "@tensorflow/tfjs";
 import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
@@ -78,7 +103,7 @@ import { clipByGlobalNorm } from "../nn/clip-grad.js";
 import { Mlp } from "../nn/mlp.js";
 import type { CheckpointContents } from "../nn/save-load.js";
 import { bootstrapDiscount, checkBatchShapes, column, type CriticBatch } from "./critic-batch.js";
-import { batchTensors, checkInput, type ActMode, type ActResult, type AgentShape, type OffPolicyAgent, type TransitionBatch } from "./agent.js";
+import { batchTensors, checkInput, type ActMode, type ActResult, type AgentShape, type BatchRequest, type OffPolicyAgent, type TransitionBatch } from "./agent.js";
 import { gaussianLogProb } from "./ppo.js";
 
 // ---------------------------------------------------------------- arguments
@@ -98,10 +123,17 @@ export interface BnpoArgs {
   readonly ddpgLr: number;
   /** Adam learning rate of the PPO brain's actor steps. */
   readonly ppoLr: number;
-  /** Rows of each batch the DDPG brain uses (a prefix; all when the batch is smaller). */
+  /** Rows of each DDPG-brain batch (its request's rows: --batch-size does not matter). */
   readonly ddpgBatchSize: number;
-  /** Rows of each batch the PPO brain uses (a prefix; all when the batch is smaller). */
+  /** Rows of each PPO-brain batch (its request's rows: --batch-size does not matter). */
   readonly ppoBatchSize: number;
+  /**
+   * The PPO brain's memory: its batches come from the `ppoMemory` most recently
+   * stored transitions (its request's recent). The author's memory_size
+   * 20 × MAX_STEPS × 5 = 6000: 20 arms, MAX_STEPS = 60 (the author's episode
+   * chunks), five chunks of every arm.
+   */
+  readonly ppoMemory: number;
   /** DDPG-brain updates per cycle (with brains=both). */
   readonly ddpgUpdates: number;
   /** PPO-brain updates per cycle, after the DDPG brain's (with brains=both). */
@@ -126,7 +158,12 @@ export interface BnpoArgs {
   readonly logStdMax: number;
 }
 
-/** The author's settings in BPO.ipynb (see the file header for the schedule). */
+/**
+ * The author's settings: BPO.ipynb's, and ppoMemory from the blog's BrainDescription
+ * (see the file header for the schedule and each brain's data). The run's
+ * --batch-size does not matter for BNPO: ddpgBatchSize and ppoBatchSize are the rows
+ * each brain's nextBatch asks for; --buffer-size is the DDPG brain's memory.
+ */
 export const BNPO_ARGS: BnpoArgs = Object.freeze({
   brains: "both",
   hidden: Object.freeze([400, 300]),
@@ -135,6 +172,7 @@ export const BNPO_ARGS: BnpoArgs = Object.freeze({
   ppoLr: 1e-3,
   ddpgBatchSize: 512,
   ppoBatchSize: 2048,
+  ppoMemory: 20 * 60 * 5,
   ddpgUpdates: 12,
   ppoUpdates: 6,
   gamma: 0.99,
@@ -424,10 +462,12 @@ export class Bnpo implements OffPolicyAgent {
   private readonly rng: Rng;
   /** Updates taken in the current cycle of ddpgUpdates + ppoUpdates. */
   private cycle = 0;
+  /** Each brain's batch request (see the file header). */
+  private readonly requests: Readonly<Record<Brain, BatchRequest>>;
 
   constructor(shape: AgentShape, readonly args: BnpoArgs = BNPO_ARGS) {
     if (!BRAIN_CHOICES.includes(args.brains)) throw new RangeError(`brains must be one of ${BRAIN_CHOICES.join(", ")}, got ${JSON.stringify(args.brains)}`);
-    for (const k of ["ddpgBatchSize", "ppoBatchSize", "ddpgUpdates", "ppoUpdates", "ddpgSyncEvery", "ppoSyncEvery"] as const) {
+    for (const k of ["ddpgBatchSize", "ppoBatchSize", "ppoMemory", "ddpgUpdates", "ppoUpdates", "ddpgSyncEvery", "ppoSyncEvery"] as const) {
       if (!(Number.isInteger(args[k]) && args[k] >= 1)) throw new RangeError(`${k} must be a positive integer, got ${args[k]}`);
     }
     if (!(args.tau >= 0 && args.tau <= 1)) throw new RangeError(`tau must be in [0, 1], got ${args.tau}`);
@@ -438,6 +478,10 @@ export class Bnpo implements OffPolicyAgent {
     this.storedExtras = Object.freeze({ mean: shape.actDim, std: shape.actDim, logProb: 1 });
     this.rng = new Rng(shape.seed + 1);
     this.model = createBnpoModel({ obsDim: shape.inputDim, actDim: shape.actDim, hidden: args.hidden, criticLr: args.criticLr, ddpgLr: args.ddpgLr, ppoLr: args.ppoLr, initLogStd: args.initLogStd, logStdRange: { min: args.logStdMin, max: args.logStdMax }, seed: shape.seed });
+    this.requests = Object.freeze({
+      ddpg: Object.freeze({ rows: args.ddpgBatchSize }),
+      ppo: Object.freeze({ rows: args.ppoBatchSize, recent: args.ppoMemory, relabel: false }),
+    });
     this.config = { brains: args.brains, gamma: args.gamma, tau: args.tau, ddpgSyncEvery: args.ddpgSyncEvery, ppoSyncEvery: args.ppoSyncEvery, clipEps: args.clipEps, clipNorm: args.clipNorm };
   }
 
@@ -482,33 +526,46 @@ export class Bnpo implements OffPolicyAgent {
   }
 
   /**
-   * One update of the next brain on the first ddpgBatchSize / ppoBatchSize rows;
-   * losses named after the brain. The behaviour policy comes from `batch.extras`
-   * (mean, std, logProb) when the batch has them (see the file header).
+   * The batch the next update's brain wants (see the file header): the DDPG
+   * brain ddpgBatchSize rows of all of replay, HER as configured; the PPO brain
+   * ppoBatchSize rows of the ppoMemory newest transitions, goals as lived.
+   * Reads the cycle position only: `update` moves it.
+   */
+  nextBatch(): BatchRequest {
+    return this.requests[this.nextBrain()];
+  }
+
+  /**
+   * One update of the next brain on the whole batch (the one its `nextBatch`
+   * asked for); losses named after the brain. The behaviour policy comes from
+   * `batch.extras` (mean, std, logProb) when the batch has them (see the file header).
    */
   update(batch: TransitionBatch): Record<string, number> {
-    const brain = this.nextBrain();
-    this.cycle = (this.cycle + 1) % (this.args.ddpgUpdates + this.args.ppoUpdates);
-    const rows = Math.min(batch.rows, brain === "ddpg" ? this.args.ddpgBatchSize : this.args.ppoBatchSize);
+    const rows = batch.rows;
+    if (!(Number.isSafeInteger(rows) && rows >= 1)) throw new Error(`BNPO update: a batch needs at least 1 row, got rows = ${rows}`);
     const { inputDim: n, actDim: m } = this;
-    const cut = (a: Float32Array, size: number) => a.subarray(0, rows * size);
-    const part: TransitionBatch = {
-      rows,
-      obs: cut(batch.obs, n),
-      action: cut(batch.action, m),
-      reward: cut(batch.reward, 1),
-      nextObs: cut(batch.nextObs, n),
-      terminated: cut(batch.terminated, 1),
-      ...(batch.discount ? { discount: cut(batch.discount, 1) } : {}),
+    const sized = (what: string, a: Float32Array | undefined, size: number) => {
+      if (a !== undefined && a.length !== rows * size) throw new Error(`BNPO update: ${what} must hold ${rows} × ${size} = ${rows * size} values for ${rows} rows, got ${a.length}`);
     };
+    sized("obs", batch.obs, n);
+    sized("action", batch.action, m);
+    sized("reward", batch.reward, 1);
+    sized("nextObs", batch.nextObs, n);
+    sized("terminated", batch.terminated, 1);
+    sized("discount", batch.discount, 1);
     const mean = batch.extras?.["mean"];
     const std = batch.extras?.["std"];
     const logProb = batch.extras?.["logProb"];
+    sized("extras.mean", mean, m);
+    sized("extras.std", std, m);
+    sized("extras.logProb", logProb, 1);
+    const brain = this.nextBrain();
+    this.cycle = (this.cycle + 1) % (this.args.ddpgUpdates + this.args.ppoUpdates);
     const tensors: BnpoBatch = {
-      ...batchTensors(part, n, m),
-      ...(mean ? { mean: tf.tensor2d(cut(mean, m), [rows, m]) } : {}),
-      ...(std ? { std: tf.tensor2d(cut(std, m), [rows, m]) } : {}),
-      ...(logProb ? { logProb: tf.tensor1d(cut(logProb, 1)) } : {}),
+      ...batchTensors(batch, n, m),
+      ...(mean ? { mean: tf.tensor2d(mean, [rows, m]) } : {}),
+      ...(std ? { std: tf.tensor2d(std, [rows, m]) } : {}),
+      ...(logProb ? { logProb: tf.tensor1d(logProb) } : {}),
     };
     try {
       const r = bnpoUpdate(this.model, brain, tensors, this.config);
@@ -533,6 +590,11 @@ export class Bnpo implements OffPolicyAgent {
       m !== null && typeof m === "object" && typeof m.updates === "object" && m.updates !== null &&
       Number.isInteger(m.updates.ddpg) && Number.isInteger(m.updates.ppo) && Number.isInteger(m.cycle) && Array.isArray(m.rng) && Array.isArray(m.targetRng);
     if (!ok) throw new Error(`BNPO checkpoint meta must be {updates: {ddpg, ppo}, cycle, rng, targetRng}, got ${JSON.stringify(meta)}`);
+    // The cycle position says which brain updates, and asks for its batch (nextBatch), next.
+    const cycleLength = this.args.ddpgUpdates + this.args.ppoUpdates;
+    if (!((m!.cycle as number) >= 0 && (m!.cycle as number) < cycleLength)) {
+      throw new Error(`BNPO checkpoint meta: cycle ${String(m!.cycle)} is not a position of this agent's cycle of ${cycleLength} updates (ddpgUpdates + ppoUpdates)`);
+    }
     this.model.updates = { ddpg: m.updates!.ddpg as number, ppo: m.updates!.ppo as number };
     this.cycle = m.cycle as number;
     this.rng.setState(rngStateFromJson(m.rng as Array<number | null>));

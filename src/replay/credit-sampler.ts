@@ -21,6 +21,13 @@
  *    critic at its target policy's action).
  * 5. credit, discount and the bootstrap state s_{t+m} (credit.ts).
  *
+ * `sample` may be narrowed as `HerReplayBuffer.sample` (`SampleOptions`):
+ * `recent` starts windows only at the most recently stored steps
+ * (`EpisodeBuffer.pickRecent`; the window still runs on through the steps
+ * after its start, all of them newer), `relabel: false` skips step 1's
+ * hindsight goal (and its random draw): every window keeps its lived goal,
+ * rewarded as in step 3.
+ *
  * The output extends HerSample: its fields describe the window's first step
  * (reward = r_t for the goal), so reward models and staleness checks read it
  * as one-step data; `credit`, `discount` and `bootstrapObs` are what the
@@ -33,7 +40,7 @@ import { SimbridgeError } from "../core/errors.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { checkCreditOptions, gaeCredit, nStepCredit, windowSteps, type CreditOptions, type WindowCredit } from "./credit.js";
 import { TransitionRef, type EpisodeBuffer } from "./episode-buffer.js";
-import type { HerSample, RewardSource } from "./her-buffer.js";
+import type { HerSample, RewardSource, SampleOptions } from "./her-buffer.js";
 import { randomIndex } from "./random-index.js";
 
 /** Windows as the critic takes them: y = credit + discount · V'(bootstrapObs). */
@@ -112,26 +119,34 @@ export class CreditSampler {
     return this.episodes.countSampleable(this.sampleInProgress);
   }
 
-  /** `rows` windows starting at uniformly drawn stored steps. */
-  sample(rows: number, rng: Rng): CreditSample {
+  /** Steps a sample with `recent` can start a window at now (`EpisodeBuffer.countRecent`). */
+  countRecent(recent: number): number {
+    return this.episodes.countRecent(recent, this.sampleInProgress);
+  }
+
+  /** `rows` windows starting at uniformly drawn stored steps; `options` narrows the draw (module comment). */
+  sample(rows: number, rng: Rng, options: SampleOptions = {}): CreditSample {
     if (!Number.isSafeInteger(rows) || rows < 1) throw SimbridgeError.invalidArgument(`rows: expected a positive integer but got ${rows}`, "rows");
+    const { recent } = options;
     const starts: Start[] = [];
     for (let r = 0; r < rows; r++) {
-      this.episodes.pick(rng, this.sampleInProgress, this.ref);
+      if (recent === undefined) this.episodes.pick(rng, this.sampleInProgress, this.ref);
+      else this.episodes.pickRecent(rng, recent, this.sampleInProgress, this.ref);
       const { lane, episodeStart, step, length } = this.ref;
       starts.push({ lane, episodeStart, step, length });
     }
-    return this.assign(starts, rng);
+    return this.assign(starts, rng, options.relabel === false ? 0 : this.relabelProbability);
   }
 
   /** One window per step of the episode `ref` describes (any of its steps), with fresh goals, n and values. */
   episode(ref: TransitionRef, rng: Rng): CreditSample {
     const starts: Start[] = [];
     for (let step = 0; step < ref.length; step++) starts.push({ lane: ref.lane, episodeStart: ref.episodeStart, step, length: ref.length });
-    return this.assign(starts, rng);
+    return this.assign(starts, rng, this.relabelProbability);
   }
 
-  private assign(starts: readonly Start[], rng: Rng): CreditSample {
+  /** Credits windows at `starts`, each with a hindsight goal with probability `relabelProbability`. */
+  private assign(starts: readonly Start[], rng: Rng, relabelProbability: number): CreditSample {
     const eb = this.episodes;
     const { obs: so, goal: sg, action: sa } = eb.sizes;
     const rows = starts.length;
@@ -144,7 +159,7 @@ export class CreditSampler {
     let back = rows;
     for (let r = 0; r < rows; r++) {
       const s = starts[r]!;
-      const relabel = this.relabelProbability > 0 && rng.uniform() < this.relabelProbability;
+      const relabel = relabelProbability > 0 && rng.uniform() < relabelProbability;
       const i = relabel ? --back : front++;
       order[i] = r;
       out.relabelled[i] = relabel ? 1 : 0;

@@ -27,6 +27,15 @@
  *   and, when asked, the steps already stored of episodes still in progress. It
  *   reports the step's episode position: `step` t and `length` T (for an
  *   episode in progress, T = steps stored so far).
+ * - `pickRecent` draws the same way among the `recent` most recently stored
+ *   steps only (a BatchRequest's `recent`, src/algos/agent.ts). The window is
+ *   per lane: lane ℓ of E contributes its newest ⌊recent/E⌋ lane positions,
+ *   one more when ℓ ≥ E − (recent mod E) (so the quotas sum to `recent`; when
+ *   the envs step together and each step is added env 0 first, as the learner
+ *   does, that is exactly the newest `recent` steps overall), minus those
+ *   not sampleable — steps of dropped episodes, and of the episode in progress
+ *   unless asked. A lane with fewer stored gives what it has; no lane makes up
+ *   for another. `countRecent` is the window's fill.
  * - Extras (`extras` in the options: name → values per step): what the agent's
  *   `act` returned with the step's action (e.g. the behaviour policy's mean,
  *   std and log-prob), one Float32Array column each, stored as given (NaN
@@ -287,6 +296,31 @@ export class EpisodeBuffer {
     throw new Error("unreachable: sample index past the stored steps");
   }
 
+  /** Sampleable steps in the window of the `recent` newest (module comment): what `pickRecent` draws from. */
+  countRecent(recent: number, includeInProgress: boolean): number {
+    checkRecent(recent);
+    let n = 0;
+    for (let lane = 0; lane < this.numEnvs; lane++) n += this.recentCount(lane, recent, includeInProgress);
+    return n;
+  }
+
+  /**
+   * Draws one step uniformly among the sampleable steps of the window of the
+   * `recent` newest (module comment) and describes it in `ref`. Throws
+   * FAILED_PRECONDITION when the window holds none.
+   */
+  pickRecent(rng: Rng, recent: number, includeInProgress: boolean, ref: TransitionRef): void {
+    const total = this.countRecent(recent, includeInProgress);
+    if (total === 0) throw SimbridgeError.failedPrecondition(`cannot sample: no sampleable step among the ${recent} most recent`);
+    let r = randomIndex(rng, total);
+    for (let lane = 0; lane < this.numEnvs; lane++) {
+      const n = this.recentCount(lane, recent, includeInProgress);
+      if (r < n) return this.describe(lane, this.recentFrom(lane, recent) + r, ref);
+      r -= n;
+    }
+    throw new Error("unreachable: sample index past the recent steps");
+  }
+
   /**
    * Describes in `ref` the first step of `lane`'s most recently completed
    * episode; false when it has none still whole in the ring.
@@ -401,6 +435,18 @@ export class EpisodeBuffer {
     return Math.max(0, this.written[lane]! - Math.max(this.openStart[lane]!, this.firstValid[lane]!));
   }
 
+  /** First lane position of `lane`'s recent window: its newest quota positions, none before the oldest whole episode. */
+  private recentFrom(lane: number, recent: number): number {
+    const quota = Math.floor(recent / this.numEnvs) + (lane >= this.numEnvs - (recent % this.numEnvs) ? 1 : 0);
+    return Math.max(this.firstValid[lane]!, this.written[lane]! - quota);
+  }
+
+  /** Sampleable steps of `lane`'s recent window (the sampleable steps of a lane are contiguous: [firstValid, written)). */
+  private recentCount(lane: number, recent: number, includeInProgress: boolean): number {
+    const to = includeInProgress ? this.written[lane]! : this.openStart[lane]!;
+    return Math.max(0, to - this.recentFrom(lane, recent));
+  }
+
   private describe(lane: number, pos: number, ref: TransitionRef): void {
     const slot = this.slotAt(lane, pos);
     const start = this.epStart[slot]!;
@@ -412,6 +458,10 @@ export class EpisodeBuffer {
     ref.complete = end >= 0;
     ref.length = (end >= 0 ? end : this.written[lane]!) - start;
   }
+}
+
+function checkRecent(recent: number): void {
+  if (!Number.isSafeInteger(recent) || recent < 1) throw SimbridgeError.invalidArgument(`recent: expected a positive integer but got ${recent}`, "recent");
 }
 
 function checkLength(name: string, value: ArrayLike<number>, size: number): void {

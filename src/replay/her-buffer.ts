@@ -29,6 +29,13 @@
  *    training, GAHIL). With `"stored"` real transitions carry the reward the env
  *    reported at interaction time (NaN there is an error, not a reward).
  *
+ * A sample may be narrowed (`SampleOptions`, a learner's BatchRequest):
+ * `recent` draws step 1 only among the most recently stored steps
+ * (`EpisodeBuffer.pickRecent`), and `relabel: false` skips step 2 — every row
+ * keeps the goal it was lived for and is rewarded as such rows are in 3 (no
+ * random number is drawn for the skipped choice). Without options, sampling
+ * draws exactly what it always did.
+ *
  * Episodes still in progress are sampled by default (`sampleInProgress`): their
  * stored steps are complete transitions, and their T is the steps stored so
  * far, so FUTURE/FINAL only use goals already reached. Set it to false to
@@ -83,6 +90,14 @@ export interface HerSample {
   readonly extras?: Readonly<Record<string, Float32Array>>;
 }
 
+/** What one sample may be narrowed to (the module comment); absent fields: the buffer's usual sampling. */
+export interface SampleOptions {
+  /** Draw only among the `recent` most recently stored steps (`EpisodeBuffer.pickRecent`). */
+  readonly recent?: number;
+  /** false: no hindsight goals in this sample. */
+  readonly relabel?: boolean;
+}
+
 export interface HerReplayBufferOptions extends EpisodeBufferOptions {
   /** Scores relabelled goals (and real ones with `rewardSource: "model"`). */
   readonly rewardModel: RewardModel;
@@ -132,6 +147,11 @@ export class HerReplayBuffer {
     return this.episodes.countSampleable(this.sampleInProgress);
   }
 
+  /** Steps a sample with `recent` draws from now (`EpisodeBuffer.countRecent`). */
+  countRecent(recent: number): number {
+    return this.episodes.countRecent(recent, this.sampleInProgress);
+  }
+
   /** Appends one step of `env`'s current episode (see `EpisodeBuffer.add`). Allocates nothing. */
   add(step: GoalTransition, env = 0): void {
     this.episodes.add(step, env);
@@ -166,11 +186,13 @@ export class HerReplayBuffer {
   /**
    * Draws `batchSize` transitions with hindsight relabelling (module comment).
    * With `out` (a previous sample of the same batch size) its arrays are
-   * refilled and returned.
+   * refilled and returned; `options` narrows the sample (module comment).
    */
-  sample(batchSize: number, rng: Rng, out?: HerSample): HerSample {
+  sample(batchSize: number, rng: Rng, out?: HerSample, options: SampleOptions = {}): HerSample {
     const batch = out ?? this.allocateSample(batchSize);
     this.checkOut(batch, batchSize);
+    const { recent } = options;
+    const hindsight = options.relabel !== false;
     const eb = this.episodes;
     const { obs: so, goal: sg, action: sa } = eb.sizes;
     const ref = this.ref;
@@ -179,8 +201,9 @@ export class HerReplayBuffer {
     let front = 0; // real transitions fill [0, front)
     let back = batchSize; // relabelled ones fill [back, batchSize)
     for (let k = 0; k < batchSize; k++) {
-      eb.pick(rng, this.sampleInProgress, ref);
-      const relabel = rng.uniform() < this.relabelProbability;
+      if (recent === undefined) eb.pick(rng, this.sampleInProgress, ref);
+      else eb.pickRecent(rng, recent, this.sampleInProgress, ref);
+      const relabel = hindsight && rng.uniform() < this.relabelProbability;
       const i = relabel ? --back : front++;
       const row = ref.slot;
       copy(eb.obs, row, batch.obs, i, so);

@@ -20,6 +20,20 @@
  *   (`reward`), so `staleness(model)` can say how far a learned reward has
  *   drifted since: mean |stored − current| over a sample.
  *
+ * A narrowed sample (`SampleOptions`, a learner's BatchRequest) that the
+ * fast memory cannot answer is credited fresh from the full memory instead,
+ * as a one-layer replay would (`CreditSampler.sample`; no recalculation is
+ * drawn, the fast memory is neither read nor fed):
+ * - `recent`: the fast memory's newest rows are not the newest transitions —
+ *   an episode enters it only when it ends, and every recalculation pushes
+ *   windows of old episodes drawn from the whole full memory — so the windows
+ *   start at the full memory's most recent steps (episodes in progress
+ *   included), with fresh credit;
+ * - `relabel: false` while hindsight goals are on: the fast memory's rows
+ *   carry the goals drawn when they were credited, so lived-goal windows
+ *   are credited fresh from the whole full memory. Without hindsight goals
+ *   every fast row has its lived goal and the fast memory answers as usual.
+ *
  * Rows of a sample come with relabelled windows last (as HerReplayBuffer's),
  * so GAHIL can take its negatives from them.
  *
@@ -32,6 +46,7 @@ import { Rng } from "../core/rng.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import { packArrays, unpackArrays } from "./bytes.js";
 import type { CreditSample, CreditSampler } from "./credit-sampler.js";
+import type { SampleOptions } from "./her-buffer.js";
 import { extraField, TransitionRef } from "./episode-buffer.js";
 import { ReplayBuffer, type Batch } from "./replay-buffer.js";
 
@@ -96,8 +111,23 @@ export class TwoLayerReplay {
     this.push(this.sampler.episode(this.ref, rng));
   }
 
-  /** Maybe recalculates (module comment), then `rows` transitions from the fast memory, relabelled last. */
-  sample(rows: number, rng: Rng): FastSample {
+  /**
+   * Transitions a sample with `options` draws from: the fast memory's, or for
+   * one credited fresh (module comment) the full memory's sampleable steps
+   * (in the `recent` window when given).
+   */
+  available(options: SampleOptions = {}): number {
+    if (!this.fresh(options)) return this.fast.size;
+    return options.recent === undefined ? this.sampler.size : this.sampler.countRecent(options.recent);
+  }
+
+  /**
+   * Maybe recalculates (module comment), then `rows` transitions from the fast
+   * memory, relabelled last; with `options` the fast memory cannot answer,
+   * windows credited fresh from the full memory.
+   */
+  sample(rows: number, rng: Rng, options: SampleOptions = {}): FastSample {
+    if (this.fresh(options)) return this.sampler.sample(rows, rng, options);
     if (this.recalcDelay !== Infinity && rng.uniform() * (this.recalcDelay + 1) < 1) this.recalculate(rng);
     return this.named(relabelledLast(this.fast.sample(rows, rng), rows, this.fastFields), rows);
   }
@@ -153,6 +183,11 @@ export class TwoLayerReplay {
     this.recalculations = Number(header["recalculations"]) || 0;
     // The checkpoint's finished episodes are in the fast memory already.
     for (let lane = 0; lane < this.pushed.length; lane++) this.pushed[lane] = this.sampler.episodes.lastEpisode(lane, this.ref) ? this.ref.episodeStart : -1;
+  }
+
+  /** Whether a sample with `options` is credited fresh from the full memory (module comment). */
+  private fresh(options: SampleOptions): boolean {
+    return options.recent !== undefined || (options.relabel === false && this.sampler.relabelProbability > 0);
   }
 
   private push(sample: CreditSample): void {

@@ -19,6 +19,22 @@
  * seed 000 (TwoLayerReplay: a fast memory of ready transitions, refreshed
  * every `recalcDelay + 1` batches on average).
  *
+ * Batch requests (`agent.nextBatch`, a BatchRequest, src/algos/agent.ts):
+ * before every update the learner asks the agent what batch it wants — rows
+ * (instead of `batchSize`), only the `recent` newest transitions, no
+ * hindsight goals — and samples exactly that: the plain ring gathers among
+ * its newest rows, HER and credit windows draw their steps from the episode
+ * buffer's recent window (`EpisodeBuffer.pickRecent`, the rule is there) and
+ * skip relabelling, the two-layer replay credits such batches fresh from its
+ * full memory (src/replay/two-layer-replay.ts says why). Requests are checked
+ * (errors name the agent and the field). An update runs when storage can
+ * answer its request: `rows` transitions stored (for a `recent` request,
+ * min(rows, recent) in the window); until then no update is owed, and when
+ * one due update's request cannot be answered the step's remaining updates
+ * are not run either (the agent's next update stays the one it asked for).
+ * An agent without `nextBatch` gets `batchSize` rows from all of storage, the
+ * same draws as before requests existed.
+ *
  * Extras (`agent.storedExtras`, e.g. BNPO's behaviour policy): each row's
  * values are taken from what `act` returned for the step (`CollectedStep.extras`)
  * and stored with the transition on every storage path — the ring's fields
@@ -43,6 +59,7 @@ import type { Rng } from "../core/rng.js";
 import type { TaskSpec } from "../env/task.js";
 import { StepStatus } from "../env/task.js";
 import { HerReplayBuffer } from "../replay/her-buffer.js";
+import { randomIndex } from "../replay/random-index.js";
 import { ReplayBuffer } from "../replay/replay-buffer.js";
 import { EpisodeBuffer, extraField } from "../replay/episode-buffer.js";
 import { CreditSampler, type CreditSample } from "../replay/credit-sampler.js";
@@ -50,7 +67,7 @@ import { checkCreditOptions, type CreditMode } from "../replay/credit.js";
 import { TwoLayerReplay, type FastSample } from "../replay/two-layer-replay.js";
 import type { RewardModel } from "../reward/reward-model.js";
 import type { OnlineRewardModel } from "../reward/online-reward.js";
-import type { OffPolicyAgent, TransitionBatch } from "../algos/agent.js";
+import type { BatchRequest, OffPolicyAgent, TransitionBatch } from "../algos/agent.js";
 import type { CollectedStep } from "./collector.js";
 import type { InputEncoder } from "./input-encoder.js";
 import type { Learner } from "./learner.js";
@@ -104,7 +121,10 @@ interface Replay {
   /** Stores env `env`'s transition of `step`; `extras` is given exactly when the agent declares storedExtras. */
   add(env: number, step: CollectedStep, extras: StepExtras | undefined): void;
   endEpisode(env: number): void;
-  sample(rows: number): TransitionBatch;
+  /** A batch of exactly `request` (checked). */
+  sample(request: BatchRequest): TransitionBatch;
+  /** Transitions `request` draws from now: all that can be sampled, or those in its recent window. */
+  available(request: BatchRequest): number;
   serialize(): Uint8Array;
   restore(bytes: Uint8Array): void;
   /** What the replay adds to the learner's metrics. */
@@ -123,6 +143,8 @@ export class OffPolicyLearner implements Learner {
   private updateCarry = 0;
   /** The agent's storedExtras (name → values per row); undefined when it declares none. */
   private readonly extraSizes: Readonly<Record<string, number>> | undefined;
+  /** The batch of an agent without nextBatch. */
+  private readonly runRequest: BatchRequest;
 
   constructor(
     readonly spec: TaskSpec,
@@ -150,6 +172,7 @@ export class OffPolicyLearner implements Learner {
       }
       this.extraSizes = Object.freeze({ ...extras });
     }
+    this.runRequest = Object.freeze({ rows: schedule.batchSize });
     const oneStep = schedule.credit === "one" && schedule.replay === "one-layer";
     this.replay = !oneStep ? this.creditReplay(rewardModel) : schedule.her ? this.herReplay(rewardModel!) : this.plainReplay();
   }
@@ -172,11 +195,39 @@ export class OffPolicyLearner implements Learner {
   }
 
   train(envStep: number): Record<string, number> | undefined {
-    if (envStep < this.schedule.learningStarts || this.replay.size < this.schedule.batchSize) return undefined;
+    if (envStep < this.schedule.learningStarts) return undefined;
+    let request = this.nextRequest();
+    if (!this.canAnswer(request)) return undefined;
     let losses: Record<string, number> | undefined;
     const updates = this.dueUpdates();
-    for (let u = 0; u < updates; u++) losses = this.agent.update(this.replay.sample(this.schedule.batchSize));
+    for (let u = 0; u < updates; u++) {
+      if (u > 0) {
+        request = this.nextRequest();
+        if (!this.canAnswer(request)) break; // the rest of this step's updates are not owed (file header)
+      }
+      losses = this.agent.update(this.replay.sample(request));
+    }
     return losses;
+  }
+
+  /** The agent's request for its next update (checked), or the run's batch when it makes none. */
+  private nextRequest(): BatchRequest {
+    if (!this.agent.nextBatch) return this.runRequest;
+    const r = this.agent.nextBatch() as Partial<BatchRequest> | null | undefined;
+    const who = `${this.agent.name}.nextBatch()`;
+    if (r === null || typeof r !== "object") throw new Error(`${who} must return a batch request {rows, recent?, relabel?}, got ${JSON.stringify(r)}`);
+    if (!(Number.isSafeInteger(r.rows) && r.rows! >= 1)) throw new Error(`${who}: rows must be a positive integer, got ${JSON.stringify(r.rows)}`);
+    if (r.recent !== undefined && !(Number.isSafeInteger(r.recent) && r.recent >= 1)) {
+      throw new Error(`${who}: recent must be a positive integer (or left out), got ${JSON.stringify(r.recent)}`);
+    }
+    if (r.relabel !== undefined && typeof r.relabel !== "boolean") throw new Error(`${who}: relabel must be true or false (or left out), got ${JSON.stringify(r.relabel)}`);
+    return r as BatchRequest;
+  }
+
+  /** Storage holds enough for `request`: `rows` transitions, or min(rows, recent) in its recent window. */
+  private canAnswer(request: BatchRequest): boolean {
+    const need = request.recent === undefined ? request.rows : Math.min(request.rows, request.recent);
+    return this.replay.available(request) >= need;
   }
 
   /**
@@ -306,8 +357,13 @@ export class OffPolicyLearner implements Learner {
         episodes.endEpisode(i);
         twoLayer?.episodeEnded(i, this.rng);
       },
-      sample: (rows) => {
-        const s: CreditSample | FastSample = twoLayer ? twoLayer.sample(rows, this.rng) : sampler.sample(rows, this.rng);
+      available: (request) => {
+        if (twoLayer) return twoLayer.available(request);
+        return request.recent === undefined ? sampler.size : sampler.countRecent(request.recent);
+      },
+      sample: (request) => {
+        const rows = request.rows;
+        const s: CreditSample | FastSample = twoLayer ? twoLayer.sample(rows, this.rng, request) : sampler.sample(rows, this.rng, request);
         if (this.onlineReward) {
           this.onlineReward.addRelabelledNegatives(s);
           this.onlineReward.maybeTrain();
@@ -354,12 +410,17 @@ export class OffPolicyLearner implements Learner {
       rewardSource: "model",
       nSampledGoal: this.schedule.herK,
     });
-    let out: ReturnType<HerReplayBuffer["allocateSample"]> | undefined;
-    const input = { obs: new Float32Array(0), nextObs: new Float32Array(0) };
+    // Output arrays per batch size (an agent's requests may alternate between a few).
+    const arrays = new BatchArrays((rows) => ({
+      out: her.allocateSample(rows),
+      obs: new Float32Array(rows * (obsDim + goalDim)),
+      nextObs: new Float32Array(rows * (obsDim + goalDim)),
+    }));
     return {
       get size() {
         return her.size;
       },
+      available: (request) => (request.recent === undefined ? her.size : her.countRecent(request.recent)),
       // HER scores every sampled transition with the reward model (rewardSource "model"),
       // so the env's reward is not even stored.
       add: (i, s, extras) =>
@@ -380,13 +441,10 @@ export class OffPolicyLearner implements Learner {
           i,
         ),
       endEpisode: (i) => her.endEpisode(i),
-      sample: (rows) => {
-        if (!out || out.reward.length !== rows) {
-          out = her.allocateSample(rows);
-          input.obs = new Float32Array(rows * (obsDim + goalDim));
-          input.nextObs = new Float32Array(rows * (obsDim + goalDim));
-        }
-        const s = her.sample(rows, this.rng, out);
+      sample: (request) => {
+        const rows = request.rows;
+        const input = arrays.get(rows);
+        const s = her.sample(rows, this.rng, input.out, request);
         if (this.onlineReward) {
           this.onlineReward.addRelabelledNegatives(s);
           this.onlineReward.maybeTrain();
@@ -421,12 +479,18 @@ export class OffPolicyLearner implements Learner {
     };
     const buffer = new ReplayBuffer(fields, this.schedule.bufferSize);
     const zero = new Float32Array(1);
-    let out: ReturnType<typeof buffer.allocateBatch> | undefined;
-    const input = { obs: new Float32Array(0), nextObs: new Float32Array(0) };
+    // Output arrays per batch size (an agent's requests may alternate between a few).
+    const arrays = new BatchArrays((rows) => ({
+      out: buffer.allocateBatch(rows),
+      obs: new Float32Array(rows * (obsDim + goalDim)),
+      nextObs: new Float32Array(rows * (obsDim + goalDim)),
+      indices: new Float64Array(rows),
+    }));
     return {
       get size() {
         return buffer.size;
       },
+      available: (request) => (request.recent === undefined ? buffer.size : Math.min(request.recent, buffer.size)),
       add: (i, s, extras) => {
         if (!s.reward) throw new Error(`${this.spec.name} gives the learner no reward: train it with --her and a reward model (--reward known or gahil)`);
         const transition: Record<string, ArrayLike<number> | number> = {
@@ -441,13 +505,17 @@ export class OffPolicyLearner implements Learner {
         buffer.add(transition);
       },
       endEpisode: () => undefined,
-      sample: (rows) => {
-        if (!out || out.reward.length !== rows) {
-          out = buffer.allocateBatch(rows);
-          input.obs = new Float32Array(rows * (obsDim + goalDim));
-          input.nextObs = new Float32Array(rows * (obsDim + goalDim));
+      sample: (request) => {
+        const rows = request.rows;
+        const input = arrays.get(rows);
+        let s: typeof input.out;
+        if (request.recent === undefined) s = buffer.sample(rows, this.rng, input.out);
+        else {
+          // The newest `recent` rows of the ring (all envs interleaved as they were added); gather's index 0 is the oldest.
+          const window = Math.min(request.recent, buffer.size);
+          for (let i = 0; i < rows; i++) input.indices[i] = buffer.size - window + randomIndex(this.rng, window);
+          s = buffer.gather(input.indices, input.out);
         }
-        const s = buffer.sample(rows, this.rng, out);
         return {
           rows,
           obs: this.encoder.encode(s.obs, goal ? s.goal : undefined, rows, input.obs),
@@ -461,6 +529,22 @@ export class OffPolicyLearner implements Learner {
       serialize: () => buffer.serialize(),
       restore: (bytes) => buffer.restore(bytes),
     };
+  }
+}
+
+/** Arrays made for one batch size, kept for the next batch of that size (a few sizes at most: the cache starts over past 8). */
+class BatchArrays<T> {
+  private readonly bySize = new Map<number, T>();
+  constructor(private readonly make: (rows: number) => T) {}
+
+  get(rows: number): T {
+    let got = this.bySize.get(rows);
+    if (!got) {
+      if (this.bySize.size >= 8) this.bySize.clear();
+      got = this.make(rows);
+      this.bySize.set(rows, got);
+    }
+    return got;
   }
 }
 

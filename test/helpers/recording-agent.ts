@@ -5,7 +5,11 @@
 // With `storedExtras` (name → values per row) `act` returns those extras too,
 // made from the input so a test can tell which row they belong to:
 // extras[name][r·size + j] = extraValue(k, input row r's first element, j), k the name's position.
-import type { ActResult, OffPolicyAgent, TransitionBatch } from "../../src/algos/agent.js";
+//
+// `script(requests)` gives it a nextBatch: the request for its u-th update is
+// requests[u mod length] (asking does not move it on; update does). Without a
+// script it has no nextBatch at all, like most agents.
+import type { ActResult, BatchRequest, OffPolicyAgent, TransitionBatch } from "../../src/algos/agent.js";
 
 /** The value RecordingAgent.act returns for the k-th stored extra at element j of a row whose input starts with `first`. */
 export function extraValue(k: number, first: number, j: number): number {
@@ -18,6 +22,10 @@ export class RecordingAgent implements OffPolicyAgent {
   readonly batches: TransitionBatch[] = [];
   /** The inputs `act` was called with, copied. */
   readonly inputs: Float32Array[] = [];
+  /** Set by `script`; absent otherwise. */
+  nextBatch?: () => BatchRequest;
+  /** How often nextBatch was called. */
+  asked = 0;
 
   /** What `targetValue` returns for each input row; tests change it to play a critic that learned. */
   value: (row: Float32Array) => number = () => 0;
@@ -30,6 +38,15 @@ export class RecordingAgent implements OffPolicyAgent {
     readonly gamma = 0.99,
     readonly storedExtras?: Readonly<Record<string, number>>,
   ) {}
+
+  /** Scripts nextBatch (see the file header); requests may be malformed on purpose (typed loosely). */
+  script(requests: readonly unknown[]): this {
+    this.nextBatch = () => {
+      this.asked++;
+      return requests[this.batches.length % requests.length] as BatchRequest;
+    };
+    return this;
+  }
 
   targetValue(input: Float32Array, rows: number): Float32Array {
     this.valueRows += rows;

@@ -21,6 +21,11 @@ import {
 import { gaussianLogProb } from "../../src/algos/ppo.js";
 import { checkOverrides, makeAgent } from "../../src/algos/registry.js";
 import { Rng } from "../../src/core/rng.js";
+import type { BatchRequest } from "../../src/algos/agent.js";
+import { boundedSpec } from "../../src/env/spec.js";
+import { StepStatus, type TaskSpec } from "../../src/env/task.js";
+import { InputEncoder } from "../../src/train/input-encoder.js";
+import { OffPolicyLearner, ONE_STEP_CREDIT, type OffPolicySchedule } from "../../src/train/off-policy-learner.js";
 import { snapshot } from "../helpers/tiny-networks.js";
 import { assertLearnsOneStepBandit, assertNoTensorLeaks, assertSaveLoadRoundTrip, randomBatch } from "../helpers/off-policy-agents.js";
 
@@ -286,11 +291,11 @@ test("Bnpo: storedExtras asks replay for mean, std and logProb; update reads the
   assert.ok(stored.every((l) => Object.values(l).every(Number.isFinite)));
   assert.notDeepEqual(stored, none, "the stored behaviour is used");
   assert.deepEqual(run({ mean: nan(24), std: nan(24), logProb: nan(12) }), none, "all rows NaN: the target actor, as without extras");
-  // Each brain takes the first 8 rows of the extras too: the rows after them change nothing.
+  // Each brain takes the whole batch, extras included: the last rows count too.
   const tail = { mean: acted["mean"]!.slice(), std: acted["std"]!.slice(), logProb: acted["logProb"]!.slice() };
   tail.mean.fill(5, 16);
   tail.logProb.fill(-9, 8);
-  assert.deepEqual(run(tail), stored);
+  assert.notDeepEqual(run(tail), stored);
   assert.throws(() => probe.update({ ...batch, extras: { mean: acted["mean"]! } }), /needs all of mean, std and logProb/);
   probe.dispose();
 });
@@ -314,16 +319,71 @@ test("Bnpo: brains=both runs ddpgUpdates DDPG-brain then ppoUpdates PPO-brain up
   assert.deepEqual(run("ppo"), Array(10).fill(P));
 });
 
-test("Bnpo: each brain takes the first ddpgBatchSize / ppoBatchSize rows of the batch", () => {
+test("Bnpo: update takes the whole batch it is given; a batch without rows, or with arrays of another size, is refused and moves nothing", () => {
   const args = { ...small, ddpgBatchSize: 4, ppoBatchSize: 8, ddpgUpdates: 1, ppoUpdates: 1 };
   const [a, b] = [new Bnpo({ inputDim: 4, actDim: 2, seed: 1 }, args), new Bnpo({ inputDim: 4, actDim: 2, seed: 1 }, args)];
   const big = randomBatch(new Rng(2), 12, 4, 2);
   const rows = (n: number) => ({ rows: n, obs: big.obs.slice(0, n * 4), action: big.action.slice(0, n * 2), reward: big.reward.slice(0, n), nextObs: big.nextObs.slice(0, n * 4), terminated: big.terminated.slice(0, n) });
-  assert.deepEqual(a.update(big), b.update(rows(4)), "DDPG brain: 4 rows");
-  assert.deepEqual(a.update(big), b.update(rows(8)), "PPO brain: 8 rows");
-  assert.deepEqual(a.update(rows(3)), b.update(rows(3)), "a smaller batch is used whole");
+  assert.notDeepEqual(a.update(big), b.update(rows(4)), "DDPG brain: all 12 rows, not the first ddpgBatchSize");
+  assert.throws(() => a.update(rows(0)), /BNPO update: a batch needs at least 1 row, got rows = 0/);
+  assert.throws(() => a.update({ ...big, rows: 11 }), /BNPO update: obs must hold 11 × 4 = 44 values for 11 rows, got 48/);
+  assert.throws(() => a.update({ ...big, extras: { mean: new Float32Array(24), std: new Float32Array(24), logProb: new Float32Array(3) } }), /extras\.logProb must hold 12 × 1 = 12 values/);
+  assert.equal(a.nextBrain(), "ppo", "a refused batch does not move the cycle");
   a.dispose();
   b.dispose();
+});
+
+/** A batch of `request.rows` random rows (what the learner hands over for a request). */
+const batchFor = (request: BatchRequest, seed: number, inputDim = 4, actDim = 2) => randomBatch(new Rng(seed), request.rows, inputDim, actDim);
+
+test("Bnpo.nextBatch: the 12/6 cycle, the DDPG brain asking for 512 rows with HER as configured, the PPO brain for 2048 of the newest 6000 without hindsight goals", () => {
+  assert.equal(BNPO_ARGS.ppoMemory, 20 * 60 * 5, "the author's memory_size 20 × MAX_STEPS × 5, MAX_STEPS = 60");
+  const agent = new Bnpo({ inputDim: 4, actDim: 2, seed: 1 }, small);
+  const D = { rows: 512 };
+  const P = { rows: 2048, recent: 6000, relabel: false };
+  const want = [...Array(12).fill(D), ...Array(6).fill(P), ...Array(12).fill(D), ...Array(6).fill(P)];
+  const got = want.map((_, u) => {
+    const request = agent.nextBatch();
+    assert.deepEqual(agent.nextBatch(), request, "asking again asks for the same");
+    const losses = agent.update(batchFor(request, u));
+    assert.equal("ppo_actor_loss" in losses, request.relabel === false, `update ${u}: the brain that asked is the one that updated`);
+    return { ...request };
+  });
+  assert.deepEqual(got, want);
+  agent.dispose();
+});
+
+test("Bnpo.nextBatch: brains=ddpg and brains=ppo only ask for their own brain's batch; ppoMemory and the sizes are BNPO's args", () => {
+  const args = { ...small, ddpgBatchSize: 6, ppoBatchSize: 10, ppoMemory: 40, ddpgUpdates: 2, ppoUpdates: 1 };
+  for (const [brains, want] of [["ddpg", { rows: 6 }], ["ppo", { rows: 10, recent: 40, relabel: false }]] as const) {
+    const agent = new Bnpo({ inputDim: 4, actDim: 2, seed: 1 }, { ...args, brains });
+    for (let u = 0; u < 6; u++) {
+      const request = agent.nextBatch();
+      assert.deepEqual({ ...request }, want, `${brains}, update ${u}`);
+      agent.update(batchFor(request, u));
+    }
+    agent.dispose();
+  }
+  assert.throws(() => new Bnpo({ inputDim: 4, actDim: 2, seed: 1 }, { ...args, ppoMemory: 0 }), /ppoMemory must be a positive integer, got 0/);
+});
+
+test("Bnpo: a checkpoint's cycle position restores the next request with the next brain; a position outside the cycle is refused", () => {
+  const args = { ...small, ddpgBatchSize: 6, ppoBatchSize: 10, ppoMemory: 40, ddpgUpdates: 3, ppoUpdates: 2 };
+  const saved = new Bnpo({ inputDim: 4, actDim: 2, seed: 1 }, args);
+  for (let u = 0; u < 4; u++) saved.update(batchFor(saved.nextBatch(), u)); // D D D P: the next is the second P
+  const loaded = new Bnpo({ inputDim: 4, actDim: 2, seed: 2 }, args);
+  assert.deepEqual(loaded.nextBatch(), { rows: 6 });
+  const meta = saved.checkpointContents().meta as { cycle: number };
+  loaded.restoreMeta(JSON.parse(JSON.stringify(meta)));
+  for (let u = 0; u < 7; u++) {
+    const request = saved.nextBatch();
+    assert.deepEqual(loaded.nextBatch(), request, `request ${u} after the restore`);
+    const batch = batchFor(request, 10 + u);
+    assert.deepEqual(Object.keys(loaded.update(batch)).sort(), Object.keys(saved.update(batch)).sort());
+  }
+  assert.throws(() => loaded.restoreMeta({ ...meta, cycle: 5 }), /cycle 5 is not a position of this agent's cycle of 5 updates/);
+  saved.dispose();
+  loaded.dispose();
 });
 
 test("Bnpo.act: explore samples N(μ, σ²) clipped to [−1, 1] with the extras mean, std, logProb; deterministic is clip(μ)", () => {
@@ -398,5 +458,68 @@ test("Bnpo learns the one-step bandit from batches carrying act's extras (the be
   }
   const final = agent.act(o.subarray(0, 3), 1, "deterministic").actions[0]!;
   assert.ok(Math.abs(final - 0.5) < 0.1, `deterministic action ${final}`);
+  agent.dispose();
+});
+
+test("Bnpo through the off-policy learner with HER: DDPG-brain updates get ddpgBatchSize rows with hindsight goals, PPO-brain updates ppoBatchSize of the newest ppoMemory with goals lived", () => {
+  const lineGoal: TaskSpec = {
+    name: "LineGoal-v0",
+    description: "one number in, one number out, a goal",
+    observations: [boundedSpec("observation", [1], -1000, 1000), boundedSpec("achieved_goal", [1], -1000, 1000), boundedSpec("desired_goal", [1], -1000, 1000)],
+    action: boundedSpec("action", [1], -1, 1),
+    hasReward: true,
+    goalConditioned: true,
+    blackBox: false,
+    maxEpisodeSteps: 1000,
+    controlDt: 0.1,
+    infoKeys: [],
+    makeOptions: [],
+    resetOptions: [],
+  };
+  const envs = 2;
+  const agent = new Bnpo({ inputDim: 2, actDim: 1, seed: 3 }, { ...small, hidden: [8], ddpgBatchSize: 6, ppoBatchSize: 10, ppoMemory: 8, ddpgUpdates: 3, ppoUpdates: 2 });
+  const seen: Array<{ brain: string; rows: number; obs: Float32Array; losses: Record<string, number> }> = [];
+  const update = agent.update.bind(agent);
+  agent.update = (batch) => {
+    const brain = agent.nextBrain();
+    const losses = update(batch);
+    seen.push({ brain, rows: batch.rows, obs: batch.obs.slice(), losses });
+    return losses;
+  };
+  const reward = { name: "gap", isLearned: false, rewards: (b: { desiredGoal: Float32Array; nextAchievedGoal?: Float32Array }, out: Float32Array) => out.forEach((_, i) => (out[i] = -Math.abs(b.nextAchievedGoal![i]! - b.desiredGoal[i]!))) };
+  const schedule: OffPolicySchedule = { batchSize: 1, bufferSize: 1000, learningStarts: 0, updatesPerStep: 1, her: true, herK: 4, ...ONE_STEP_CREDIT };
+  const learner = new OffPolicyLearner(lineGoal, agent, new InputEncoder(lineGoal, false), schedule, new Rng(0), envs, reward, undefined);
+  const storedAt: number[] = [];
+  for (let t = 0; t < 40; t++) {
+    const o = Float32Array.from({ length: envs }, (_, i) => 100 * t + i);
+    const goal = new Float32Array(envs).fill(-5);
+    const input = Float32Array.from({ length: 2 * envs }, (_, k) => (k % 2 === 0 ? o[k / 2]! : -5));
+    const acted = agent.act(input, envs, "explore");
+    learner.observe({
+      kind: "step", envs, obs: [o, o.slice(), goal], input, actions: acted.actions, extras: acted.extras ?? {}, randomActions: false,
+      nextObs: [o.map((x) => x + 0.5), o.map((x) => x + 0.5), goal], reward: new Float64Array(envs).fill(-1),
+      status: new Uint8Array(envs).fill(t % 5 === 4 ? StepStatus.TRUNCATED : StepStatus.RUNNING), isSuccess: new Uint8Array(envs),
+    });
+    learner.train(envs * (t + 1));
+    while (storedAt.length < seen.length) storedAt.push(t + 1);
+  }
+  assert.ok(seen.length >= 70, `${seen.length} updates`);
+  assert.deepEqual(seen.map((s) => s.brain), seen.map((_, u) => (u % 5 < 3 ? "ddpg" : "ppo")), "D D D P P, over and over");
+  let hindsight = 0;
+  seen.forEach((s, u) => {
+    assert.ok(Object.values(s.losses).every(Number.isFinite), `update ${u}: ${JSON.stringify(s.losses)}`);
+    assert.equal(s.rows, s.brain === "ddpg" ? 6 : 10, `update ${u} (${s.brain}): rows`);
+    for (let i = 0; i < s.rows; i++) {
+      const lived = s.obs[2 * i + 1] === -5;
+      if (s.brain === "ddpg") {
+        if (!lived) hindsight++;
+        continue;
+      }
+      const age = storedAt[u]! - Math.floor(s.obs[2 * i]! / 100);
+      assert.ok(lived, `update ${u} (ppo) row ${i}: a hindsight goal ${s.obs[2 * i + 1]}`);
+      assert.ok(age >= 1 && age <= 4, `update ${u} (ppo) row ${i}: ${age} steps old, the newest 8 of 2 envs are 4 steps`);
+    }
+  });
+  assert.ok(hindsight > 0, "the DDPG brain's batches are relabelled");
   agent.dispose();
 });

@@ -408,3 +408,187 @@ test("warm-up through the collector: the steps it takes at random are stored wit
     await env.close();
   }
 });
+
+// ---- batch requests: the agent says what batch it wants (OffPolicyAgent.nextBatch) ----
+
+/** Scores reward = nextAchievedGoal − desiredGoal: a row with the goal lived (−5) and observation o gets o + 0.5 + 5. */
+const goalGap = {
+  name: "gap",
+  isLearned: false,
+  rewards: (b: { desiredGoal: Float32Array; nextAchievedGoal?: Float32Array }, out: Float32Array) => {
+    for (let i = 0; i < out.length; i++) out[i] = b.nextAchievedGoal![i]! - b.desiredGoal[i]!;
+  },
+};
+
+const requestPaths: Array<{ name: string; goal: boolean; overrides: Partial<OffPolicySchedule>; hindsight: boolean; reward: (o: number) => number }> = [
+  { name: "plain replay", goal: false, overrides: {}, hindsight: false, reward: () => -1 },
+  { name: "HER (one-step)", goal: true, overrides: { her: true, herK: 4 }, hindsight: true, reward: (o) => o + 5.5 },
+  { name: "credit windows with HER (one layer)", goal: true, overrides: { her: true, herK: 4, credit: "nstep", creditN: 1 }, hindsight: true, reward: (o) => o + 5.5 },
+  { name: "credit windows without HER (one layer, env rewards)", goal: true, overrides: { credit: "nstep", creditN: 1 }, hindsight: false, reward: () => -1 },
+  { name: "two-layer replay with HER", goal: true, overrides: { her: true, herK: 4, credit: "nstep", creditN: 1, replay: "two-layer", recalcDelay: 1 }, hindsight: true, reward: (o) => o + 5.5 },
+];
+
+/** A learner of 2 envs on Line-v0 / LineGoal-v0 (reward model goalGap with goals) whose agent follows `requests`. */
+function requestLearner(goal: boolean, overrides: Partial<OffPolicySchedule>, requests?: readonly unknown[], envs = 2) {
+  const spec = goal ? lineGoal : line;
+  const agent = new RecordingAgent(goal ? 2 : 1, 1);
+  if (requests) agent.script(requests);
+  const learner = new OffPolicyLearner(spec, agent, new InputEncoder(spec, false), schedule({ batchSize: 16, ...overrides }), new Rng(0), envs, goal ? goalGap : undefined, undefined);
+  return { agent, learner };
+}
+
+/**
+ * `steps` vector steps of 2 envs (episodes of 4 steps, the last TRUNCATED), training after each;
+ * returns, per batch, the vector steps stored when it was sampled.
+ */
+function runRequests(learner: OffPolicyLearner, agent: RecordingAgent, goal: boolean, steps: number): number[] {
+  const storedAt: number[] = [];
+  for (let t = 0; t < steps; t++) {
+    learner.observe(anyStep(goal, 2, t, t % 4 === 3 ? StepStatus.TRUNCATED : StepStatus.RUNNING));
+    learner.train(2 * (t + 1));
+    while (storedAt.length < agent.batches.length) storedAt.push(t + 1);
+  }
+  return storedAt;
+}
+
+for (const { name, goal, overrides, hindsight, reward } of requestPaths) {
+  test(`${name}: a recent request draws only the newest transitions (per env lane), relabel false only lived goals, rows as asked`, () => {
+    // recent 5 over 2 envs: the newest 2 steps of env 0 and 3 of env 1, as the newest 5 added (env 0 first in a step).
+    for (const lived of goal ? [true, false] : [false]) {
+      const recentRequest = lived ? { rows: 5, recent: 5, relabel: false } : { rows: 5, recent: 5 };
+      checkRecentRequests(goal, overrides, recentRequest, lived, hindsight, reward);
+    }
+  });
+}
+
+/**
+ * 30 steps of `recentRequest` alternating with { rows: 7 }: rows as asked; recent rows within the window
+ * (each env lane's share of the newest 5) and all of it drawn; with `lived`, only goals lived, rewarded as
+ * `reward`; the other batches from all of storage, with hindsight goals when the run has them.
+ */
+function checkRecentRequests(goal: boolean, overrides: Partial<OffPolicySchedule>, recentRequest: object, lived: boolean, hindsight: boolean, reward: (o: number) => number): void {
+  const { agent, learner } = requestLearner(goal, overrides, [recentRequest, { rows: 7 }]);
+  const storedAt = runRequests(learner, agent, goal, 30);
+  const inputDim = goal ? 2 : 1;
+  const seen = new Set<string>();
+  let hindsightRows = 0;
+  let oldRows = 0;
+  agent.batches.forEach((b, k) => {
+    const recent = k % 2 === 0;
+    assert.equal(b.rows, recent ? 5 : 7, `batch ${k}: rows`);
+    assert.equal(b.obs.length, b.rows * inputDim);
+    assert.equal(b.reward.length, b.rows);
+    for (let i = 0; i < b.rows; i++) {
+      const o = b.obs[i * inputDim]!;
+      const env = o % 100;
+      const age = storedAt[k]! - Math.floor(o / 100); // 1: the newest vector step
+      if (goal && b.obs[i * inputDim + 1]! !== -5) hindsightRows++;
+      if (!recent) {
+        if (age > 3) oldRows++;
+        continue;
+      }
+      assert.ok(age >= 1 && age <= (env === 0 ? 2 : 3), `batch ${k} row ${i}: observation ${o} is ${age} steps old (env ${env}) at ${storedAt[k]} steps stored`);
+      seen.add(`env ${env} age ${age}`);
+      if (!lived && goal) continue;
+      if (goal) assert.equal(b.obs[i * inputDim + 1], -5, `batch ${k} row ${i}: the goal lived`);
+      assert.ok(Math.abs(b.reward[i]! - reward(o)) < 1e-4, `batch ${k} row ${i}: reward ${b.reward[i]} for the goal lived, want ${reward(o)}`);
+    }
+  });
+  assert.deepEqual([...seen].sort(), ["env 0 age 1", "env 0 age 2", "env 1 age 1", "env 1 age 2", "env 1 age 3"], "the whole window is drawn");
+  assert.ok(agent.batches.length >= 50, `${agent.batches.length} batches`);
+  assert.ok(oldRows > 0, "batches without recent draw from all of storage");
+  if (hindsight) assert.ok(hindsightRows > 0, "batches without relabel keep HER");
+}
+
+for (const { name, goal, overrides } of extraPaths) {
+  test(`${name}: a request of the run's batch size (relabel true or left out) draws exactly the batches of no request`, () => {
+    for (const request of [{ rows: 16 }, { rows: 16, relabel: true }]) {
+      const asked = extrasLearner(goal, overrides, undefined);
+      asked.agent.script([request]);
+      const plain = extrasLearner(goal, overrides, undefined);
+      feed(asked.learner, asked.agent, goal);
+      feed(plain.learner, plain.agent, goal);
+      for (let k = 0; k < 20; k++) {
+        asked.learner.train(24);
+        plain.learner.train(24);
+      }
+      assert.ok(plain.agent.batches.length > 0);
+      assert.deepEqual(asked.agent.batches, plain.agent.batches, JSON.stringify(request));
+      assert.equal(plain.agent.nextBatch, undefined);
+    }
+  });
+}
+
+test("two-layer replay with HER: relabel false without recent is credited fresh from all of the full memory, goals lived", () => {
+  const { agent, learner } = requestLearner(true, { her: true, herK: 4, credit: "nstep", creditN: 1, replay: "two-layer", recalcDelay: 1 }, [{ rows: 6, relabel: false }]);
+  const storedAt = runRequests(learner, agent, true, 20);
+  assert.ok(agent.batches.length >= 30);
+  const rows = agent.batches.flatMap((b, k) => Array.from({ length: b.rows }, (_, i) => ({ o: b.obs[2 * i]!, goal: b.obs[2 * i + 1]!, r: b.reward[i]!, age: storedAt[k]! - Math.floor(b.obs[2 * i]! / 100) })));
+  assert.ok(rows.every(({ goal }) => goal === -5), "goals lived");
+  assert.ok(rows.every(({ o, r }) => Math.abs(r - (o + 5.5)) < 1e-4), "rewarded for the goal lived by the model");
+  assert.ok(rows.some(({ age }) => age > 8) && rows.some(({ age }) => age === 1), "old steps and the newest (episodes in progress too)");
+  assert.equal(learner.stats()["recalculations"], 0, "the fast memory is neither read nor recalculated");
+});
+
+test("each update asks first and gets its own request; a request storage cannot answer yet waits, and the agent's order never skips", () => {
+  // One env, 2 updates per step: rows 2 is answerable from 2 stored, rows 6 from 6.
+  const { agent, learner } = lineLearner(1, { updatesPerStep: 2 });
+  agent.script([{ rows: 2 }, { rows: 6 }]);
+  const ran = updatesPerVectorStep(learner, agent, 1, 9);
+  assert.deepEqual(ran, [0, 1, 0, 0, 0, 2, 2, 2, 2], "step 2: rows 2, then rows 6 must wait for 6 stored (those updates are not owed)");
+  assert.deepEqual(agent.batches.map((b) => b.rows), [2, 6, 2, 6, 2, 6, 2, 6, 2]);
+  assert.ok(agent.asked >= agent.batches.length);
+});
+
+test("a recent request trains once its window holds min(rows, recent) transitions", () => {
+  const { agent, learner } = lineLearner(1);
+  agent.script([{ rows: 8, recent: 3 }]);
+  assert.deepEqual(updatesPerVectorStep(learner, agent, 1, 5), [0, 0, 1, 1, 1]);
+  agent.batches.forEach((b, k) => {
+    assert.equal(b.rows, 8);
+    const newest = k + 2; // vector step of the newest stored transition
+    assert.ok([...b.obs].every((o) => o / 100 >= newest - 2 && o / 100 <= newest), `batch ${k}: ${[...b.obs]}`);
+  });
+});
+
+for (const { name, overrides } of requestPaths.filter((p) => p.goal && p.overrides.replay === undefined)) {
+  test(`${name}: a recent window never reaches steps of an episode dropped by wrap-around`, () => {
+    // 5 slots per env lane, episodes of 4: after 10 steps slots hold steps 5..9, whose episode 4..7 lost its first step.
+    const small = { ...overrides, bufferSize: 10 };
+    // recent 6: steps 7, 8, 9 of each lane, 7 dropped; recent 100: the whole lane. Either window holds 4.
+    const answered = requestLearner(true, small, [{ rows: 4, recent: 6, relabel: false }, { rows: 3, recent: 100 }]);
+    const waits = requestLearner(true, small, [{ rows: 5, recent: 6 }]);
+    for (let t = 0; t < 10; t++) {
+      const step = anyStep(true, 2, t, t % 4 === 3 ? StepStatus.TRUNCATED : StepStatus.RUNNING);
+      answered.learner.observe(step);
+      waits.learner.observe(step);
+    }
+    for (let k = 0; k < 20; k++) {
+      answered.learner.train(20);
+      waits.learner.train(20);
+    }
+    assert.equal(answered.agent.batches.length, 40);
+    const obs = new Set(answered.agent.batches.flatMap((b) => Array.from({ length: b.rows }, (_, i) => b.obs[2 * i]!)));
+    assert.deepEqual([...obs].sort((a, b) => a - b), [800, 801, 900, 901], "only the episode in progress (steps 8, 9) is whole");
+    assert.equal(waits.agent.batches.length, 0, "the window holds 4, fewer than min(5, 6)");
+  });
+}
+
+test("requests are checked: the error names the agent and the field", () => {
+  const bad: Array<[unknown, RegExp]> = [
+    [{ rows: 0 }, /recording\.nextBatch\(\): rows must be a positive integer, got 0/],
+    [{ rows: 2.5 }, /rows must be a positive integer, got 2\.5/],
+    [{}, /rows must be a positive integer, got undefined/],
+    [{ rows: 2, recent: 0 }, /recording\.nextBatch\(\): recent must be a positive integer \(or left out\), got 0/],
+    [{ rows: 2, recent: 1.5 }, /recent must be a positive integer/],
+    [{ rows: 2, relabel: "no" }, /recording\.nextBatch\(\): relabel must be true or false \(or left out\), got "no"/],
+    [null, /recording\.nextBatch\(\) must return a batch request/],
+  ];
+  for (const [request, message] of bad) {
+    const { agent, learner } = lineLearner(1);
+    agent.script([request]);
+    learner.observe(lineStep(1, 0));
+    assert.throws(() => learner.train(1), message, JSON.stringify(request));
+    assert.equal(agent.batches.length, 0);
+  }
+});
