@@ -4,7 +4,7 @@
  * ready transitions (credit already assigned).
  *
  *     const replay = new TwoLayerReplay({ sampler, fastCapacity: 100_000, recalcDelay: 3, recalcEpisodes: 4 });
- *     replay.episodeEnded(env);            // credit the episode that just ended, push it to fast memory
+ *     replay.episodeEnded(env, rng);       // credit the episode that just ended, push it to fast memory
  *     const batch = replay.sample(256, rng);
  *
  * - Every episode is credited once when it ends (its lane's last episode in
