@@ -55,6 +55,10 @@ export class ResolvedOptions {
     return this.value(name) as boolean;
   }
 
+  string(name: string): string {
+    return this.value(name) as string;
+  }
+
   /** A tensor option, or undefined when it was not given (tensor options have no default). */
   tensor(name: string): Float64Array | undefined {
     return this.value(name) as Float64Array | undefined;
