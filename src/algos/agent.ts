@@ -37,7 +37,14 @@
  * calling `endEpisode`.
  */
 import * as tf from "@tensorflow/tfjs";
+import type { Rng } from "../core/rng.js";
+import type { TaskSpec } from "../env/task.js";
 import type { CheckpointContents } from "../nn/save-load.js";
+import type { RewardModel } from "../reward/reward-model.js";
+import type { OnlineRewardModel } from "../reward/online-reward.js";
+import type { InputEncoder } from "../train/input-encoder.js";
+import type { Learner } from "../train/learner.js";
+import type { OffPolicySchedule } from "../train/off-policy-learner.js";
 
 /** "explore": the behaviour policy (noise, sampling); "deterministic": the policy evaluated. */
 export type ActMode = "explore" | "deterministic";
@@ -51,8 +58,8 @@ export interface ActResult {
 
 export interface Agent<State = unknown> {
   readonly name: string;
-  /** Which schedule trains it. */
-  readonly kind: "off-policy" | "on-policy";
+  /** Which schedule trains it ("hierarchical": the agent brings its own learner, one storage + schedule per level). */
+  readonly kind: "off-policy" | "on-policy" | "hierarchical";
   readonly inputDim: number;
   readonly actDim: number;
   /**
@@ -202,11 +209,40 @@ export interface OnPolicyAgent<State = unknown> extends Agent<State> {
   learn(minibatches: () => Iterable<RolloutMinibatch>, progress: number): Record<string, number>;
 }
 
+/** What the run hands a hierarchical agent to build its learner from. */
+export interface LearnerContext {
+  readonly spec: TaskSpec;
+  /** The run's input encoder (a hierarchy that declares `rawInput` gets raw inputs from it). */
+  readonly encoder: InputEncoder;
+  /** The run's off-policy schedule (batch size, buffer size, learning starts, updates per step). */
+  readonly schedule: OffPolicySchedule;
+  /** Shared with the collector: a seed gives one run. */
+  readonly rng: Rng;
+  readonly envs: number;
+  /** The run's reward model (known reward or GAHIL), when it has one. */
+  readonly rewardModel: RewardModel | undefined;
+  /** Set when the reward is learned online (GAHIL): no env reward reaches the learner. */
+  readonly onlineReward: OnlineRewardModel | undefined;
+}
+
+/**
+ * A hierarchy (HIRO, HAC): per-env state holds the current subgoal, `act`
+ * returns it as `extras.subgoal`, and the agent builds the learner that
+ * splits each collected step into the levels' transitions (one storage +
+ * schedule per level). The collector and the loop are the flat agents'.
+ */
+export interface HierarchicalAgent<State = unknown> extends Agent<State> {
+  readonly kind: "hierarchical";
+  makeLearner(context: LearnerContext): Learner;
+}
+
 /** What every algorithm's constructor receives besides its own hyper-parameters. */
 export interface AgentShape {
   readonly inputDim: number;
   readonly actDim: number;
   readonly seed: number;
+  /** Of inputDim, the trailing desired-goal entries (goal-conditioned tasks); 0 or absent otherwise. */
+  readonly goalDim?: number;
 }
 
 /** The batch as tensors, in the shape the off-policy update functions take (caller disposes). */

@@ -9,6 +9,7 @@ import { Sac, SAC_ARGS } from "./sac.js";
 import { Td3, TD3_ARGS } from "./td3.js";
 import { Ppo, PPO_ARGS } from "./ppo.js";
 import { Bnpo, BNPO_ARGS, type BnpoArgs } from "./bnpo.js";
+import { Hiro, HIRO_ARGS } from "./hiro.js";
 
 /** Hyper-parameters by name: numbers, lists of numbers, or a word where the default is one (BNPO's brains). */
 export type AlgoOverrides = Readonly<Record<string, number | readonly number[] | string>>;
@@ -17,6 +18,8 @@ export interface AlgoEntry {
   readonly kind: Agent["kind"];
   readonly summary: string;
   readonly defaults: object;
+  /** The networks read raw observations (the run does not normalise them): HIRO's goal arithmetic is on states. */
+  readonly rawInput?: boolean;
   make(shape: AgentShape, overrides: AlgoOverrides): Agent;
 }
 
@@ -26,6 +29,7 @@ const algos: Readonly<Record<string, AlgoEntry>> = Object.freeze({
   sac: { kind: "off-policy", summary: "SAC with automatic entropy tuning (Haarnoja et al. 2018)", defaults: SAC_ARGS, make: (shape, o) => new Sac(shape, { ...SAC_ARGS, ...o }) },
   ppo: { kind: "on-policy", summary: "PPO with clipped surrogate and GAE (Schulman et al. 2017)", defaults: PPO_ARGS, make: (shape, o) => new Ppo(shape, { ...PPO_ARGS, ...o }) },
   bnpo: { kind: "off-policy", summary: "BNPO: DDPG and PPO brains train one Gaussian actor through Q(s, μ, σ) (rezer0dai/bnpo)", defaults: BNPO_ARGS, make: (shape, o) => new Bnpo(shape, { ...BNPO_ARGS, ...o } as BnpoArgs) },
+  hiro: { kind: "hierarchical", summary: "HIRO: two TD3 levels, subgoals every c steps, off-policy correction (Nachum et al. 2018)", defaults: HIRO_ARGS, rawInput: true, make: (shape, o) => new Hiro(shape, { ...HIRO_ARGS, ...o }) },
 });
 
 export const ALGO_NAMES = Object.keys(algos);
@@ -39,7 +43,7 @@ export function algoEntry(name: string): AlgoEntry {
 
 /** `--algo` listings: one line per algorithm. */
 export function describeAlgos(): string {
-  return ALGO_NAMES.map((n) => `  ${n.padEnd(6)} ${algos[n]!.kind.padEnd(10)} ${algos[n]!.summary}`).join("\n");
+  return ALGO_NAMES.map((n) => `  ${n.padEnd(6)} ${algos[n]!.kind.padEnd(12)} ${algos[n]!.summary}`).join("\n");
 }
 
 /**

@@ -13,7 +13,7 @@ import type { Options, Task, TaskSpec } from "../env/task.js";
 import { sizeOf } from "../env/spec.js";
 import { selectBackend, type BackendName } from "../nn/backend.js";
 import { algoEntry, makeAgent, type AlgoOverrides } from "../algos/registry.js";
-import type { Agent, OffPolicyAgent, OnPolicyAgent } from "../algos/agent.js";
+import type { Agent, HierarchicalAgent, OffPolicyAgent, OnPolicyAgent } from "../algos/agent.js";
 import { Rng } from "../core/rng.js";
 import { KnownReward } from "../reward/known-reward.js";
 import { RemoteReward } from "../reward/remote-reward.js";
@@ -244,8 +244,8 @@ const PPO_HER_REFUSAL =
  * `args`. `actingOnly` (evaluation): no learner.
  */
 function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined, actingOnly = false): { agent: Agent; trainer: Trainer } {
-  const encoder = new InputEncoder(spec, args.normalize);
-  const agent = makeAgent(args.algo, { inputDim: encoder.inputDim, actDim: sizeOf(spec.action.shape), seed: args.seed }, args.algoArgs, args.her);
+  const encoder = new InputEncoder(spec, args.normalize && !algoEntry(args.algo).rawInput);
+  const agent = makeAgent(args.algo, { inputDim: encoder.inputDim, actDim: sizeOf(spec.action.shape), seed: args.seed, goalDim: encoder.goalDim }, args.algoArgs, args.her);
   const rng = new Rng(args.seed + 7);
   const online = isOnlineRewardModel(reward) ? reward : undefined;
   let learner: Learner | undefined;
@@ -254,7 +254,9 @@ function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined,
       learner =
         agent.kind === "on-policy"
           ? onPolicyLearner(args, spec, agent as OnPolicyAgent, encoder, rng, reward, online)
-          : offPolicyLearner(args, spec, agent as OffPolicyAgent, encoder, rng, reward, online);
+          : agent.kind === "hierarchical"
+            ? (agent as HierarchicalAgent).makeLearner({ spec, encoder, schedule: args, rng, envs: args.envs, rewardModel: reward, onlineReward: online })
+            : offPolicyLearner(args, spec, agent as OffPolicyAgent, encoder, rng, reward, online);
     } catch (e) {
       agent.dispose();
       throw e;
