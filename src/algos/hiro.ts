@@ -409,8 +409,10 @@ interface OpenSegment {
  * starts its episodes anew, as the collector does.
  */
 export class HiroLearner implements Learner {
-  private readonly lowReplay: ReplayBuffer<LowFields>;
-  private readonly highReplay: ReplayBuffer<HighFields>;
+  /** The low level's replay (read-only outside the learner: tests, inspection). */
+  readonly lowReplay: ReplayBuffer<LowFields>;
+  /** The high level's replay, with each segment's states and actions for the correction. */
+  readonly highReplay: ReplayBuffer<HighFields>;
   private readonly segments: OpenSegment[];
   private readonly schedule: OffPolicySchedule;
   private readonly encoder: InputEncoder;
