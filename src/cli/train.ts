@@ -42,6 +42,7 @@ export const TRAIN = defineCommand({
       help: "the learner; list prints the algorithms with their kind",
     },
     option: { type: "pairs", group: "what to train", help: "a task make option (e.g. use_contact_forces=true)" },
+    "eval-option": { type: "pairs", group: "what to train", help: "a make option of the evaluation envs only, over --option (e.g. goal=8,8: evaluate at a fixed goal)" },
     set: {
       type: "pairs",
       group: "what to train",
@@ -207,6 +208,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     ...credit,
     algo: v.algo,
     taskOptions: Object.fromEntries(v.option.map(([k, value]) => [k, parseValue(value)])),
+    evalTaskOptions: Object.fromEntries(v["eval-option"].map(([k, value]) => [k, parseValue(value)])),
     her: v.her,
     herGoals: v["her-goals"],
     reward: v.reward,

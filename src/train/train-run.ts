@@ -47,6 +47,8 @@ export interface TrainArgs extends LoopConfig, OffPolicySchedule {
   readonly herGoals: "achieved" | "sampled";
   readonly task: string;
   readonly taskOptions: Options;
+  /** Make options of the evaluation envs, over `taskOptions` (e.g. a fixed evaluation goal: goal=8,8). */
+  readonly evalTaskOptions: Options;
   /** HOST:PORT of a simbridge server; empty: the embedded server on loopback. */
   readonly server: string;
   readonly backend: BackendName;
@@ -76,6 +78,7 @@ export interface TrainArgs extends LoopConfig, OffPolicySchedule {
 export const TRAIN_DEFAULTS: Omit<TrainArgs, "task"> = Object.freeze({
   algo: "td3",
   taskOptions: {},
+  evalTaskOptions: {},
   her: false,
   herGoals: "achieved",
   reward: "auto",
@@ -291,6 +294,11 @@ function versions(backend: string): Record<string, string> {
   return { simbridge: pkg.version, protocol: PROTOCOL_VERSION, node: process.version, tfjs_backend: backend };
 }
 
+/** The evaluation envs' make options: the run's, with --eval-option on top. */
+function evalOptions(args: Pick<TrainArgs, "taskOptions" | "evalTaskOptions">): Options {
+  return { ...args.taskOptions, ...args.evalTaskOptions };
+}
+
 /** A run folder's arguments; fields added since it was written take their defaults. */
 export function readRunArgs(folder: RunFolder): TrainArgs {
   return { ...TRAIN_DEFAULTS, ...folder.readJson<TrainArgs>("args.json") };
@@ -316,7 +324,7 @@ export async function trainRun(
     log(
       `training ${runLabel(args)} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
     );
-    const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), args.taskOptions, connectOptions, { reconnect });
+    const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), evalOptions(args), connectOptions, { reconnect });
     release.push(() => evalEnv.close());
     const reward = await rewardModelFor(args, env.spec, server ? undefined : { address, connect: connectOptions, capabilities: env.connection.server.capabilities, log });
     release.push(() => reward.dispose());
@@ -395,7 +403,7 @@ export async function evalRun(dir: string, episodes: number, options: { server?:
   const args = readRunArgs(folder);
   if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
   await selectBackend(options.backend ?? args.backend);
-  const { env, server } = await connect({ ...args, server: options.server ?? args.server }, Math.min(10, episodes), options.connect ?? {}, () => undefined);
+  const { env, server } = await connect({ ...args, taskOptions: evalOptions(args), server: options.server ?? args.server }, Math.min(10, episodes), options.connect ?? {}, () => undefined);
   const { agent, trainer } = build(args, env.spec, undefined, true);
   try {
     await folder.loadCheckpoint(agent, trainer, false);
