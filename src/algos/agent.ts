@@ -227,7 +227,10 @@ export interface LearnerContext {
 
 /**
  * A hierarchy (HIRO, HAC): per-env state holds the current subgoal, `act`
- * returns it as `extras.subgoal`, and the agent builds the learner that
+ * returns it as `extras.subgoal` (in the agent's own terms) and as
+ * `extras.subgoal_target` (the absolute target of the first observation
+ * entries, e.g. x, y: the collector logs each episode's targets in its
+ * episode record), and the agent builds the learner that
  * splits each collected step into the levels' transitions (one storage +
  * schedule per level). The collector and the loop are the flat agents'.
  */

@@ -259,8 +259,9 @@ export class Hiro implements HierarchicalAgent<HiroState> {
   /**
    * The low level's actions; where an env's c steps are up, the high level
    * first picks its next subgoal. `extras.subgoal` is the subgoal each row
-   * acted under (relative, raw units): the learner's low-level transition and
-   * what watchers draw (the target is s + subgoal).
+   * acted under (relative, raw units: the learner's low-level transition);
+   * `extras.subgoal_target` the absolute target s + subgoal, constant within
+   * a segment (the collector logs it per episode; watchers draw it).
    */
   act(input: Float32Array, rows: number, mode: ActMode, states?: HiroState[]): ActResult {
     checkInput(input, rows, this.inputDim);
@@ -278,6 +279,7 @@ export class Hiro implements HierarchicalAgent<HiroState> {
     }
     const lowIn = new Float32Array(rows * this.lowInputDim);
     const subgoals = new Float32Array(rows * this.k);
+    const targets = new Float32Array(rows * this.k);
     for (let r = 0; r < rows; r++) {
       const s = input.subarray(r * this.inputDim, r * this.inputDim + this.obsDim);
       const state = st[r]!;
@@ -286,9 +288,10 @@ export class Hiro implements HierarchicalAgent<HiroState> {
       state.stepsLeft--;
       this.lowInput(s, state.subgoal, lowIn, r * this.lowInputDim);
       subgoals.set(state.subgoal, r * this.k);
+      for (let d = 0; d < this.k; d++) targets[r * this.k + d] = s[d]! + state.subgoal[d]!;
     }
     const out = tf.tidy(() => this.low.actor.apply(tf.tensor2d(lowIn, [rows, this.lowInputDim])).dataSync() as Float32Array);
-    return { actions: mode === "explore" ? explore(out, this.actDim, this.args.lowNoise, 0, this.rng) : out, extras: { subgoal: subgoals } };
+    return { actions: mode === "explore" ? explore(out, this.actDim, this.args.lowNoise, 0, this.rng) : out, extras: { subgoal: subgoals, subgoal_target: targets } };
   }
 
   /** One TD3 update of a level on a batch of stored transitions; the losses named by level. */

@@ -68,6 +68,12 @@ export interface EpisodeRecord {
   readonly return: number | null;
   readonly length: number;
   readonly success: boolean;
+  /**
+   * Hierarchical agents: the subgoals pursued, in order — each distinct
+   * `extras.subgoal_target` (an absolute target for the first observation
+   * entries, e.g. x, y) the agent acted under, rounded to 1e-3.
+   */
+  readonly subgoals?: number[][];
 }
 
 export interface CollectorOptions {
@@ -97,6 +103,8 @@ export class Collector<State = unknown> {
   private readonly states: State[] | undefined;
   private readonly episodeReturn: Float64Array;
   private readonly episodeLength: Int32Array;
+  /** Per env, the subgoal targets of the episode so far (agents returning extras.subgoal_target). */
+  private readonly subgoals: number[][][];
   private stepsDone = 0;
   private episodesDone = 0;
   private started = false;
@@ -115,6 +123,7 @@ export class Collector<State = unknown> {
     this.states = agent.initialState ? Array.from({ length: this.envs }, () => agent.initialState!()) : undefined;
     this.episodeReturn = new Float64Array(this.envs);
     this.episodeLength = new Int32Array(this.envs);
+    this.subgoals = Array.from({ length: this.envs }, () => []);
   }
 
   /** Env steps collected so far, summed over envs. */
@@ -164,6 +173,7 @@ export class Collector<State = unknown> {
     }
     const reward = this.options.withholdReward ? undefined : s.reward;
     const nextObs = s.observations.map((o) => o.slice());
+    this.recordSubgoals(acted.extras?.["subgoal_target"]);
     const ended: number[] = [];
     for (let i = 0; i < n; i++) {
       this.episodeReturn[i] += reward ? reward[i]! : 0;
@@ -180,6 +190,7 @@ export class Collector<State = unknown> {
         return: reward ? this.episodeReturn[i]! : null,
         length: this.episodeLength[i]!,
         success: s.isSuccess[i] === 1,
+        ...(this.subgoals[i]!.length > 0 ? { subgoals: this.subgoals[i]! } : {}),
       });
       this.startEpisode(i);
     }
@@ -214,5 +225,18 @@ export class Collector<State = unknown> {
     }
     this.episodeReturn[i] = 0;
     this.episodeLength[i] = 0;
+    this.subgoals[i] = [];
+  }
+
+  /** Appends each env's subgoal target when it differs from the last one recorded (a new decision). */
+  private recordSubgoals(targets: Float32Array | undefined): void {
+    if (!targets || targets.length % this.envs !== 0) return;
+    const k = targets.length / this.envs;
+    for (let i = 0; i < this.envs; i++) {
+      const t = Array.from(targets.subarray(i * k, (i + 1) * k), (v) => Math.round(v * 1000) / 1000);
+      const list = this.subgoals[i]!;
+      const last = list[list.length - 1];
+      if (!last || last.some((v, d) => v !== t[d])) list.push(t);
+    }
   }
 }

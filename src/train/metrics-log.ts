@@ -5,7 +5,9 @@
  */
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 
-export type MetricRecord = Record<string, number | string | boolean | null>;
+/** A value: a number, word or flag; or a list of points (e.g. an episode's subgoal targets). */
+export type MetricValue = number | string | boolean | null | readonly (readonly number[])[];
+export type MetricRecord = Record<string, MetricValue>;
 
 export class MetricsLog {
   constructor(readonly path: string) {

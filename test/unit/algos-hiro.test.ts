@@ -241,3 +241,17 @@ test("checkpoint round trip: both levels' networks and counters restore exactly"
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("act returns the absolute subgoal target s + g, constant within a segment (what episode records log)", () => {
+  const hiro = smallHiro();
+  try {
+    const state = hiro.initialState();
+    const input = (x: number, y: number) => Float32Array.from([x, y, 0, 0, 0.5, 0.5]);
+    const a = hiro.act(input(0.2, 0.1), 1, "explore", [state]).extras!;
+    close(a["subgoal_target"]!, [0.2 + a["subgoal"]![0]!, 0.1 + a["subgoal"]![1]!]);
+    const b = hiro.act(input(0.3, -0.4), 1, "explore", [state]).extras!;
+    close(b["subgoal_target"]!, a["subgoal_target"]!);
+  } finally {
+    hiro.dispose();
+  }
+});

@@ -164,3 +164,27 @@ test("evaluation keeps per-env agent state too: one state per env slot, fresh at
   assert.equal(new Set(agent.ended.map((s) => s.id)).size, 4, "one state per episode");
   await env.close();
 });
+
+test("episode records list a hierarchical agent's subgoal targets: each distinct extras.subgoal_target in order", async () => {
+  const env = await pointReach(2, 5);
+  const encoder = new InputEncoder(env.spec, false);
+  // Env 0 changes its target every 2 steps; env 1 keeps one target all episode.
+  class SubgoalAgent extends CountingAgent {
+    override act(input: Float32Array, rows: number, mode: ActMode, states?: Array<{ steps: number; id: number }>): ActResult {
+      const acted = super.act(input, rows, mode, states);
+      const count = acted.extras!["count"]!;
+      const subgoal_target = Float32Array.from([Math.ceil(count[0]! / 2), 0.12345, 7, 7]);
+      return { ...acted, extras: { ...acted.extras, subgoal_target } };
+    }
+  }
+  const episodes: EpisodeRecord[] = [];
+  const c = new Collector(env, new SubgoalAgent(encoder.inputDim), encoder, { rng: new Rng(1), withholdReward: false, onEpisode: (e) => episodes.push(e) });
+  for (let i = 0; i < 5; i++) await c.collect();
+  assert.equal(episodes.length, 2);
+  assert.deepEqual(episodes[0]!.subgoals, [[1, 0.123], [2, 0.123], [3, 0.123]]);
+  assert.deepEqual(episodes[1]!.subgoals, [[7, 7]]);
+  // The next episodes start with empty lists.
+  for (let i = 0; i < 5; i++) await c.collect();
+  assert.deepEqual(episodes[2]!.subgoals, [[1, 0.123], [2, 0.123], [3, 0.123]]);
+  await env.close();
+});
