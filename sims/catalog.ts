@@ -4,8 +4,10 @@
  */
 import { TaskRegistry } from "../src/env/task-registry.js";
 import { mujocoTaskFactories } from "./mujoco/index.js";
+import { pointMazeV0 } from "./point/point-maze-v0.js";
+import { pointPushV0 } from "./point/point-push-v0.js";
 import { pointReachV0 } from "./point/point-reach-v0.js";
 
 export function builtinRegistry(): TaskRegistry {
-  return new TaskRegistry([...mujocoTaskFactories, pointReachV0]);
+  return new TaskRegistry([...mujocoTaskFactories, pointReachV0, pointMazeV0, pointPushV0]);
 }
