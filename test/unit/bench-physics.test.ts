@@ -6,7 +6,7 @@ import { Code, SimbridgeError } from "../../src/core/errors.js";
 import type { Task, TaskFactory } from "../../src/env/task.js";
 import { loadMujoco, mujocoTaskFactories, mujocoVersion, MujocoTask } from "../../sims/mujoco/index.js";
 
-const TASKS = ["Reacher-v5", "Ant-v5"] as const;
+const TASKS = ["Reacher-v5", "Ant-v5", "AntMaze-v0"] as const;
 
 function factoryOf(name: string): TaskFactory {
   const f = mujocoTaskFactories.find((x) => x.name === name);

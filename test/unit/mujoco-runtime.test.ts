@@ -16,8 +16,8 @@ function factory(name: string): TaskFactory {
   return f;
 }
 
-test("the index lists the four MuJoCo tasks", () => {
-  assert.deepEqual(mujocoTaskFactories.map((f) => f.name), ["Reacher-v5", "ReacherGoal-v0", "Ant-v5", "ReacherMoving-v0"]);
+test("the index lists the MuJoCo tasks", () => {
+  assert.deepEqual(mujocoTaskFactories.map((f) => f.name), ["Reacher-v5", "ReacherGoal-v0", "Ant-v5", "ReacherMoving-v0", "AntMaze-v0", "AntPush-v0", "AntFall-v0"]);
   for (const f of mujocoTaskFactories) assert.equal(f.spec({}).name, f.name);
 });
 
@@ -151,6 +151,7 @@ test("step() does not allocate on the JS heap", async () => {
     ["Reacher-v5", {}, 10_000],
     ["ReacherGoal-v0", {}, 10_000],
     ["Ant-v5", { use_contact_forces: true }, 2_000],
+    ["AntPush-v0", {}, 2_000],
   ];
   for (const [name, options, calls] of cases) {
     const task: Task = await factory(name).create(options);
