@@ -45,6 +45,7 @@
  * a wall cell's square, edges included (HIRO's `_is_in_collision`), the x, y
  * move is reverted; the heading change stays. The point has no radius here
  * (HIRO's sphere r = 0.5 is ignored by the manual collision too), no inertia.
+ * A step is 0.02 s (point.xml's timestep, frame_skip 1).
  *
  * ## Goals
  * Make option `goal`: "random" (default) draws a training goal uniform in
