@@ -27,7 +27,7 @@ for (const task of registry.names) {
   vectorEnvContract(`${task} in-process`, (n) => LocalVectorEnv.make(registry, task, n));
   vectorEnvContract(`${task} over gRPC`, (n) => RemoteVectorEnv.connect(server.address, task, n));
 }
-for (const task of ["ReacherGoal-v0", "ReacherMoving-v0", "PointReach-v0", "PointMaze-v0", "PointPush-v0"]) {
+for (const task of ["ReacherGoal-v0", "ReacherMoving-v0", "PointReach-v0", "PointMaze-v0", "PointPush-v0", "AntMaze-v0"]) {
   vectorEnvContract(`${task} as a black box, over gRPC`, (n) => RemoteVectorEnv.connect(blackBoxServer.address, task, n));
 }
 vectorEnvContract("Ant-v5 with contact forces, over gRPC", (n) => RemoteVectorEnv.connect(server.address, "Ant-v5", n, { use_contact_forces: true }));
@@ -42,7 +42,13 @@ computeRewardContract("PointMaze-v0 (dense reward, HIRO's) over gRPC", { open: (
 computeRewardContract("PointPush-v0 (dense reward) over gRPC", { open: () => Connection.open(server.address), task: "PointPush-v0", options: { reward_type: "dense" } });
 computeRewardContract("ReacherGoal-v0 over gRPC", { open: () => Connection.open(server.address), task: "ReacherGoal-v0", options: { distance_threshold: 0.2 } });
 computeRewardContract("ReacherMoving-v0 over gRPC", { open: () => Connection.open(server.address), task: "ReacherMoving-v0", options: { distance_threshold: 0.2 } });
-for (const task of ["ReacherGoal-v0", "ReacherMoving-v0", "PointReach-v0", "PointMaze-v0", "PointPush-v0"]) {
+computeRewardContract("AntMaze-v0 (dense reward) over gRPC", { open: () => Connection.open(server.address), task: "AntMaze-v0", options: { max_episode_steps: 20 } });
+computeRewardContract("AntFall-v0 (3-D goals, sparse reward) over gRPC", {
+  open: () => Connection.open(server.address),
+  task: "AntFall-v0",
+  options: { reward_type: "sparse", distance_threshold: 12, max_episode_steps: 20 },
+});
+for (const task of ["ReacherGoal-v0", "ReacherMoving-v0", "PointReach-v0", "PointMaze-v0", "PointPush-v0", "AntMaze-v0"]) {
   computeRewardRefusedContract(`${task} as a black box, over gRPC`, { open: () => Connection.open(blackBoxServer.address), task });
 }
 
