@@ -223,6 +223,8 @@ export interface LearnerContext {
   readonly rewardModel: RewardModel | undefined;
   /** Set when the reward is learned online (GAHIL): no env reward reaches the learner. */
   readonly onlineReward: OnlineRewardModel | undefined;
+  /** Demonstrations to imitate (`simbridge collect`'s file), for learners that do (relay); "" or absent: none. */
+  readonly demos?: string;
 }
 
 /**

@@ -2,7 +2,7 @@
  * `simbridge train` and `simbridge eval`.
  */
 import { BACKEND_NAMES } from "../nn/backend.js";
-import { ALGO_NAMES, checkOverrides, describeAlgos } from "../algos/registry.js";
+import { ALGO_NAMES, algoEntry, checkOverrides, describeAlgos } from "../algos/registry.js";
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { checkRewardArgs, evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
@@ -49,6 +49,9 @@ export const TRAIN = defineCommand({
       help: "a hyper-parameter of the chosen algorithm (e.g. gamma=0.98, hidden=64,64, explorationNoise=0.2; for PPO rolloutSteps=256, epochs=10, learningRate=3e-4; for BNPO brains=ddpg)",
     },
     her: { type: "boolean", group: "what to train", help: "hindsight relabelling (HER) of goal-conditioned tasks" },
+    levels: { type: "int", min: 1, meta: "N", group: "what to train", help: "hac: levels of the hierarchy (as --set levels=N)" },
+    horizon: { type: "int", min: 1, meta: "H", group: "what to train", help: "hac: attempts per level (as --set horizon=H)" },
+    demos: { type: "string", meta: "FILE", group: "what to train", help: "relay: the demonstrations file to imitate (written by simbridge collect)" },
     "her-goals": {
       type: "enum",
       values: HER_GOALS,
@@ -192,11 +195,18 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (given.has("her-goals") && !v.her) throw new UsageError("--her-goals chooses how --her relabels: give --her too");
   // Words too (BNPO's brains=ddpg); checkOverrides refuses a word where a number is due.
   const algoArgs = numberSettings(v.set, "set", true);
+  for (const flag of ["levels", "horizon"] as const) {
+    if (v[flag] === undefined) continue;
+    if (flag in algoArgs) throw new UsageError(`--${flag} and --set ${flag}= both given: give one`);
+    if (!Object.hasOwn(algoEntry(v.algo).defaults, flag)) throw new UsageError(`--${flag} sets a hierarchy's ${flag} (--algo hac); ${v.algo} has none`);
+    algoArgs[flag] = v[flag];
+  }
   try {
     checkOverrides(v.algo, algoArgs);
   } catch (e) {
     throw new UsageError(`--set: ${(e as Error).message}`);
   }
+  if (v.demos !== undefined && v.algo !== "relay") throw new UsageError(`--demos is the demonstrations file of --algo relay; ${v.algo} does not imitate`);
   const rewardArgs = numberSettings(v["reward-set"], "reward-set", true);
   try {
     checkRewardArgs({ reward: v.reward, rewardArgs });
@@ -210,6 +220,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     taskOptions: Object.fromEntries(v.option.map(([k, value]) => [k, parseValue(value)])),
     evalTaskOptions: Object.fromEntries(v["eval-option"].map(([k, value]) => [k, parseValue(value)])),
     her: v.her,
+    demos: v.demos ?? "",
     herGoals: v["her-goals"],
     reward: v.reward,
     blackBox: v["black-box"],

@@ -47,6 +47,8 @@ export interface TrainArgs extends LoopConfig, OffPolicySchedule {
   readonly herGoals: "achieved" | "sampled";
   readonly task: string;
   readonly taskOptions: Options;
+  /** Demonstrations to imitate (a `simbridge collect` file), for the learners that do (relay); "" for none. */
+  readonly demos: string;
   /** Make options of the evaluation envs, over `taskOptions` (e.g. a fixed evaluation goal: goal=8,8). */
   readonly evalTaskOptions: Options;
   /** HOST:PORT of a simbridge server; empty: the embedded server on loopback. */
@@ -79,6 +81,7 @@ export const TRAIN_DEFAULTS: Omit<TrainArgs, "task"> = Object.freeze({
   algo: "td3",
   taskOptions: {},
   evalTaskOptions: {},
+  demos: "",
   her: false,
   herGoals: "achieved",
   reward: "auto",
@@ -258,7 +261,7 @@ function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined,
         agent.kind === "on-policy"
           ? onPolicyLearner(args, spec, agent as OnPolicyAgent, encoder, rng, reward, online)
           : agent.kind === "hierarchical"
-            ? (agent as HierarchicalAgent).makeLearner({ spec, encoder, schedule: args, rng, envs: args.envs, rewardModel: reward, onlineReward: online })
+            ? (agent as HierarchicalAgent).makeLearner({ spec, encoder, schedule: args, rng, envs: args.envs, rewardModel: reward, onlineReward: online, demos: args.demos })
             : offPolicyLearner(args, spec, agent as OffPolicyAgent, encoder, rng, reward, online);
     } catch (e) {
       agent.dispose();
