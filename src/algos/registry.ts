@@ -10,6 +10,8 @@ import { Td3, TD3_ARGS } from "./td3.js";
 import { Ppo, PPO_ARGS } from "./ppo.js";
 import { Bnpo, BNPO_ARGS, type BnpoArgs } from "./bnpo.js";
 import { Hiro, HIRO_ARGS } from "./hiro.js";
+import { Relay, RELAY_ARGS } from "./relay.js";
+import { Hac, HAC_ARGS } from "./hac.js";
 
 /** Hyper-parameters by name: numbers, lists of numbers, or a word where the default is one (BNPO's brains). */
 export type AlgoOverrides = Readonly<Record<string, number | readonly number[] | string>>;
@@ -30,6 +32,8 @@ const algos: Readonly<Record<string, AlgoEntry>> = Object.freeze({
   ppo: { kind: "on-policy", summary: "PPO with clipped surrogate and GAE (Schulman et al. 2017)", defaults: PPO_ARGS, make: (shape, o) => new Ppo(shape, { ...PPO_ARGS, ...o }) },
   bnpo: { kind: "off-policy", summary: "BNPO: DDPG and PPO brains train one Gaussian actor through Q(s, μ, σ) (rezer0dai/bnpo)", defaults: BNPO_ARGS, make: (shape, o) => new Bnpo(shape, { ...BNPO_ARGS, ...o } as BnpoArgs) },
   hiro: { kind: "hierarchical", summary: "HIRO: two TD3 levels, subgoals every c steps, off-policy correction (Nachum et al. 2018)", defaults: HIRO_ARGS, rawInput: true, make: (shape, o) => new Hiro(shape, { ...HIRO_ARGS, ...o }) },
+  relay: { kind: "hierarchical", summary: "Relay policy learning: two levels imitated from demonstrations (--demos), low level fine-tuned by TD3 + hindsight (Gupta et al. 2019)", defaults: RELAY_ARGS, rawInput: true, make: (shape, o) => new Relay(shape, { ...RELAY_ARGS, ...o }) },
+  hac: { kind: "hierarchical", summary: "HAC: k levels of absolute subgoals, hindsight action/goal transitions, subgoal testing (Levy et al. 2019)", defaults: HAC_ARGS, rawInput: true, make: (shape, o) => new Hac(shape, { ...HAC_ARGS, ...o }) },
 });
 
 export const ALGO_NAMES = Object.keys(algos);
