@@ -28,6 +28,12 @@
  *
  * `correction: 0` samples the stored g_t unchanged (the paper's ablation).
  *
+ * Black box (`--reward gahil --black-box`): no env reward reaches the learner;
+ * the high level's R sums the learned reward model's rewards over its c steps
+ * instead, scored afresh every time a segment is sampled (the model trains as
+ * the agent lives: a stored score would go stale). The low level's intrinsic
+ * reward never needed the env.
+ *
  * HIRO feeds its networks raw observations (the goal transition is arithmetic
  * on states): the registry declares `rawInput`, so the run's encoder does not
  * normalise for it. During the run's warm-up (`--learning-starts`) HIRO acts
@@ -47,6 +53,7 @@ import { packArrays, unpackArrays } from "../replay/bytes.js";
 import { ReplayBuffer, type Batch } from "../replay/replay-buffer.js";
 import type { CollectedStep } from "../train/collector.js";
 import type { InputEncoder } from "../train/input-encoder.js";
+import type { OnlineRewardModel } from "../reward/online-reward.js";
 import type { Learner } from "../train/learner.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
 import { checkInput, type ActMode, type ActResult, type AgentShape, type HierarchicalAgent, type LearnerContext } from "./agent.js";
@@ -387,8 +394,12 @@ export class Hiro implements HierarchicalAgent<HiroState> {
 
 /** The low level's stored transition (sizes per row). */
 type LowFields = { obs: number; action: number; reward: number; nextObs: number; terminated: number };
-/** The high level's: the transition plus the segment's states, actions and length for the correction. */
-type HighFields = LowFields & { states: number; actions: number; length: number };
+/**
+ * The high level's: the transition plus the segment's states, actions and
+ * length for the correction, and the achieved goal after each of its steps
+ * (what a learned reward scores; one unused value per step for tasks without goals).
+ */
+type HighFields = LowFields & { states: number; actions: number; length: number; achieved: number };
 
 /** One high-level segment being lived by one env. */
 interface OpenSegment {
@@ -398,6 +409,7 @@ interface OpenSegment {
   readonly subgoal: Float32Array;
   readonly states: Float32Array;
   readonly actions: Float32Array;
+  readonly achieved: Float32Array;
 }
 
 /**
@@ -420,9 +432,14 @@ export class HiroLearner implements Learner {
   private readonly schedule: OffPolicySchedule;
   private readonly encoder: InputEncoder;
   private readonly rng: Rng;
+  /** The learned reward (GAHIL) when the env's is withheld; it scores the high level's segments. */
+  private readonly onlineReward: OnlineRewardModel | undefined;
+  private readonly goalDim: number;
   private lowCarry = 0;
   private highCarry = 0;
   private corrections = 0;
+  /** The latest loss of each level, by name. */
+  private readonly lastLosses: Record<string, number> = {};
   private correctedChanged = 0;
 
   constructor(
@@ -432,17 +449,18 @@ export class HiroLearner implements Learner {
     const { schedule, encoder } = context;
     if (schedule.her) throw new Error("hiro relabels its own subgoals (off-policy correction) and trains the high level on env rewards: --her does not apply");
     if (schedule.credit !== "one" || schedule.replay !== "one-layer") throw new Error("hiro: --credit and --replay are for the flat off-policy learners");
-    if (context.onlineReward) throw new Error("hiro with a learned reward (--reward gahil) is not supported yet: the high level needs env rewards");
     if (encoder.normalize) throw new Error("hiro needs raw network inputs (its goal transition is arithmetic on states): build its encoder without normalisation");
     if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
     this.schedule = schedule;
     this.encoder = encoder;
     this.rng = context.rng;
+    this.onlineReward = context.onlineReward;
+    this.goalDim = encoder.goalDim;
     const a = agent;
     const c = a.args.period;
     this.lowReplay = new ReplayBuffer({ obs: a.lowInputDim, action: a.actDim, reward: 1, nextObs: a.lowInputDim, terminated: 1 }, Math.min(schedule.bufferSize, 1_000_000));
     this.highReplay = new ReplayBuffer(
-      { obs: a.inputDim, action: a.k, reward: 1, nextObs: a.inputDim, terminated: 1, states: c * a.obsDim, actions: c * a.actDim, length: 1 },
+      { obs: a.inputDim, action: a.k, reward: 1, nextObs: a.inputDim, terminated: 1, states: c * a.obsDim, actions: c * a.actDim, length: 1, achieved: c * Math.max(1, encoder.goalDim) },
       Math.max(1, Math.ceil(Math.min(schedule.bufferSize, 1_000_000) / c)),
     );
     this.segments = Array.from({ length: context.envs }, () => this.newSegment());
@@ -451,7 +469,15 @@ export class HiroLearner implements Learner {
   private newSegment(): OpenSegment {
     const a = this.agent;
     const c = a.args.period;
-    return { length: 0, reward: 0, startInput: new Float32Array(a.inputDim), subgoal: new Float32Array(a.k), states: new Float32Array(c * a.obsDim), actions: new Float32Array(c * a.actDim) };
+    return {
+      length: 0,
+      reward: 0,
+      startInput: new Float32Array(a.inputDim),
+      subgoal: new Float32Array(a.k),
+      states: new Float32Array(c * a.obsDim),
+      actions: new Float32Array(c * a.actDim),
+      achieved: new Float32Array(c * Math.max(1, this.encoder.goalDim)),
+    };
   }
 
   /** HIRO acts with its own (noisy, untrained) networks from the start: a uniform action has no subgoal. */
@@ -460,12 +486,13 @@ export class HiroLearner implements Learner {
   }
 
   observe(step: CollectedStep): void {
-    if (!step.reward) throw new Error("hiro: the step carries no env reward (black box or learned reward); the high level needs it");
+    if (!step.reward && !this.onlineReward) throw new Error("hiro: the step carries no env reward (a black box?); train with --reward gahil to learn one");
     const a = this.agent;
     const { obsDim, actDim, k } = a;
     const layout = this.encoder.layout;
     const obs = layout.observation(step.obs);
     const next = layout.observation(step.nextObs);
+    const nextAchieved = layout.goalConditioned ? layout.achievedGoal(step.nextObs) : undefined;
     const subgoals = step.extras["subgoal"];
     if (!subgoals || subgoals.length !== step.envs * k) throw new Error(`hiro: expected the acting subgoal (extras.subgoal, ${k} per env) with every collected step`);
     const lowIn = new Float32Array(a.lowInputDim);
@@ -488,7 +515,9 @@ export class HiroLearner implements Learner {
       }
       seg.states.set(s, seg.length * obsDim);
       seg.actions.set(action, seg.length * actDim);
-      seg.reward += step.reward[i]!;
+      // The env's reward, unless it is learned: then it is scored when the segment is sampled.
+      if (!this.onlineReward) seg.reward += step.reward![i]!;
+      if (nextAchieved) seg.achieved.set(nextAchieved.subarray(i * this.goalDim, (i + 1) * this.goalDim), seg.length * this.goalDim);
       seg.length++;
       const ended = step.status[i] !== StepStatus.RUNNING;
       if (seg.length === a.args.period || ended) this.closeSegment(i, step.nextObs, terminated);
@@ -511,9 +540,11 @@ export class HiroLearner implements Learner {
       states: seg.states,
       actions: seg.actions,
       length: seg.length,
+      achieved: seg.achieved,
     });
     seg.states.fill(0);
     seg.actions.fill(0);
+    seg.achieved.fill(0);
     seg.length = 0;
     seg.reward = 0;
   }
@@ -530,21 +561,65 @@ export class HiroLearner implements Learner {
     if (envStep < this.schedule.learningStarts) return undefined;
     const rows = this.schedule.batchSize;
     const rate = this.schedule.updatesPerStep * this.segments.length;
-    let losses: Record<string, number> | undefined;
+    this.onlineReward?.maybeTrain();
+    let ran = false;
     this.lowCarry += rate;
     for (; this.lowCarry >= 1 && this.lowReplay.size >= rows; this.lowCarry--) {
       const b = this.lowReplay.sample(rows, this.rng);
-      losses = { ...losses, ...this.agent.updateLevel("low", transitions(b), rows) };
+      Object.assign(this.lastLosses, this.agent.updateLevel("low", transitions(b), rows));
+      ran = true;
     }
     this.lowCarry %= 1;
     this.highCarry += rate / this.agent.args.period;
     for (; this.highCarry >= 1 && this.highReplay.size >= rows; this.highCarry--) {
       const b = this.highReplay.sample(rows, this.rng);
+      if (this.onlineReward) this.scoreSegments(b, rows, this.onlineReward);
       if (this.agent.args.correction === 1) this.correct(b, rows);
-      losses = { ...losses, ...this.agent.updateLevel("high", transitions(b), rows) };
+      Object.assign(this.lastLosses, this.agent.updateLevel("high", transitions(b), rows));
+      ran = true;
     }
     this.highCarry %= 1;
-    return losses;
+    // Both levels' latest losses (the high level updates c times less often than the low).
+    return ran ? { ...this.lastLosses } : undefined;
+  }
+
+  /**
+   * R = highRewardScale · Σ_i model(step i of the segment), for each sampled
+   * row: the learned reward judges the achieved goal after each step against
+   * the desired goal of the segment's start (its context: s_i, a_i, s_{i+1}).
+   */
+  private scoreSegments(b: Batch<HighFields>, rows: number, model: OnlineRewardModel): void {
+    const { obsDim, actDim, inputDim } = this.agent;
+    const c = this.agent.args.period;
+    const g = this.goalDim;
+    let n = 0;
+    for (let r = 0; r < rows; r++) n += b.length[r]!;
+    const obs = new Float32Array(n * obsDim);
+    const nextObs = new Float32Array(n * obsDim);
+    const action = new Float32Array(n * actDim);
+    const achievedGoal = new Float32Array(n * g);
+    const desiredGoal = new Float32Array(n * g);
+    let row = 0;
+    for (let r = 0; r < rows; r++) {
+      const length = b.length[r]!;
+      for (let i = 0; i < length; i++, row++) {
+        const at = (r * c + i) * obsDim;
+        obs.set(b.states.subarray(at, at + obsDim), row * obsDim);
+        // s_{i+1}: the segment's next stored state, or the state after its last step.
+        nextObs.set(i + 1 < length ? b.states.subarray(at + obsDim, at + 2 * obsDim) : b.nextObs.subarray(r * inputDim, r * inputDim + obsDim), row * obsDim);
+        action.set(b.actions.subarray((r * c + i) * actDim, (r * c + i + 1) * actDim), row * actDim);
+        achievedGoal.set(b.achieved.subarray((r * c + i) * g, (r * c + i + 1) * g), row * g);
+        desiredGoal.set(b.obs.subarray(r * inputDim + obsDim, (r + 1) * inputDim), row * g);
+      }
+    }
+    const scores = new Float32Array(n);
+    model.rewards({ obs, action, nextObs, achievedGoal, desiredGoal }, scores);
+    row = 0;
+    for (let r = 0; r < rows; r++) {
+      let sum = 0;
+      for (let i = 0; i < b.length[r]!; i++) sum += scores[row++]!;
+      b.reward[r] = this.agent.args.highRewardScale * sum;
+    }
   }
 
   /** Replaces each sampled row's subgoal (as a [−1, 1] action) by the corrected one. */

@@ -111,6 +111,30 @@ describe("GAHIL (black box, over gRPC)", () => {
     });
   }
 
+  it("HIRO: the high level's reward is learned (the low level's is intrinsic); poisoned rewards train bit-identically", async () => {
+    const budget = {
+      algo: "hiro",
+      her: false,
+      steps: 1000,
+      evalEvery: 0,
+      probeEpisodes: 0,
+      finalEvalEpisodes: 10,
+      logEvery: 250,
+      batchSize: 64,
+      algoArgs: { hidden: [64, 64], period: 5, subgoalRange: [0.5, 0.5] },
+    } satisfies Partial<TrainArgs>;
+    const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hiro-clean-")), { resume: false, ...quiet });
+    const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hiro-dirty-")), { resume: false, ...quiet });
+    const losses = (run: typeof clean) =>
+      readMetrics(join(run.folder.dir, "metrics.jsonl"))
+        .filter((m) => m["kind"] === "train")
+        .map((m) => [m["step"], m["low_critic_loss"], m["high_critic_loss"], m["high_actor_loss"], m["reward_model_rounds"], m["reward_model_loss"]]);
+    assert.ok(losses(clean).some(([, , high]) => typeof high === "number"), "no high-level updates happened");
+    assert.ok(losses(clean).some(([, , , , rounds]) => typeof rounds === "number" && rounds > 0), "GAHIL never trained");
+    assert.deepEqual(losses(dirty), losses(clean));
+    assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
+  });
+
   // Every credit mode scores its windows with GAHIL; the two-layer replay rescores whole episodes.
   const creditModes: Array<Partial<TrainArgs>> = [
     { credit: "nstep", creditN: 3 },
