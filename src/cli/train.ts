@@ -125,11 +125,12 @@ export const TRAIN = defineCommand({
 /** `simbridge eval`. */
 export const EVAL = defineCommand({
   name: "eval",
-  synopsis: ["--run DIR [--episodes N] [--server HOST:PORT] [--json]"],
+  synopsis: ["--run DIR [--episodes N] [--option KEY=VALUE]... [--server HOST:PORT] [--json]"],
   about: "Evaluates the run's latest checkpoint with the deterministic policy.",
   flags: {
     run: { type: "string", meta: "DIR", required: true, help: "the run folder" },
     episodes: { type: "int", min: 1, default: 100, help: "episodes to evaluate" },
+    option: { type: "pairs", help: "a make option of the evaluation envs, over the run's (e.g. goal=0,8: another evaluation goal)" },
     json: { type: "boolean", help: "one line of JSON (default: indented)" },
     server: { type: "string", meta: "HOST:PORT", group: "connection", defaultText: "the run's server, or the embedded one", help: "evaluate on this server" },
     ...CONNECTION_FLAGS,
@@ -290,7 +291,8 @@ async function report(run: Awaited<ReturnType<typeof trainRun>>): Promise<void> 
 
 export async function evalCommand(argv: string[]): Promise<void> {
   const { values } = EVAL.parse(argv);
-  const r = await evalRun(values.run, values.episodes, { ...(values.server ? { server: values.server } : {}), connect: connectOptionsFrom(values) });
+  const taskOptions = Object.fromEntries(values.option.map(([k, value]) => [k, parseValue(value)]));
+  const r = await evalRun(values.run, values.episodes, { ...(values.server ? { server: values.server } : {}), connect: connectOptionsFrom(values), taskOptions });
   const orNull = (v: number) => (Number.isNaN(v) ? null : v);
   const out = { task: r.task, episodes: r.episodes, success_rate: orNull(r.success_rate), return_mean: orNull(r.return_mean), return_std: orNull(r.return_std) };
   console.log(values.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));

@@ -401,12 +401,18 @@ export async function trainRun(
 }
 
 /** Loads a run folder's latest checkpoint and evaluates the deterministic policy. */
-export async function evalRun(dir: string, episodes: number, options: { server?: string; connect?: ConnectOptions; backend?: BackendName } = {}): Promise<EvalResult> {
+export async function evalRun(
+  dir: string,
+  episodes: number,
+  /** `taskOptions`: make options over the run's evaluation options (e.g. another evaluation goal). */
+  options: { server?: string; connect?: ConnectOptions; backend?: BackendName; taskOptions?: Options } = {},
+): Promise<EvalResult> {
   const folder = new RunFolder(dir);
   const args = readRunArgs(folder);
   if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
   await selectBackend(options.backend ?? args.backend);
-  const { env, server } = await connect({ ...args, taskOptions: evalOptions(args), server: options.server ?? args.server }, Math.min(10, episodes), options.connect ?? {}, () => undefined);
+  const taskOptions = { ...evalOptions(args), ...options.taskOptions };
+  const { env, server } = await connect({ ...args, taskOptions, server: options.server ?? args.server }, Math.min(10, episodes), options.connect ?? {}, () => undefined);
   const { agent, trainer } = build(args, env.spec, undefined, true);
   try {
     await folder.loadCheckpoint(agent, trainer, false);

@@ -53,5 +53,8 @@ describe("HIRO over gRPC (PointMaze-v0)", () => {
     }
     const again = await evalRun(join(dir, "hiro"), 50);
     assert.equal(again.success_rate, run.eval.success_rate, "the checkpoint evaluates as the run's final evaluation did");
+    // `simbridge eval --option goal=8,0`: the same policy judged at another goal (the far corridor end).
+    const elsewhere = await evalRun(join(dir, "hiro"), 50, { taskOptions: { goal: "8,0" } });
+    assert.notEqual(elsewhere.return_mean, run.eval.return_mean, "the evaluation goal reached the envs");
   });
 });
