@@ -13,7 +13,7 @@ export interface HandshakeResponse {
   'server_name'?: (string);
   /**
    * Features this server offers ("vector_envs", "partial_reset",
-   * "per_env_seed", "black_box", "compute_reward", ...).
+   * "per_env_seed", "black_box", "compute_reward", "agent_annotations", ...).
    */
   'capabilities'?: (string)[];
   /**
@@ -42,7 +42,7 @@ export interface HandshakeResponse__Output {
   'server_name': (string);
   /**
    * Features this server offers ("vector_envs", "partial_reset",
-   * "per_env_seed", "black_box", "compute_reward", ...).
+   * "per_env_seed", "black_box", "compute_reward", "agent_annotations", ...).
    */
   'capabilities': (string)[];
   /**

@@ -49,6 +49,14 @@ export interface WatchFrame {
    */
   'reward'?: (number | string);
   'is_success'?: (boolean);
+  /**
+   * The agent annotations of the step request that produced this frame
+   * (StepRequest.annotations, capability "agent_annotations"): this env's
+   * row of each, FLOAT32 of the request tensor's shape without its first
+   * dimension ([2] for a request's [len(env_ids), 2]). Empty for a reset, a
+   * step sent without annotations, and a real-time tick on a held action.
+   */
+  'annotations'?: ({[key: string]: _simbridge_v1_Tensor});
   '_reward'?: "reward";
 }
 
@@ -97,5 +105,13 @@ export interface WatchFrame__Output {
    */
   'reward'?: (number);
   'is_success': (boolean);
+  /**
+   * The agent annotations of the step request that produced this frame
+   * (StepRequest.annotations, capability "agent_annotations"): this env's
+   * row of each, FLOAT32 of the request tensor's shape without its first
+   * dimension ([2] for a request's [len(env_ids), 2]). Empty for a reset, a
+   * step sent without annotations, and a real-time tick on a held action.
+   */
+  'annotations': ({[key: string]: _simbridge_v1_Tensor__Output});
   '_reward'?: "reward";
 }
