@@ -12,6 +12,8 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, SimbridgeError } from "../core/errors.js";
 import { decodeTensor, encodeTensor } from "../protocol/tensor-codec.js";
 import { decodeTaskSpec, encodeOptions } from "../protocol/spec-codec.js";
+import { encodeAnnotations } from "../protocol/annotations.js";
+import type { Annotations } from "../env/vector-env.js";
 import { loadProtocol, PROTOCOL_VERSION } from "../protocol/service-definition.js";
 import type { SessionRequest } from "../protocol/generated/simbridge/v1/SessionRequest.js";
 import type { SessionResponse__Output } from "../protocol/generated/simbridge/v1/SessionResponse.js";
@@ -166,9 +168,20 @@ export class Connection {
     return decodeStep(r.reset!);
   }
 
-  /** Steps `envIds` with `actions` of shape `shape` ([envIds.length, ...action shape]). */
-  async step(envIds: readonly number[], actions: Float32Array, shape: readonly number[]): Promise<RemoteStep> {
-    const r = await this.request({ step: { env_ids: envIds as number[], actions: encodeTensor(actions, shape) } });
+  /**
+   * Steps `envIds` with `actions` of shape `shape` ([envIds.length, ...action
+   * shape]). `annotations` ([envIds.length × size] each) go with the request
+   * as they are, whatever the server announced: checking the capability
+   * "agent_annotations" is the caller's (RemoteVectorEnv does).
+   */
+  async step(envIds: readonly number[], actions: Float32Array, shape: readonly number[], annotations?: Annotations): Promise<RemoteStep> {
+    const r = await this.request({
+      step: {
+        env_ids: envIds as number[],
+        actions: encodeTensor(actions, shape),
+        ...(annotations && Object.keys(annotations).length > 0 ? { annotations: encodeAnnotations(annotations, envIds.length) } : {}),
+      },
+    });
     return decodeStep(r.step!);
   }
 

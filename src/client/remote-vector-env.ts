@@ -8,10 +8,15 @@
  * same task, options and clock, and the call that noticed the loss rejects
  * with ABORTED ("envs were re-created; reset them"). Everything the caller
  * holds (replay, networks) is untouched; it resets every env and goes on.
+ *
+ * A step's agent annotations go to the server only when its handshake
+ * announced "agent_annotations"; to an older server they are dropped
+ * silently (they are for watchers only, and it would ignore them anyway).
  */
 import { Code, SimbridgeError } from "../core/errors.js";
 import type { Options, TaskSpec } from "../env/task.js";
-import { allIndices, batchActionShape, type BatchStep, type ResetEntry, type VectorEnv } from "../env/vector-env.js";
+import { allIndices, batchActionShape, type Annotations, type BatchStep, type ResetEntry, type VectorEnv } from "../env/vector-env.js";
+import { AGENT_ANNOTATIONS_CAPABILITY } from "../protocol/annotations.js";
 import { Connection, type ConnectOptions, type RemoteStep } from "./connection.js";
 
 export interface ReconnectOptions {
@@ -97,11 +102,20 @@ export class RemoteVectorEnv implements VectorEnv {
     );
   }
 
-  async step(actions: Float32Array, indices: readonly number[] = this.all): Promise<BatchStep> {
+  async step(actions: Float32Array, indices: readonly number[] = this.all, annotations?: Annotations): Promise<BatchStep> {
     this.checkOpen();
     const ids = indices.map((index, i) => this.idOf(index, `indices[${i}]`));
     const shape = batchActionShape(this.spec, indices.length, actions);
-    return toBatch(indices, await this.guard(() => this.conn.step(ids, actions, shape)));
+    return toBatch(
+      indices,
+      // The connection of the moment: after a reconnect the server may be another version.
+      await this.guard(() => this.conn.step(ids, actions, shape, this.takesAnnotations ? annotations : undefined)),
+    );
+  }
+
+  /** Whether the server announced "agent_annotations" (step annotations are sent only then). */
+  get takesAnnotations(): boolean {
+    return this.conn.server.capabilities.includes(AGENT_ANNOTATIONS_CAPABILITY);
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,14 @@
 /**
  * LocalVectorEnv: `numEnvs` envs of one task stepped in this process, through
- * the same EnvPool checks the server uses.
+ * the same EnvPool checks the server uses. A step's agent annotations are
+ * accepted and ignored: they are for a server's watchers, and in-process
+ * envs have none.
  */
 import { SimbridgeError } from "../core/errors.js";
 import { EnvPool, type PoolStep } from "./env-pool.js";
 import type { Options, TaskSpec } from "./task.js";
 import type { TaskRegistry } from "./task-registry.js";
-import { allIndices, batchActionShape, type BatchStep, type ResetEntry, type VectorEnv } from "./vector-env.js";
+import { allIndices, batchActionShape, type Annotations, type BatchStep, type ResetEntry, type VectorEnv } from "./vector-env.js";
 
 export class LocalVectorEnv implements VectorEnv {
   private readonly all: number[];
@@ -46,7 +48,8 @@ export class LocalVectorEnv implements VectorEnv {
     return this.toBatch(list.map((e) => e.index), out);
   }
 
-  async step(actions: Float32Array, indices: readonly number[] = this.all): Promise<BatchStep> {
+  /** `_annotations` are ignored (no watchers in-process). */
+  async step(actions: Float32Array, indices: readonly number[] = this.all, _annotations?: Annotations): Promise<BatchStep> {
     const ids = indices.map((index, i) => this.idOf(index, `indices[${i}]`));
     const out = this.pool.step(ids, actions, batchActionShape(this.spec, indices.length, actions));
     return this.toBatch(indices, out);

@@ -11,6 +11,13 @@
  *   Every listed env must be RUNNING; otherwise nothing is stepped and a
  *   FAILED_PRECONDITION error is thrown. There is no auto-reset: an env whose
  *   status becomes TERMINATED or TRUNCATED waits for an explicit reset.
+ * - `step(actions, indices, annotations)`: optional agent annotations for
+ *   watchers, per name [indices.length × size] float32 (row i for env
+ *   `indices[i]`), e.g. `subgoal_target`. They never change the step. A remote
+ *   env sends them when its server offers watchers them (capability
+ *   "agent_annotations"), whose checks (at most 8 names of
+ *   ^[a-z][a-z0-9_]{0,63}$, at most 256 finite values per env) then fail the
+ *   step with INVALID_ARGUMENT; otherwise, and in-process, they are ignored.
  * - Errors are `SimbridgeError`s with gRPC codes; after an error every env is
  *   as it was before the call — except ABORTED, which a remote env throws
  *   after it lost its server and reconnected: every env was re-created and
@@ -36,6 +43,12 @@ export interface BatchStep {
   readonly lateTicks?: Uint32Array;
 }
 
+/**
+ * Agent annotations of a step, for watchers: per name, [rows × size] float32
+ * row-major, row i for the i-th env stepped (protocol: StepRequest.annotations).
+ */
+export type Annotations = Readonly<Record<string, Float32Array>>;
+
 export interface ResetEntry {
   readonly index: number;
   readonly seed?: number;
@@ -46,7 +59,7 @@ export interface VectorEnv {
   readonly spec: TaskSpec;
   readonly numEnvs: number;
   reset(entries?: readonly ResetEntry[]): Promise<BatchStep>;
-  step(actions: Float32Array, indices?: readonly number[]): Promise<BatchStep>;
+  step(actions: Float32Array, indices?: readonly number[], annotations?: Annotations): Promise<BatchStep>;
   close(): Promise<void>;
 }
 

@@ -12,18 +12,24 @@
  *
  * Ticks are scheduled at t0 + k/hz (no drift); a tick that comes late is
  * measured as jitter, and a tick missed entirely is skipped, not bunched.
+ *
+ * A step's agent annotations wait with its action (one pending per env, each
+ * row cut from the request: bounded) and reach watchers with the frame of the
+ * tick that applies it; a tick on a held action has none.
  */
 import { SimbridgeError } from "../core/errors.js";
 import type { EnvPool, PoolStep } from "../env/env-pool.js";
 import { sizeOf } from "../env/spec.js";
 import { StepStatus, type TaskSpec } from "../env/task.js";
 import type { RealtimeStats } from "../env/realtime-stats.js";
+import type { CheckedAnnotations } from "../protocol/annotations.js";
+import type { Tensor } from "../protocol/generated/simbridge/v1/Tensor.js";
 
 interface EnvClock {
   /** The action applied at each tick until a fresh one arrives. */
   readonly held: Float32Array;
-  /** A fresh action for the next tick, with the request waiting for it. */
-  pending: { action: Float32Array; waiter: Waiter } | undefined;
+  /** A fresh action for the next tick, with the request waiting for it (and its row of the request's annotations). */
+  pending: { action: Float32Array; waiter: Waiter; annotations: Record<string, Tensor> | undefined } | undefined;
   /** Ticks on a held action since the last result sent to the client. */
   heldSinceResult: number;
   /** The client has been told the episode ended. */
@@ -71,8 +77,8 @@ export class RealtimeGroup {
     envIds: readonly number[],
     readonly spec: TaskSpec,
     readonly hz: number,
-    /** Called after every tick with the envs it stepped (for watchers). */
-    private readonly onTick: (step: PoolStep) => void = () => undefined,
+    /** Called after every tick with the envs it stepped and each row's annotations (for watchers). */
+    private readonly onTick: (step: PoolStep, annotations: (row: number) => Record<string, Tensor> | undefined) => void = () => undefined,
   ) {
     if (!(hz > 0 && hz <= 10_000)) throw SimbridgeError.invalidArgument(`realtime_hz: must be in (0, 10000], got ${hz}`, "realtime_hz");
     this.periodMs = 1000 / hz;
@@ -110,8 +116,8 @@ export class RealtimeGroup {
     });
   }
 
-  /** Queues actions for the next tick; resolves with that tick's result. */
-  submit(envIds: readonly number[], actions: Float32Array, shape: readonly number[]): Promise<RealtimeStep> {
+  /** Queues actions (and the step's checked annotations) for the next tick; resolves with that tick's result. */
+  submit(envIds: readonly number[], actions: Float32Array, shape: readonly number[], annotations?: CheckedAnnotations): Promise<RealtimeStep> {
     this.pool.checkStep(envIds, actions, shape, false);
     const clocks = envIds.map((id) => this.clocks.get(id)!);
     clocks.forEach((c, i) => {
@@ -130,7 +136,7 @@ export class RealtimeGroup {
           c.heldSinceResult = 0;
           c.endReported = true;
         } else {
-          c.pending = { action: actions.slice(i * this.actDim, (i + 1) * this.actDim), waiter };
+          c.pending = { action: actions.slice(i * this.actDim, (i + 1) * this.actDim), waiter, annotations: annotations?.rowTensors(i) };
         }
       });
       this.settle(waiter);
@@ -202,6 +208,7 @@ export class RealtimeGroup {
       });
       const step = this.pool.step(ids, actions, [ids.length, ...this.spec.action.shape]);
       const touched = new Set<Waiter>();
+      const applied = clocks.map((c) => c.pending?.annotations);
       clocks.forEach((c, row) => {
         c.ticks++;
         snapshotRow(step, row, c.last);
@@ -216,7 +223,7 @@ export class RealtimeGroup {
           touched.add(w);
         }
       });
-      this.onTick(step);
+      this.onTick(step, (row) => applied[row]);
       for (const w of touched) this.settle(w);
     }
     if (this.clocks.size > 0) this.schedule();

@@ -58,6 +58,12 @@ export interface ServerOptions {
    * client takes answers.
    */
   readonly maxInFlightPerSession?: number;
+  /**
+   * Take the agent annotations of step requests and relay them to watchers,
+   * announcing "agent_annotations" (default true). false behaves as a server
+   * older than the capability: not announced, annotations ignored.
+   */
+  readonly agentAnnotations?: boolean;
 }
 
 /** The server's live counts, as the Status RPC reports them. */
@@ -112,6 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     maxEnvs: options.maxEnvsPerSession ?? 64,
     maxMessageBytes,
     serverName: options.serverName ?? "simbridge",
+    ...(options.agentAnnotations === false ? { agentAnnotations: false } : {}),
   };
   const warn = options.warn ?? ((m: string) => console.warn(m));
   if (!isLoopback(host) && options.token === undefined) {

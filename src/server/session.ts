@@ -18,6 +18,8 @@ import { EnvPool, type PoolStep } from "../env/env-pool.js";
 import type { TaskRegistry } from "../env/task-registry.js";
 import { RealtimeGroup, type RealtimeStep } from "./realtime-group.js";
 import { COMPUTE_REWARD_CAPABILITY, RewardFunctions } from "./compute-reward.js";
+import { AGENT_ANNOTATIONS_CAPABILITY, decodeAnnotations } from "../protocol/annotations.js";
+import type { Tensor } from "../protocol/generated/simbridge/v1/Tensor.js";
 import type { WatchHub } from "./watch-hub.js";
 
 export interface SessionConfig {
@@ -31,7 +33,16 @@ export interface SessionConfig {
   readonly serverName: string;
   /** Where resets and steps are offered to Watch streams. */
   readonly hub?: WatchHub;
+  /**
+   * Take `StepRequest.annotations` (checked, relayed to watchers) and announce
+   * "agent_annotations" (default true). false: as a server older than the
+   * capability — not announced, and annotations are ignored unchecked.
+   */
+  readonly agentAnnotations?: boolean;
 }
+
+/** A frame's annotations for row `row` of a reset/step result; undefined when it has none. */
+export type RowAnnotations = (row: number) => Record<string, Tensor> | undefined;
 
 /**
  * A request the transport did not decode (undecodable, or over the size
@@ -97,8 +108,12 @@ export class Session {
     return this.realtime.find((g) => g.has(envId));
   }
 
-  /** Offers each row of a reset/step result to the watchers. */
-  private publish(step: PoolStep): void {
+  /**
+   * Offers each row of a reset/step result to the watchers, with its row of
+   * the step's annotations. Nothing is kept: a frame is built only when some
+   * watcher takes it, and its annotations are cut from the request then.
+   */
+  private publish(step: PoolStep, annotations?: RowAnnotations): void {
     const hub = this.config.hub;
     if (!hub || hub.watcherCount === 0) return;
     const spec = step.spec;
@@ -106,6 +121,7 @@ export class Session {
       if (!hub.wants(this.id, envId)) return;
       hub.publish(this.id, envId, () => {
         const p = this.pool.progress(envId);
+        const rowAnnotations = annotations?.(row);
         return {
           session_id: this.id,
           env_id: envId,
@@ -121,6 +137,7 @@ export class Session {
           }),
           ...(step.reward ? { reward: step.reward[row]! } : {}),
           is_success: step.isSuccess[row] === 1,
+          ...(rowAnnotations ? { annotations: rowAnnotations } : {}),
         };
       });
     });
@@ -140,7 +157,7 @@ export class Session {
         if (!(hz >= 0 && hz <= 10_000)) throw SimbridgeError.invalidArgument(`realtime_hz: must be 0 (lockstep) or in (0, 10000], got ${hz}`, "realtime_hz");
         const key = hz > 0 ? `realtime-${this.realtime.length}` : "";
         const { envIds, spec } = await this.pool.make(m.task, m.count, decodeOptions(m.options, "make_envs.options"), key);
-        if (hz > 0) this.realtime.push(new RealtimeGroup(this.pool, envIds, spec, hz, (step) => this.publish(step)));
+        if (hz > 0) this.realtime.push(new RealtimeGroup(this.pool, envIds, spec, hz, (step, annotations) => this.publish(step, annotations)));
         return { make_envs: { env_ids: envIds, spec: encodeTaskSpec(spec) } };
       }
       case "reset": {
@@ -159,13 +176,15 @@ export class Session {
       case "step": {
         const s = request.step!;
         const actions = decodeTensor(s.actions, "step.actions");
+        // Checked before any env is touched; an older server would not know the field at all.
+        const annotations = this.config.agentAnnotations === false ? undefined : decodeAnnotations(s.annotations, s.env_ids.length);
         const group = s.env_ids.length ? this.groupOf(s.env_ids[0]!) : undefined;
         if (group) {
           if (!(actions.data instanceof Float32Array)) throw SimbridgeError.invalidArgument(`actions: expected dtype float32 but got ${actions.dtype}`, "actions");
-          return { step: encodeStep(await group.submit(s.env_ids, actions.data, actions.shape)) };
+          return { step: encodeStep(await group.submit(s.env_ids, actions.data, actions.shape, annotations)) };
         }
         const out = this.pool.step(s.env_ids, actions.data, actions.shape, actions.dtype);
-        this.publish(out);
+        this.publish(out, annotations && ((row) => annotations.rowTensors(row)));
         return { step: encodeStep(out) };
       }
       case "close_envs": {
@@ -222,7 +241,11 @@ export class Session {
       protocol_version: PROTOCOL_VERSION,
       server_name: this.config.serverName,
       // compute_reward only when some task offers its reward function (never from a black-box catalogue).
-      capabilities: this.rewardFunctions.offered ? [...CAPABILITIES, COMPUTE_REWARD_CAPABILITY] : CAPABILITIES,
+      capabilities: [
+        ...CAPABILITIES,
+        ...(this.config.agentAnnotations === false ? [] : [AGENT_ANNOTATIONS_CAPABILITY]),
+        ...(this.rewardFunctions.offered ? [COMPUTE_REWARD_CAPABILITY] : []),
+      ],
       max_envs: this.config.maxEnvs,
       max_message_bytes: this.config.maxMessageBytes,
       session_id: this.id,

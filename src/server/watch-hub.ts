@@ -7,6 +7,12 @@
  * A watcher whose stream is full (grpc-js `write` returned false) gets nothing
  * until it drains: its frames are dropped and counted, so a slow watcher never
  * slows stepping and never grows the server's memory.
+ *
+ * A step's agent annotations (StepRequest.annotations) ride in the frame body:
+ * the builder cuts the env's row from the request when, and only when, some
+ * watcher takes the frame. The hub buffers nothing, so a dropped frame drops
+ * its annotations, and a client that sends annotations with no one watching
+ * costs no memory (publishers return before building anything).
  */
 import type { WatchFrame } from "../protocol/generated/simbridge/v1/WatchFrame.js";
 
