@@ -15,7 +15,11 @@
  *   envs (ABORTED), the episodes in flight are cut, every env is reset, and
  *   `collect()` returns a `CollectedCut` instead of a step;
  * - enforces the black-box rule: with `withholdReward` (a learned reward) no
- *   env reward leaves it, not even in episode records.
+ *   env reward leaves it, not even in episode records;
+ * - hands a hierarchical agent's `extras.subgoal_target` to the env as the
+ *   step's annotation `subgoal_target`, so that watchers of a server draw the
+ *   subgoal each env pursues (left out when it would not pass the server's
+ *   checks, e.g. a non-finite value: it is for watchers, never worth a step).
  */
 import { Code, SimbridgeError } from "../core/errors.js";
 import type { Rng } from "../core/rng.js";
@@ -25,6 +29,7 @@ import type { VectorEnv } from "../env/vector-env.js";
 import type { Agent } from "../algos/agent.js";
 import { toEnvActions } from "./action-scale.js";
 import type { InputEncoder } from "./input-encoder.js";
+import { annotationsFit } from "../protocol/annotations.js";
 
 /** One vector step of every env. Arrays are batch-major, row i = env i. */
 export interface CollectedStep {
@@ -161,9 +166,11 @@ export class Collector<State = unknown> {
     const obs = this.current.map((o) => o.slice());
     const input = this.currentInput();
     const acted = random ? { actions: Float32Array.from({ length: n * this.actDim }, () => this.options.rng.uniformRange(-1, 1)) } : this.agent.act(input, n, "explore", this.states);
+    const targets = acted.extras?.["subgoal_target"];
+    const annotations = targets && annotationsFit({ subgoal_target: targets }, n) ? { subgoal_target: targets } : undefined;
     let s: Awaited<ReturnType<VectorEnv["step"]>>;
     try {
-      s = await this.env.step(toEnvActions(this.env.spec.action, acted.actions));
+      s = await this.env.step(toEnvActions(this.env.spec.action, acted.actions), undefined, annotations);
     } catch (e) {
       if (!isEnvsRecreated(e)) throw e;
       // The server is back with fresh envs: the episodes in flight are cut and new ones begin.

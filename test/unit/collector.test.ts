@@ -188,3 +188,48 @@ test("episode records list a hierarchical agent's subgoal targets: each distinct
   assert.deepEqual(episodes[2]!.subgoals, [[1, 0.123], [2, 0.123], [3, 0.123]]);
   await env.close();
 });
+
+test("a hierarchical agent's extras.subgoal_target reaches the env as the step's annotation subgoal_target; none without it, none when unfit", async () => {
+  const inner = await pointReach(2, 50);
+  const sent: Array<Readonly<Record<string, Float32Array>> | undefined> = [];
+  // A VectorEnv that records the annotations of every step.
+  const recording: VectorEnv = {
+    spec: inner.spec,
+    numEnvs: inner.numEnvs,
+    reset: (entries) => inner.reset(entries),
+    step: (actions, indices, annotations) => {
+      sent.push(annotations);
+      return inner.step(actions, indices, annotations);
+    },
+    close: () => inner.close(),
+  };
+  const encoder = new InputEncoder(inner.spec, false);
+  let target = Float32Array.from([1.5, -2, 3, 4.25]);
+  class SubgoalAgent extends CountingAgent {
+    override act(input: Float32Array, rows: number, mode: ActMode, states?: Array<{ steps: number; id: number }>): ActResult {
+      const acted = super.act(input, rows, mode, states);
+      return { ...acted, extras: { ...acted.extras, subgoal_target: target } };
+    }
+  }
+  const c = new Collector(recording, new SubgoalAgent(encoder.inputDim), encoder, { rng: new Rng(6), withholdReward: false });
+  const s = await c.collect();
+  if (s.kind !== "step") assert.fail("expected a step");
+  assert.deepEqual(Object.keys(sent[0]!), ["subgoal_target"]);
+  assert.equal(sent[0]!["subgoal_target"], target, "the agent's extra itself, [envs × 2], no copy");
+  assert.equal(s.extras["subgoal_target"], target, "and it stays an extra for storage");
+  // Random actions (the warm-up) have no extras, so no annotations.
+  await c.collect(true);
+  assert.equal(sent[1], undefined);
+  // What the server would refuse is left out rather than failing the step: a NaN, a length that is no [envs × k].
+  target = Float32Array.from([1, NaN, 3, 4]);
+  await c.collect();
+  assert.equal(sent[2], undefined);
+  target = Float32Array.from([1, 2, 3]);
+  await c.collect();
+  assert.equal(sent[3], undefined);
+  // A flat agent's extras carry no subgoal_target: no annotations.
+  const flat = new Collector(recording, new CountingAgent(encoder.inputDim), encoder, { rng: new Rng(7), withholdReward: false });
+  await flat.collect();
+  assert.equal(sent.at(-1), undefined);
+  await inner.close();
+});
