@@ -21,14 +21,15 @@ export const WATCH = defineCommand({
   synopsis: ["HOST:PORT [--env ID ...] [--session ID] [--hz N] [--token T] [--tls-ca FILE] [--jsonl] [--frames N] [--seconds S]"],
   about:
     "Live frames of a running server's envs (every session's, unless filtered): frames/s, and per env its episode, step, status, success, " +
-    "dropped frames and the latest observation (first numbers and norm). Redrawn in place on a terminal; one status line per second " +
+    "dropped frames, the latest observation (first numbers and norm) and the agent's annotations of that step when it sent any " +
+    "(e.g. subgoal_target (3.12, 7.90)). Redrawn in place on a terminal; one status line per second " +
     "when stdout is not a terminal. Ctrl-C stops.",
   positionals: { meta: "HOST:PORT", min: 1, max: 1 },
   flags: {
     env: { type: "list", of: "int", split: true, meta: "ID", help: "only env ID (ids are per session)" },
     session: { type: "string", meta: "ID", help: "only this session's envs" },
     hz: { type: "number", min: 0, meta: "N", defaultText: "10 for the live view, 0 with --jsonl", help: "at most N frames per second per env; 0: every reset and step" },
-    jsonl: { type: "boolean", help: "print one JSON object per frame (observations as arrays), for piping" },
+    jsonl: { type: "boolean", help: "print one JSON object per frame (observations and annotations as arrays), for piping" },
     frames: { type: "int", min: 1, defaultText: "no limit", help: "stop after N frames" },
     seconds: { type: "number", above: 0, meta: "S", defaultText: "no limit", help: "stop after S seconds" },
     ...CONNECTION_FLAGS,
@@ -120,8 +121,12 @@ function withHint(e: unknown, address: string): unknown {
 
 // ---------------------------------------------------------------- output formats
 
-/** A frame as one JSON object (proto field names; observations as arrays of numbers, in TaskSpec order). */
+/**
+ * A frame as one JSON object (proto field names; observations as arrays of
+ * numbers, in TaskSpec order; `annotations` by name, only when the frame has any).
+ */
 export function frameToJson(f: Frame) {
+  const names = Object.keys(f.annotations);
   return {
     sequence: f.sequence,
     session_id: f.sessionId,
@@ -136,6 +141,7 @@ export function frameToJson(f: Frame) {
     observations: f.observations.map((o) => Array.from(o, shortestFloat32)),
     reward: f.reward ?? null,
     is_success: f.isSuccess,
+    ...(names.length > 0 ? { annotations: Object.fromEntries(names.map((n) => [n, Array.from(f.annotations[n]!, shortestFloat32)])) } : {}),
   };
 }
 
@@ -155,6 +161,20 @@ export function summarizeObservation(o: Float32Array, count = 3): string {
   for (let i = 0; i < o.length; i++) sq += o[i]! * o[i]!;
   const head = Array.from(o.subarray(0, count), (v) => fixed(v, 3)).join(" ");
   return `[${head}${o.length > count ? " …" : ""}] norm ${fixed(Math.sqrt(sq), 3)}`;
+}
+
+/**
+ * "subgoal_target (3.12, 7.90)": each annotation of a frame by name with its
+ * first `count` values (then "…" and the count); "" when it has none.
+ */
+export function summarizeAnnotations(annotations: Readonly<Record<string, Float32Array>>, count = 4): string {
+  return Object.keys(annotations)
+    .map((name) => {
+      const v = annotations[name]!;
+      const head = Array.from(v.subarray(0, count), (x) => fixed(x, 2)).join(", ");
+      return `${name} (${head}${v.length > count ? `, … ${v.length} values` : ""})`;
+    })
+    .join("  ");
 }
 
 function fixed(v: number, digits: number): string {
@@ -225,6 +245,7 @@ export function renderView(s: MonitorSnapshot, address: string, seconds: number,
     for (const k of keys) {
       const f = s.latest.get(k)!;
       const o = f.observations[0];
+      const annotations = summarizeAnnotations(f.annotations);
       lines.push(
         row([
           f.sessionId.slice(0, 8),
@@ -240,6 +261,7 @@ export function renderView(s: MonitorSnapshot, address: string, seconds: number,
           String(s.droppedPerEnv.get(k) ?? 0),
           f.reward === undefined ? "-" : fixed(f.reward, 3),
           o ? summarizeObservation(o) : "-",
+          ...(annotations ? [` ${annotations}`] : []),
         ]),
       );
       const last = s.lastEpisodePerEnv.get(k);

@@ -7,6 +7,7 @@ import * as grpc from "@grpc/grpc-js";
 import { Code, SimbridgeError } from "../core/errors.js";
 import { loadProtocol } from "../protocol/service-definition.js";
 import { decodeTensor } from "../protocol/tensor-codec.js";
+import { decodeFrameAnnotations } from "../protocol/annotations.js";
 import type { WatchFrame__Output } from "../protocol/generated/simbridge/v1/WatchFrame.js";
 import type { StepStatus } from "../env/task.js";
 import { channelCredentials, channelOptions, type TlsClientOptions } from "./tls.js";
@@ -31,6 +32,13 @@ export interface Frame {
   readonly observations: readonly Float32Array[];
   readonly reward: number | undefined;
   readonly isSuccess: boolean;
+  /**
+   * The agent annotations of the step that produced this frame, this env's
+   * row, by name (e.g. `subgoal_target`: the absolute x, y a hierarchical
+   * agent heads for). Empty for resets, steps without annotations and
+   * servers without the capability "agent_annotations". No prototype.
+   */
+  readonly annotations: Readonly<Record<string, Float32Array>>;
 }
 
 export interface WatchOptions {
@@ -68,6 +76,7 @@ export function decodeFrame(f: WatchFrame__Output): Frame {
     }),
     reward: f.reward ?? undefined,
     isSuccess: f.is_success,
+    annotations: decodeFrameAnnotations(f.annotations),
   };
 }
 

@@ -8,7 +8,7 @@ import { StepStatus } from "../../src/env/task.js";
 /** A TestScheduler whose marble expectations are deep-equality assertions. */
 export const marbleScheduler = () => new TestScheduler((actual, expected) => assert.deepEqual(actual, expected));
 
-/** A watch frame: the first step of episode 1 of env 1 on PointReach-v0, running, without a reward; `p` overrides any field. */
+/** A watch frame: the first step of episode 1 of env 1 on PointReach-v0, running, without a reward or annotations; `p` overrides any field. */
 export function watchFrame(p: Partial<Frame> = {}): Frame {
   return {
     sequence: 1,
@@ -24,6 +24,7 @@ export function watchFrame(p: Partial<Frame> = {}): Frame {
     observations: [new Float32Array([0.5, -0.5])],
     reward: undefined,
     isSuccess: false,
+    annotations: {},
     ...p,
   };
 }

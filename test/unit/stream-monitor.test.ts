@@ -7,7 +7,7 @@ import { StepStatus } from "../../src/env/task.js";
 import { monitor, type MonitorSnapshot } from "../../src/stream/monitor.js";
 import { sampleEvery } from "../../src/stream/operators.js";
 import { marbleScheduler as scheduler, watchFrame } from "../helpers/streams.js";
-import { episodesText, frameToJson, renderLine, renderView, shortestFloat32, summarizeObservation } from "../../src/cli/watch.js";
+import { episodesText, frameToJson, renderLine, renderView, shortestFloat32, summarizeAnnotations, summarizeObservation } from "../../src/cli/watch.js";
 
 /** The frames of these tests: a full-length session id (the output shortens it), two observation tensors, reward 0. */
 const frame = (p: Partial<Frame> = {}): Frame =>
@@ -136,4 +136,38 @@ test("renderView: a header, one row per env with its last episode, lines cut to 
   assert.match(lines[header + 1]!, /\[0\.300 -0\.400 0\.000 …\] norm 0\.500$/);
   assert.match(lines[header + 2]!, /last episode 1: 1 steps, 0\.05 sim s, TERMINATED, success yes, return 1\.000$/);
   assert.ok(renderView(AFTER_B, "127.0.0.1:1", 2, 40).every((l) => l.length <= 40));
+});
+
+/** A frame's annotations as the watch client gives them: by name, no prototype. */
+function annotations(entries: Record<string, number[]>): Record<string, Float32Array> {
+  const out = Object.create(null) as Record<string, Float32Array>;
+  for (const [name, values] of Object.entries(entries)) out[name] = Float32Array.from(values);
+  return out;
+}
+
+test("summarizeAnnotations: each annotation by name with its first values; empty without annotations", () => {
+  assert.equal(summarizeAnnotations(annotations({})), "");
+  assert.equal(summarizeAnnotations(annotations({ subgoal_target: [3.1234, 7.9] })), "subgoal_target (3.12, 7.90)");
+  assert.equal(
+    summarizeAnnotations(annotations({ subgoal_target: [-0.001, 1], path: [1, 2, 3, 4, 5, 6] })),
+    "subgoal_target (0.00, 1.00)  path (1.00, 2.00, 3.00, 4.00, … 6 values)",
+  );
+  assert.equal(summarizeAnnotations(annotations({ constructor: [1] })), "constructor (1.00)");
+});
+
+test("renderView: an env's row ends with the annotations of its latest frame, when it has any", () => {
+  const annotated = frame({ annotations: annotations({ subgoal_target: [3.12, 7.9] }) });
+  const view: MonitorSnapshot = { ...AFTER_B, latest: new Map([[k, annotated]]) };
+  const lines = renderView(view, "127.0.0.1:1", 2, 200);
+  const header = lines.findIndex((l) => l.startsWith("session"));
+  assert.match(lines[header + 1]!, /norm 0\.500  subgoal_target \(3\.12, 7\.90\)$/);
+  // Without annotations the row ends with the observation, as before.
+  assert.match(renderView(AFTER_B, "127.0.0.1:1", 2, 200)[header + 1]!, /norm 0\.500$/);
+});
+
+test("frameToJson: annotations by name as short arrays, only when the frame has any", () => {
+  const j = frameToJson(frame({ annotations: annotations({ subgoal_target: [0.1, 1 / 3] }) }));
+  assert.deepEqual(j.annotations, { subgoal_target: [0.1, 0.33333334] });
+  assert.equal(JSON.stringify(j).endsWith(',"annotations":{"subgoal_target":[0.1,0.33333334]}}'), true);
+  assert.equal("annotations" in frameToJson(frame()), false);
 });
