@@ -232,7 +232,8 @@ export interface LearnerContext {
  * returns it as `extras.subgoal` (in the agent's own terms) and as
  * `extras.subgoal_target` (the absolute target of the first observation
  * entries, e.g. x, y: the collector logs each episode's targets in its
- * episode record), and the agent builds the learner that
+ * episode record and sends them to the server's watchers as the step's
+ * `subgoal_target` annotation), and the agent builds the learner that
  * splits each collected step into the levels' transitions (one storage +
  * schedule per level). The collector and the loop are the flat agents'.
  */
