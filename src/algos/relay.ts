@@ -128,6 +128,8 @@ export interface RelayArgs {
   readonly hindsightGoals: number;
   /** Std of the low level's Gaussian exploration while fine-tuning, in action units ([−1, 1]). */
   readonly lowNoise: number;
+  /** Leading observation entries the low level does not see (as HIRO's: x, y; it reads the subgoal relative to them). */
+  readonly lowZeroDims: number;
 }
 
 /**
@@ -156,6 +158,7 @@ export const RELAY_ARGS: RelayArgs = Object.freeze({
   subgoalThreshold: 0.05,
   hindsightGoals: 4,
   lowNoise: 0.1,
+  lowZeroDims: 2,
 });
 
 // ---------------------------------------------------------------- the agent
@@ -219,6 +222,9 @@ export class Relay implements HierarchicalAgent<RelayState> {
     for (const name of ["period", "windowLow", "windowHigh", "bcBatchSize"] as const) {
       if (!Number.isInteger(args[name]) || args[name] < 1) throw new RangeError(`relay: ${name} must be an integer ≥ 1, got ${args[name]}`);
     }
+    if (!Number.isInteger(args.lowZeroDims) || args.lowZeroDims < 0 || args.lowZeroDims > shape.inputDim - (shape.goalDim ?? 0)) {
+      throw new RangeError(`relay: lowZeroDims must be an integer in [0, ${shape.inputDim - (shape.goalDim ?? 0)}], got ${args.lowZeroDims}`);
+    }
     for (const name of ["bcSteps", "hindsightGoals"] as const) {
       if (!Number.isInteger(args[name]) || args[name] < 0) throw new RangeError(`relay: ${name} must be an integer ≥ 0, got ${args[name]}`);
     }
@@ -238,9 +244,12 @@ export class Relay implements HierarchicalAgent<RelayState> {
     return { subgoal: new Float32Array(this.k), stepsLeft: 0 };
   }
 
-  /** The low level's input [s, g − s[:k]] for state `s` (obsDim entries) and absolute subgoal `g`, written at `out[offset…]`. */
+  /**
+   * The low level's input [s, g − s[:k]] for state `s` (obsDim entries, the
+   * first `lowZeroDims` zeroed) and absolute subgoal `g`, written at `out[offset…]`.
+   */
   lowInput(s: ArrayLike<number>, g: ArrayLike<number>, out: Float32Array, offset = 0): void {
-    for (let d = 0; d < this.obsDim; d++) out[offset + d] = s[d]!;
+    for (let d = 0; d < this.obsDim; d++) out[offset + d] = d < this.args.lowZeroDims ? 0 : s[d]!;
     for (let d = 0; d < this.k; d++) out[offset + this.obsDim + d] = g[d]! - s[d]!;
   }
 

@@ -14,6 +14,7 @@ commands:
   demo      start the embedded MuJoCo server and drive random episodes of every task through it
   train     train an agent (TD3 / DDPG / SAC with HER, PPO; GAHIL rewards) through the protocol; writes a run folder
   eval      evaluate a run folder's policy over N episodes
+  collect   record demonstrations (scripted, random or a trained run's policy) into a file, for --algo relay --demos
   plot      learning curves of several run folders in one SVG (comparisons, ablations)
   watch     live view of a running server's envs (frames/s, episodes, observations; --jsonl for piping)
   status    a running server's live counts: sessions, envs, unsent responses, watchers (--json)
@@ -41,6 +42,10 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   eval: async () => {
     const m = await import("./train.js");
     return { run: m.evalCommand, usage: m.EVAL_USAGE };
+  },
+  collect: async () => {
+    const m = await import("./collect.js");
+    return { run: m.collectCommand, usage: m.COLLECT_USAGE };
   },
   watch: async () => {
     const m = await import("./watch.js");
