@@ -46,7 +46,7 @@ export const COLLECT = defineCommand({
   name: "collect",
   synopsis: ["--task NAME --policy scripted|random|RUN_DIR --episodes N --out FILE [--seed S] [--option K=V …] [--server HOST:PORT] [--envs E]"],
   about:
-    "Records demonstrations (whole episodes: every observation, the final one included, and every action) into FILE, for simbridge train --algo relay --demos FILE. " +
+    "Records demonstrations (whole episodes: every observation, the final one included, and every action) into FILE, for the learners that imitate (relay: give FILE to simbridge train as its demonstrations). " +
     "Episodes are lived over the protocol: the embedded server on loopback unless --server. Prints a JSON summary (episodes, steps, success rate).",
   flags: {
     task: { type: "string", meta: "NAME", required: true, help: "the task (simbridge tasks lists them)" },

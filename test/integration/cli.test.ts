@@ -17,6 +17,7 @@ import { TRAIN, EVAL } from "../../src/cli/train.js";
 import { SERVE } from "../../src/cli/serve.js";
 import { TASKS } from "../../src/cli/tasks.js";
 import { DEMO } from "../../src/cli/demo.js";
+import { COLLECT } from "../../src/cli/collect.js";
 import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
 import { STATUS } from "../../src/cli/status.js";
@@ -147,7 +148,7 @@ describe("simbridge CLI", () => {
     const { stdout } = await simbridge("train", "--algo", "list");
     for (const [algo, kind] of [["td3", "off-policy"], ["ddpg", "off-policy"], ["sac", "off-policy"], ["ppo", "on-policy"]]) assert.match(stdout, new RegExp(`${algo}\\s+${kind}`));
     const out = mkdtempSync(join(tmpdir(), "simbridge-cli-algo-"));
-    await assert.rejects(simbridge("train", "--algo", "a2c", "--task", "PointReach-v0", "--out", join(out, "x")), /--algo: expected td3, ddpg, sac, ppo, bnpo or list, got 'a2c'; available:[\s\S]*ppo\s+on-policy/);
+    await assert.rejects(simbridge("train", "--algo", "a2c", "--task", "PointReach-v0", "--out", join(out, "x")), /--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac or list, got 'a2c'; available:[\s\S]*ppo\s+on-policy/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--task", "PointReach-v0", "--her-goals", "sampled", "--out", join(out, "y")), /--her-goals chooses how --her relabels: give --her too/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--her", "--her-goals", "random", "--task", "PointReach-v0", "--out", join(out, "z")), /--her-goals: expected achieved or sampled, got 'random'/);
     await assert.rejects(simbridge("train", "--algo", "td3", "--her", "--her-goals", "sampled", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "w")), /--her-goals sampled is PPO's restricted relabelling/);
@@ -170,7 +171,7 @@ describe("simbridge CLI", () => {
   });
 
   it("COMMAND --help prints the help generated from the command's flag declarations and exits 0", async () => {
-    for (const command of [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS]) {
+    for (const command of [TRAIN, EVAL, COLLECT, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS]) {
       const { stdout } = await simbridge(command.spec.name, "--help");
       assert.equal(stdout, `${command.usage}\n`, command.spec.name);
     }
@@ -180,7 +181,7 @@ describe("simbridge CLI", () => {
   it("train --help lists every declared flag and the algorithms; bad values and unknown flags are usage errors in the generated words", async () => {
     const { stdout } = await simbridge("train", "--help");
     for (const name of Object.keys(TRAIN.spec.flags)) assert.match(stdout, new RegExp(`^  --${name}(?= |$)`, "m"), `--${name}`);
-    for (const algo of ALGO_NAMES) assert.match(stdout, new RegExp(`^ +${algo} +(off|on)-policy `, "m"), algo);
+    for (const algo of ALGO_NAMES) assert.match(stdout, new RegExp(`^ +${algo} +(off-policy|on-policy|hierarchical) `, "m"), algo);
     const out = join(mkdtempSync(join(tmpdir(), "simbridge-cli-flags-")), "run");
     const usage = (args: string[], stderr: RegExp) =>
       assert.rejects(simbridge("train", "--task", "PointReach-v0", "--out", out, ...args), (e: { code: number; stderr: string }) => {

@@ -9,6 +9,7 @@ import { TRAIN, EVAL, trainCommand } from "../../src/cli/train.js";
 import { SERVE } from "../../src/cli/serve.js";
 import { TASKS } from "../../src/cli/tasks.js";
 import { DEMO } from "../../src/cli/demo.js";
+import { COLLECT } from "../../src/cli/collect.js";
 import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
 import { STATUS } from "../../src/cli/status.js";
@@ -141,7 +142,7 @@ describe("defineCommand: the generated --help", () => {
   });
 });
 
-const COMMANDS: AnyCommand[] = [TRAIN, EVAL, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE];
+const COMMANDS: AnyCommand[] = [TRAIN, EVAL, COLLECT, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE];
 
 describe("every command's --help comes from its declarations", () => {
   for (const command of COMMANDS) {
@@ -188,7 +189,7 @@ describe("every command's --help comes from its declarations", () => {
   });
 
   it("train's --help lists the algorithms and the enums' values", () => {
-    for (const algo of ALGO_NAMES) assert.match(TRAIN.usage, new RegExp(`\\n {4,}${algo} +(off|on)-policy`));
+    for (const algo of ALGO_NAMES) assert.match(TRAIN.usage, new RegExp(`\\n {4,}${algo} +(off-policy|on-policy|hierarchical)`));
     assert.match(TRAIN.usage, /--reward auto\|env\|known\|gahil/);
     assert.match(TRAIN.usage, /--her-goals achieved\|sampled/);
     assert.match(TRAIN.usage, /\[auto, tensorflow-gpu, tensorflow, wasm, cpu; default: auto\]/);
@@ -197,7 +198,7 @@ describe("every command's --help comes from its declarations", () => {
   it("train's enum messages", () => {
     usageError(() => TRAIN.parse(["--her-goals", "random"]), "--her-goals: expected achieved or sampled, got 'random'");
     usageError(() => TRAIN.parse(["--reward", "learned"]), "--reward: expected auto, env, known or gahil, got 'learned'");
-    usageError(() => TRAIN.parse(["--algo", "a2c"]), /^--algo: expected td3, ddpg, sac, ppo, bnpo or list, got 'a2c'; available:\n[\s\S]*ppo\s+on-policy/);
+    usageError(() => TRAIN.parse(["--algo", "a2c"]), /^--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac or list, got 'a2c'; available:\n[\s\S]*ppo\s+on-policy/);
   });
 });
 
