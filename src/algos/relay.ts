@@ -142,7 +142,8 @@ export interface RelayArgs {
  * Measured on PointPush-v0 (imitation only, 20 scripted demonstrations, 100
  * evaluation episodes, dense reward): with the point-only subgoal the imitated
  * policy scored below an untrained one, which mostly leaves the block alone
- * (return −33.5 vs −29.6, 1000 cloning steps); with the point-and-block subgoal (the first 6 entries: subgoalLow=-1,-1,-0.25,-0.25,-1,-1,
+ * (return −33.5 vs −29.6, 1000 cloning steps); with the point-and-block
+ * subgoal (the first 6 entries: subgoalLow=-1,-1,-0.25,-0.25,-1,-1,
  * subgoalHigh=1,1,0.25,0.25,1,1; seed 003's best relay subgoal) above it (−23.7):
  * a low level told only where the point should be does not learn which way
  * the demonstrator went around the block.
