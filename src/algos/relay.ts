@@ -51,12 +51,12 @@
  *
  * Departures from the paper, and why:
  * - Fine-tuning is off-policy TD3 with hindsight goals, not the paper's
- *   on-policy natural policy gradient: seed 003's variant, far more sample
- *   efficient and suited to sparse rewards.
+ *   on-policy natural policy gradient: seed 003's variant, chosen there for
+ *   sample efficiency and sparse rewards.
  * - One policy for all goals; no per-goal fine-tuning and distillation.
- * - The low level's subgoal enters as g − s[:k] (the same information as
- *   [s, g]; a network generalises a move "0.3 to the left" across places
- *   better than a pair of absolute positions, which matters with few demos).
+ * - The low level's subgoal enters as g − s[:k]: the same information as
+ *   [s, g], in the terms of the low level's task (how far, which way), and
+ *   what lets it ignore the point's absolute position (`lowZeroDims`).
  * - Deterministic networks trained by MSE (seed 003), not max-likelihood.
  *
  * Like HIRO, relay feeds its networks raw observations (subgoals are
