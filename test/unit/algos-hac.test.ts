@@ -192,7 +192,9 @@ test("act (explore): a tested subgoal passes the test down, and the levels below
     const a = tested.act(input(0.2, 0.1), 1, "explore", [s]);
     assert.deepEqual([...a.extras!["testing"]!], [1, 1, 0]);
     // Under test, level 0 acts greedily: exactly its actor's action for [s, g₀].
-    const greedy = tf.tidy(() => tested.models[0]!.actor.apply(tf.tensor2d([[0.2, 0.1, 0, 0, s.goals[0]!, s.goals[1]!]])).dataSync());
+    const lowIn = new Float32Array(6);
+    tested.levelInput([0.2, 0.1, 0, 0], s.goals.subarray(0, 2), lowIn);
+    const greedy = tf.tidy(() => tested.models[0]!.actor.apply(tf.tensor2d(lowIn, [1, 6])).dataSync());
     close(a.actions, greedy, 1e-6);
     const u: HacState = untested.initialState();
     assert.deepEqual([...untested.act(input(0.2, 0.1), 1, "explore", [u]).extras!["testing"]!], [0, 0, 0]);
