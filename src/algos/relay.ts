@@ -147,10 +147,9 @@ export interface RelayArgs {
  * subgoalHigh=1,1,0.25,0.25,1,1; seed 003's best relay subgoal) above it (−23.7):
  * a low level told only where the point should be does not learn which way
  * the demonstrator went around the block. Fine-tuning (10,000 steps, seed 0)
- * left the point-only subgoal's success at 0.01 (20 or 200 demonstrations;
- * its low level did learn to reach: 91 % of segments vs 38 % at first) and
- * raised the point-and-block subgoal's from 0.04 to 0.08 (20) and from 0.19
- * to 0.58 (200). Runs and commands: /work/runs/relay (measure*.sh).
+ * left the point-only subgoal's success at 0.01 (20 or 200 demonstrations)
+ * and raised the point-and-block subgoal's from 0.04 to 0.08 (20) and from
+ * 0.19 to 0.58 (200).
  */
 export const RELAY_ARGS: RelayArgs = Object.freeze({
   hidden: [256, 256],
@@ -634,7 +633,7 @@ export class RelayLearner implements Learner {
       bc_low_loss: i.low[1],
       bc_high_loss: i.high[1],
       ...(this.agent.args.fineTune === 1 ? { low_replay_size: this.replay.size } : {}),
-      // The share of the low level's segments that reached their subgoal at some step.
+      // The share of the low level's segments so far (since the run started) that reached their subgoal at some step.
       ...(this.segmentsClosed > 0 ? { subgoal_reached: this.segmentsReached / this.segmentsClosed } : {}),
     };
   }
