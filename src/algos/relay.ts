@@ -136,8 +136,10 @@ export interface RelayArgs {
 }
 
 /**
- * Defaults for PointPush-v0 (subgoals = the point's x, y inside the arena);
- * other tasks set subgoalLow/subgoalHigh. γ, τ and the learning rates are
+ * Defaults for PointPush-v0, seed 003's task: subgoals are the point's and
+ * the block's state (the first 6 observation entries: point x, y, vx, vy,
+ * block x, y), which the measurements below favour; other tasks set
+ * subgoalLow/subgoalHigh (e.g. `-1,-1` / `1,1`: the point only). γ, τ and the learning rates are
  * HER's baselines' (sparse goal rewards; see registry.ts's HER_DEFAULTS).
  * Measured on PointPush-v0 (imitation only, 20 scripted demonstrations, 100
  * evaluation episodes, dense reward): with the point-only subgoal the imitated
@@ -163,8 +165,8 @@ export const RELAY_ARGS: RelayArgs = Object.freeze({
   period: 5,
   windowLow: 5,
   windowHigh: 25,
-  subgoalLow: [-1, -1],
-  subgoalHigh: [1, 1],
+  subgoalLow: [-1, -1, -0.25, -0.25, -1, -1],
+  subgoalHigh: [1, 1, 0.25, 0.25, 1, 1],
   bcSteps: 2000,
   bcBatchSize: 256,
   fineTune: 1,

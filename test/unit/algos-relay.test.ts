@@ -53,8 +53,9 @@ async function scriptedDemos(name: string, count: number, seed0 = 0): Promise<{ 
 const three = await scriptedDemos("three", 3);
 const one = await scriptedDemos("one", 1, 7);
 
+/** A small relay whose subgoal is the point's x, y (the hand computations below use 2-D subgoals). */
 function relay(overrides: Partial<RelayArgs> = {}): Relay {
-  return new Relay({ inputDim: encoder.inputDim, actDim: 2, goalDim: 2, seed: 1 }, { ...RELAY_ARGS, hidden: [32, 32], bcSteps: 0, bcBatchSize: 64, ...overrides });
+  return new Relay({ inputDim: encoder.inputDim, actDim: 2, goalDim: 2, seed: 1 }, { ...RELAY_ARGS, hidden: [32, 32], bcSteps: 0, bcBatchSize: 64, subgoalLow: [-1, -1], subgoalHigh: [1, 1], ...overrides });
 }
 
 function learner(agent: Relay, demos: string, schedule: Partial<typeof TRAIN_DEFAULTS> = {}): RelayLearner {
