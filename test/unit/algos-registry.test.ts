@@ -23,7 +23,7 @@ test("with --her, TD3 and DDPG get baselines' HER settings and SAC the ones it h
   assert.equal(sac.args.gamma, 0.98);
   assert.equal("randomActionProb" in sac.args, false);
   sac.dispose();
-  assert.deepEqual([...ALGO_NAMES].sort(), ["bnpo", "ddpg", "ppo", "sac", "td3"]);
+  assert.deepEqual([...ALGO_NAMES].sort(), ["bnpo", "ddpg", "hac", "hiro", "ppo", "relay", "sac", "td3"]);
 });
 
 test("an unknown hyper-parameter or algorithm is refused with the accepted names", () => {
@@ -44,11 +44,20 @@ test("every algorithm declares its kind; PPO is on-policy with CleanRL's default
       ["sac", "off-policy"],
       ["ppo", "on-policy"],
       ["bnpo", "off-policy"],
+      ["hiro", "hierarchical"],
+      ["relay", "hierarchical"],
+      ["hac", "hierarchical"],
     ],
+  );
+  // The hierarchies read raw observations (their goal arithmetic is on states); the flat learners normalised ones.
+  assert.deepEqual(
+    ALGO_NAMES.filter((n) => algoEntry(n).rawInput === true),
+    ["hiro", "relay", "hac"],
   );
   const ppo = makeAgent("ppo", shape, {}, true) as Ppo;
   assert.deepEqual(ppo.args, PPO_ARGS);
   assert.equal(ppo.kind, "on-policy");
   ppo.dispose();
   assert.match(describeAlgos(), /ppo\s+on-policy\s+PPO/);
+  assert.match(describeAlgos(), /hiro\s+hierarchical\s+HIRO/);
 });
