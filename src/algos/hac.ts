@@ -115,12 +115,12 @@ export interface HacArgs {
   readonly noiseClip: number;
   /** Actor and targets update every policyDelay-th critic update. */
   readonly policyDelay: number;
-  /** Lower bound of each subgoal dimension (its length is k: the subgoal is the first k observation entries). */
-  readonly subgoalLow: readonly number[];
+  /** Lower bound of each subgoal dimension (its length is k: the subgoal is the first k observation entries; a number: k = 1). */
+  readonly subgoalLow: number | readonly number[];
   /** Upper bound of each subgoal dimension. */
-  readonly subgoalHigh: readonly number[];
-  /** A subgoal is reached when every one of its k entries is within this of the state's (one value, or one per dim). */
-  readonly subgoalThreshold: readonly number[];
+  readonly subgoalHigh: number | readonly number[];
+  /** A subgoal is reached when every one of its k entries is within this of the state's (one value for every dim, or one per dim). */
+  readonly subgoalThreshold: number | readonly number[];
   /** The top level's hindsight goals are reached when ‖achieved − goal‖ < this (set it to the task's success distance). */
   readonly goalThreshold: number;
   /** λ: probability that a proposed subgoal is tested (the levels below act greedily until it ends). */

@@ -452,7 +452,7 @@ test("refusals: --her, normalised inputs, a learned reward, bad arguments", asyn
     assert.throws(() => smallHac({ subgoalLow: [1, -1] }), /below subgoalHigh/);
     assert.throws(() => new Hac({ inputDim: 4, actDim: 2, seed: 0 }, HAC_ARGS), /goal-conditioned/);
     // One threshold for every dim (what --set subgoalThreshold=0.1 gives).
-    const one = smallHac({ subgoalThreshold: 0.2 as unknown as number[] });
+    const one = smallHac({ subgoalThreshold: 0.2 });
     close(one.threshold, [0.2, 0.2]);
     one.dispose();
   } finally {
