@@ -50,7 +50,16 @@
  * once --learning-starts env steps are done. HAC explores with its own
  * networks from the first step (`randomActions()` is false) and never reads
  * the env reward: its rewards come from states, goals and the success signal,
- * so it trains on black boxes too (a learned reward, --reward gahil, is refused).
+ * so it trains on black boxes as it is.
+ *
+ * With a learned reward (`--reward gahil`) the top level's rewards come from
+ * the model instead: each of its hindsight action and hindsight goal rows is
+ * scored, whenever it is sampled, by the model on the env step that ended the
+ * action — (s, a, s', achieved goal after it) against the row's goal — so a
+ * top-level row earns what GAHIL says its last step was worth, in the same
+ * [−1, 0] range as HAC's own 0/−1. Subgoal penalties (−H) stay HAC's, the
+ * lower levels' rewards stay computed from states, and where a row stops
+ * bootstrapping is still decided as above.
  *
  * Where this departs from the reference, and why:
  * - The critic is not squashed (the reference: Q = −H·sigmoid(·), no target
@@ -82,8 +91,9 @@ import * as tf from "@tensorflow/tfjs";
 import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
 import { StepStatus } from "../env/task.js";
 import type { CheckpointContents } from "../nn/save-load.js";
+import type { OnlineRewardModel } from "../reward/online-reward.js";
 import { packArrays, unpackArrays } from "../replay/bytes.js";
-import { ReplayBuffer } from "../replay/replay-buffer.js";
+import { ReplayBuffer, type Batch } from "../replay/replay-buffer.js";
 import type { CollectedStep } from "../train/collector.js";
 import type { InputEncoder } from "../train/input-encoder.js";
 import type { Learner } from "../train/learner.js";
@@ -530,6 +540,20 @@ export interface LevelBatch {
 // ---------------------------------------------------------------- the learner
 
 type LevelFields = { obs: number; action: number; reward: number; nextObs: number; discount: number };
+/**
+ * The top level's rows with a learned reward: the env step that ended the
+ * action (its observation, env action, and the achieved goal after it; its
+ * next observation leads `nextObs`) and whether the model scores the row (1)
+ * or it keeps its stored reward (0: a subgoal penalty).
+ */
+type ScoredFields = LevelFields & { lastObs: number; lastAction: number; achieved: number; scored: number };
+
+/** The env step that ended a top-level action: what a learned reward judges. */
+interface LastStep {
+  readonly obs: Float32Array;
+  readonly action: Float32Array;
+  readonly achieved: Float32Array;
+}
 
 /** An action of one level in flight for one env: where it began, the goal it served, what was proposed. */
 interface OpenAction {
@@ -550,6 +574,8 @@ interface LivedAction {
   /** What it achieved in its level's goal space: the first k entries of s' (the top level: the achieved goal). */
   readonly achieved: Float32Array;
   readonly terminated: boolean;
+  /** The top level's: the env step that ended it (kept for a learned reward). */
+  readonly last: LastStep | undefined;
 }
 
 /**
@@ -565,7 +591,10 @@ interface LivedAction {
  */
 export class HacLearner implements Learner {
   /** One replay per level, level 0 first (read-only outside the learner: tests, inspection). */
-  readonly replays: readonly ReplayBuffer<LevelFields>[];
+  readonly replays: readonly (ReplayBuffer<LevelFields> | ReplayBuffer<ScoredFields>)[];
+  /** The top level's replay with a learned reward (the same object as the last of `replays`). */
+  private readonly scoredTop: ReplayBuffer<ScoredFields> | undefined;
+  private readonly onlineReward: OnlineRewardModel | undefined;
   private readonly open: Array<Array<OpenAction | undefined>>;
   private readonly sequences: LivedAction[][][];
   private readonly schedule: OffPolicySchedule;
@@ -585,7 +614,6 @@ export class HacLearner implements Learner {
     const { schedule, encoder } = context;
     if (schedule.her) throw new Error("hac relabels its own goals and actions (hindsight goal and action transitions): --her does not apply");
     if (schedule.credit !== "one" || schedule.replay !== "one-layer") throw new Error("hac: --credit and --replay are for the flat off-policy learners");
-    if (context.onlineReward) throw new Error("hac with a learned reward (--reward gahil) is not supported yet: its top level rewards the task's success signal");
     if (encoder.normalize) throw new Error("hac needs raw network inputs (its subgoals are absolute states): build its encoder without normalisation");
     if (!encoder.layout.goalConditioned) throw new Error("hac needs a goal-conditioned task (observation, achieved_goal, desired_goal)");
     this.schedule = schedule;
@@ -593,7 +621,12 @@ export class HacLearner implements Learner {
     this.rng = context.rng;
     const a = agent;
     const capacity = Math.min(schedule.bufferSize, 1_000_000);
-    this.replays = Array.from({ length: a.levels }, (_, i) => new ReplayBuffer({ obs: a.levelInputDim(i), action: a.levelOutputDim(i), reward: 1, nextObs: a.levelInputDim(i), discount: 1 }, capacity));
+    const fields = (i: number): LevelFields => ({ obs: a.levelInputDim(i), action: a.levelOutputDim(i), reward: 1, nextObs: a.levelInputDim(i), discount: 1 });
+    this.onlineReward = context.onlineReward;
+    this.scoredTop = this.onlineReward
+      ? new ReplayBuffer<ScoredFields>({ ...fields(a.top), lastObs: a.obsDim, lastAction: a.actDim, achieved: encoder.layout.goalSize, scored: 1 }, capacity)
+      : undefined;
+    this.replays = Array.from({ length: a.levels }, (_, i) => (i === a.top && this.scoredTop ? this.scoredTop : new ReplayBuffer(fields(i), capacity)));
     this.open = Array.from({ length: context.envs }, () => Array.from({ length: a.levels }, () => undefined));
     this.sequences = Array.from({ length: context.envs }, () => Array.from({ length: a.levels }, () => []));
   }
@@ -636,9 +669,10 @@ export class HacLearner implements Learner {
       const terminated = step.status[i] === StepStatus.TERMINATED;
       const m = ended ? levels : levelsReturning(rowGoals, rowAttempts, s2, a.threshold, a.horizon);
       const ag = achieved.subarray(i * goalDim, (i + 1) * goalDim);
+      const last = this.scoredTop ? { obs: s.slice(), action: step.actions.slice(i * actDim, (i + 1) * actDim), achieved: ag.slice() } : undefined;
       // Level j's action finished when level j − 1 returned (level 0's always); level j returned when j < m.
       for (let j = 0; j <= Math.min(m, a.top); j++) {
-        this.closeAction(i, j, s2, ag, step.isSuccess[i] === 1, terminated, rowGoals, rowAttempts);
+        this.closeAction(i, j, s2, ag, step.isSuccess[i] === 1, terminated, rowGoals, rowAttempts, j === a.top ? last : undefined);
         if (j < m) this.endSequence(i, j);
       }
       if (m === levels) {
@@ -649,7 +683,7 @@ export class HacLearner implements Learner {
   }
 
   /** Stores the hindsight action (and subgoal penalty) transition of env i's level-j action, ending in s'. */
-  private closeAction(i: number, j: number, s2: Float32Array, ag: Float32Array, success: boolean, terminated: boolean, goals: Float32Array, attempts: Float32Array): void {
+  private closeAction(i: number, j: number, s2: Float32Array, ag: Float32Array, success: boolean, terminated: boolean, goals: Float32Array, attempts: Float32Array, last: LastStep | undefined): void {
     const a = this.agent;
     const rec = this.open[i]![j];
     if (!rec) return;
@@ -668,9 +702,9 @@ export class HacLearner implements Learner {
         this.penalties++;
       }
     }
-    this.store(j, rec.obs, rec.goal, action, reached ? 0 : -1, s2, reached || terminated ? 0 : a.args.gamma);
+    this.store(j, rec.obs, rec.goal, action, reached ? 0 : -1, s2, reached || terminated ? 0 : a.args.gamma, last);
     const achieved = j < a.top ? s2.slice(0, a.k) : ag.slice();
-    this.sequences[i]![j]!.push({ obs: rec.obs, action, nextObs: s2.slice(), achieved, terminated });
+    this.sequences[i]![j]!.push({ obs: rec.obs, action, nextObs: s2.slice(), achieved, terminated, last });
   }
 
   /** Env i's level j ended an attempt sequence: its hindsight goal transitions. */
@@ -682,18 +716,44 @@ export class HacLearner implements Learner {
     const reached = j < a.top ? (g: ArrayLike<number>, x: ArrayLike<number>) => subgoalReached(g, x, a.threshold) : (g: ArrayLike<number>, x: ArrayLike<number>) => goalReached(g, x, a.args.goalThreshold);
     for (const t of hindsightGoalTransitions(seq.map((l) => l.achieved), indices, reached)) {
       const lived = seq[t.step]!;
-      this.store(j, lived.obs, seq[t.goal]!.achieved, lived.action, t.reward, lived.nextObs, t.reached || lived.terminated ? 0 : a.args.gamma);
+      this.store(j, lived.obs, seq[t.goal]!.achieved, lived.action, t.reward, lived.nextObs, t.reached || lived.terminated ? 0 : a.args.gamma, lived.last);
     }
   }
 
-  private store(j: number, s: Float32Array, goal: Float32Array, action: Float32Array, reward: number, s2: Float32Array, discount: number): void {
+  /** Stores one row of level j; `last` (the top level's rows with a learned reward) marks it for scoring. */
+  private store(j: number, s: Float32Array, goal: Float32Array, action: Float32Array, reward: number, s2: Float32Array, discount: number, last?: LastStep): void {
     const a = this.agent;
     const inDim = a.levelInputDim(j);
     const obs = new Float32Array(inDim);
     const nextObs = new Float32Array(inDim);
     a.levelInput(s, goal, obs);
     a.levelInput(s2, goal, nextObs);
-    this.replays[j]!.add({ obs, action, reward, nextObs, discount });
+    if (j === a.top && this.scoredTop) {
+      // A subgoal penalty (no `last`) keeps its −H; the scoring context is then unused zeros.
+      const lastObs = last?.obs ?? new Float32Array(a.obsDim);
+      const lastAction = last?.action ?? new Float32Array(a.actDim);
+      const achieved = last?.achieved ?? new Float32Array(this.encoder.layout.goalSize);
+      this.scoredTop.add({ obs, action, reward, nextObs, discount, lastObs, lastAction, achieved, scored: last ? 1 : 0 });
+    } else {
+      // Every replay but a scored top level has exactly the level fields.
+      (this.replays[j] as ReplayBuffer<LevelFields>).add({ obs, action, reward, nextObs, discount });
+    }
+  }
+
+  /** Rewards of the sampled top-level rows marked for scoring: the learned model on each row's last env step and goal. */
+  private scoreTop(b: Batch<ScoredFields>, rows: number, model: OnlineRewardModel): void {
+    const { obsDim } = this.agent;
+    const inDim = this.agent.levelInputDim(this.agent.top);
+    const goalDim = inDim - obsDim;
+    const nextObs = new Float32Array(rows * obsDim);
+    const desiredGoal = new Float32Array(rows * goalDim);
+    for (let r = 0; r < rows; r++) {
+      nextObs.set(b.nextObs.subarray(r * inDim, r * inDim + obsDim), r * obsDim);
+      desiredGoal.set(b.obs.subarray(r * inDim + obsDim, (r + 1) * inDim), r * goalDim);
+    }
+    const scores = new Float32Array(rows);
+    model.rewards({ obs: b.lastObs, action: b.lastAction, nextObs, achievedGoal: b.achieved, desiredGoal }, scores);
+    for (let r = 0; r < rows; r++) if (b.scored[r] === 1) b.reward[r] = scores[r]!;
   }
 
   cut(): void {
@@ -709,9 +769,16 @@ export class HacLearner implements Learner {
     }
     const rows = this.schedule.batchSize;
     let losses: Record<string, number> | undefined;
+    if (this.due >= 1) this.onlineReward?.maybeTrain();
     for (; this.due >= 1; this.due--) {
       this.replays.forEach((replay, j) => {
         if (replay.size < rows) return;
+        if (replay === this.scoredTop) {
+          const b = this.scoredTop.sample(rows, this.rng);
+          this.scoreTop(b, rows, this.onlineReward!);
+          losses = { ...losses, ...this.agent.updateLevel(j, b, rows) };
+          return;
+        }
         const b = replay.sample(rows, this.rng);
         losses = { ...losses, ...this.agent.updateLevel(j, b, rows) };
       });

@@ -135,6 +135,30 @@ describe("GAHIL (black box, over gRPC)", () => {
     assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
   });
 
+  it("HAC: the top level's reward is learned (level 0's comes from states); poisoned rewards train bit-identically", async () => {
+    const budget = {
+      algo: "hac",
+      her: false,
+      steps: 1000,
+      evalEvery: 0,
+      probeEpisodes: 0,
+      finalEvalEpisodes: 10,
+      logEvery: 250,
+      batchSize: 64,
+      algoArgs: { hidden: [64, 64], levels: 2, horizon: 5, updatesPerEpisode: 10, subgoalLow: [-1, -1], subgoalHigh: [1, 1], subgoalThreshold: 0.1, goalThreshold: 0.05 },
+    } satisfies Partial<TrainArgs>;
+    const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hac-clean-")), { resume: false, ...quiet });
+    const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hac-dirty-")), { resume: false, ...quiet });
+    const losses = (run: typeof clean) =>
+      readMetrics(join(run.folder.dir, "metrics.jsonl"))
+        .filter((m) => m["kind"] === "train")
+        .map((m) => [m["step"], m["level0_critic_loss"], m["level1_critic_loss"], m["level1_actor_loss"], m["reward_model_rounds"], m["reward_model_loss"]]);
+    assert.ok(losses(clean).some(([, , top]) => typeof top === "number"), "no top-level updates happened");
+    assert.ok(losses(clean).some(([, , , , rounds]) => typeof rounds === "number" && rounds > 0), "GAHIL never trained");
+    assert.deepEqual(losses(dirty), losses(clean));
+    assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
+  });
+
   // Every credit mode scores its windows with GAHIL; the two-layer replay rescores whole episodes.
   const creditModes: Array<Partial<TrainArgs>> = [
     { credit: "nstep", creditN: 3 },

@@ -16,6 +16,8 @@ import { pointReachV0 } from "../../sims/point/point-reach-v0.js";
 import { InputEncoder } from "../../src/train/input-encoder.js";
 import { TRAIN_DEFAULTS } from "../../src/train/train-run.js";
 import type { CollectedStep } from "../../src/train/collector.js";
+import type { OnlineRewardModel } from "../../src/reward/online-reward.js";
+import { judgedGoal, type RewardBatch } from "../../src/reward/reward-model.js";
 import { loadCheckpoint, saveCheckpoint } from "../../src/nn/save-load.js";
 import { td3Target } from "../../src/algos/td3.js";
 import {
@@ -205,13 +207,13 @@ test("act (explore): a tested subgoal passes the test down, and the levels below
 });
 
 /** A HAC learner on PointReach-v0's spec with raw inputs, learning from step 0 on batches of 4. */
-async function learnerOnPointReach(args: Partial<HacArgs> = {}, envs = 1) {
+async function learnerOnPointReach(args: Partial<HacArgs> = {}, envs = 1, onlineReward?: OnlineRewardModel) {
   const task = await pointReachV0.create({});
   const encoder = new InputEncoder(task.spec, false);
   task.close();
   const hac = smallHac(args);
   const schedule = { ...TRAIN_DEFAULTS, batchSize: 4, learningStarts: 0 };
-  const learner = new HacLearner(hac, { spec: encoder.spec, encoder, schedule, rng: new Rng(9), envs, rewardModel: undefined, onlineReward: undefined });
+  const learner = new HacLearner(hac, { spec: encoder.spec, encoder, schedule, rng: new Rng(9), envs, rewardModel: onlineReward, onlineReward });
   return { hac, learner };
 }
 
@@ -329,6 +331,96 @@ test("learner on constructed steps: hindsight action (missed → achieved state,
   }
 });
 
+/**
+ * A learned reward whose score is a known function of what it is shown (the
+ * last step's observation and action, the next observation, the judged and
+ * desired goals), counting its training calls.
+ */
+class ScoringModel implements OnlineRewardModel {
+  readonly name = "scoring";
+  readonly isLearned = true;
+  readonly ready = true;
+  readonly rounds = 0;
+  readonly lastRoundLoss = Number.NaN;
+  trainCalls = 0;
+  static score(obs: ArrayLike<number>, action: ArrayLike<number>, next: ArrayLike<number>, judged: ArrayLike<number>, desired: ArrayLike<number>): number {
+    return -(0.1 * obs[0]! + 0.01 * action[0]! + 0.2 * next[1]! + 0.3 * judged[0]! + 0.4 * desired[1]!);
+  }
+  rewards(b: RewardBatch, out: Float32Array): void {
+    const o = b.obs!.length / out.length;
+    const a = b.action!.length / out.length;
+    const g = b.desiredGoal.length / out.length;
+    const judged = judgedGoal(b);
+    for (let r = 0; r < out.length; r++) {
+      out[r] = ScoringModel.score(b.obs!.subarray(r * o), b.action!.subarray(r * a), b.nextObs!.subarray(r * o), judged.subarray(r * g), b.desiredGoal.subarray(r * g));
+    }
+  }
+  addReal(): void {}
+  addAchievedPositives(): void {}
+  addRelabelledNegatives(): void {}
+  maybeTrain() {
+    this.trainCalls++;
+    return { trained: false, loss: Number.NaN };
+  }
+  checkpointContents() {
+    return { networks: {} };
+  }
+  restoreMeta(): void {}
+  serializeStorage(): Uint8Array {
+    return new Uint8Array(0);
+  }
+  restoreStorage(): void {}
+}
+
+test("learned reward (--reward gahil): the top level's rows are scored on the step that ended them, penalties keep −H, level 0 keeps its own", async () => {
+  const model = new ScoringModel();
+  const { hac, learner } = await learnerOnPointReach({ hindsightGoals: 1, updatesPerEpisode: 3 }, 1, model);
+  const dg = [0.8, 0.7];
+  const seen: Array<{ level: number; obs: number[]; action: number[]; reward: number }> = [];
+  const update = hac.updateLevel.bind(hac);
+  hac.updateLevel = (level, batch, rows) => {
+    const inDim = hac.levelInputDim(level);
+    const out = hac.levelOutputDim(level);
+    for (let r = 0; r < rows; r++) {
+      seen.push({ level, obs: [...batch.obs.subarray(r * inDim, (r + 1) * inDim)], action: [...batch.action.subarray(r * out, (r + 1) * out)], reward: batch.reward[r]! });
+    }
+    return update(level, batch, rows);
+  };
+  try {
+    // The constructed episode of the first learner test, towards (0.8, 0.7), never reached.
+    const goal = dg as [number, number];
+    learner.observe(handStep({ from: [0, 0], to: [0.2, 0], goal, action: [0.3, -0.2], subgoal: [0.5, 0.5], attempts: [1, 1], testing: [1, 0], proposed: [1, 1] }));
+    learner.observe(handStep({ from: [0.2, 0], to: [0.4, 0], goal, action: [0.5, 0.1], subgoal: [0.5, 0.5], attempts: [2, 1], testing: [1, 0], proposed: [1, 0] }));
+    learner.observe(handStep({ from: [0.4, 0], to: [0.6, 0.2], goal, action: [0.9, 0.9], subgoal: [0.6, 0.2], attempts: [1, 2], testing: [1, 0], proposed: [1, 1] }));
+    // Step B ended the first top-level action, step C the second.
+    const stepB = ScoringModel.score([0.2, 0, 0, 0], [0.5, 0.1], [0.4, 0, 0, 0], [0.4, 0], dg);
+    const stepC = (desired: number[]) => ScoringModel.score([0.4, 0, 0, 0], [0.9, 0.9], [0.6, 0.2, 0, 0], [0.6, 0.2], desired);
+    const key = (obs: number[], action: number[]) => [...obs, ...action].map((v) => v.toFixed(4)).join(",");
+    const want = new Map<string, number>([
+      [key([0, 0, 0, 0, ...dg], [0.5, 0.5]), -2], // B: the tested subgoal's penalty, kept
+      [key([0, 0, 0, 0, ...dg], [0.4, 0]), stepB], // B: hindsight action
+      [key([0.4, 0, 0, 0, ...dg], [0.6, 0.2]), stepC(dg)], // C: proposed subgoal kept
+      [key([0, 0, 0, 0, 0.6, 0.2], [0.4, 0]), ScoringModel.score([0.2, 0, 0, 0], [0.5, 0.1], [0.4, 0, 0, 0], [0.4, 0], [0.6, 0.2])], // hindsight goal, step 0
+      [key([0.4, 0, 0, 0, 0.6, 0.2], [0.6, 0.2]), stepC([0.6, 0.2])], // hindsight goal, step 1
+    ]);
+    assert.equal(learner.replays[1]!.size, 5);
+    const storedLow = rowsOf(learner, 0).map((r) => r.reward);
+    learner.train(1);
+    assert.equal(model.trainCalls, 1, "one chance for the model to train per round of updates");
+    const top = seen.filter((s) => s.level === 1);
+    assert.equal(top.length, 3 * 4, "3 updates of 4 rows");
+    for (const row of top) {
+      const expected = want.get(key(row.obs, row.action));
+      assert.ok(expected !== undefined, `unexpected top-level row ${key(row.obs, row.action)}`);
+      assert.ok(Math.abs(row.reward - expected) < 1e-5, `row ${key(row.obs, row.action)}: reward ${row.reward} vs ${expected}`);
+    }
+    // Level 0 trains on the rewards it stored (0/−1 from states), whatever the model says.
+    for (const row of seen.filter((s) => s.level === 0)) assert.ok(storedLow.some((r) => Math.abs(r - row.reward) < 1e-6) && (row.reward === 0 || row.reward === -1));
+  } finally {
+    hac.dispose();
+  }
+});
+
 test("learner: no penalty for an untested missed subgoal, nor for a tested one cut short by the episode's end; the episode's end closes every level", async () => {
   const { hac, learner } = await learnerOnPointReach({ hindsightGoals: 0, horizon: 3 });
   try {
@@ -436,7 +528,7 @@ test("checkpoint round trip: every level's networks and counters restore exactly
   }
 });
 
-test("refusals: --her, normalised inputs, a learned reward, bad arguments", async () => {
+test("refusals: --her, normalised inputs, bad arguments", async () => {
   const task = await pointReachV0.create({});
   const raw = new InputEncoder(task.spec, false);
   task.close();
@@ -445,7 +537,6 @@ test("refusals: --her, normalised inputs, a learned reward, bad arguments", asyn
     const context = { spec: raw.spec, encoder: raw, schedule: TRAIN_DEFAULTS, rng: new Rng(1), envs: 1, rewardModel: undefined, onlineReward: undefined };
     assert.throws(() => new HacLearner(hac, { ...context, schedule: { ...TRAIN_DEFAULTS, her: true } }), /--her does not apply/);
     assert.throws(() => new HacLearner(hac, { ...context, encoder: new InputEncoder(raw.spec, true) }), /raw network inputs/);
-    assert.throws(() => new HacLearner(hac, { ...context, onlineReward: {} as never }), /learned reward/);
     assert.equal(new HacLearner(hac, context).randomActions(), false);
     assert.throws(() => smallHac({ levels: 1 }), /levels/);
     assert.throws(() => smallHac({ subgoalHigh: [1, 1, 1] }), /one value per subgoal dim/);
