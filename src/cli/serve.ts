@@ -20,6 +20,7 @@ export const SERVE = defineCommand({
     "tls-cert": { type: "string", meta: "FILE", help: "serve TLS with this PEM certificate chain (with --tls-key; clients trust it as their CA)" },
     "tls-key": { type: "string", meta: "FILE", help: "the PEM private key of --tls-cert" },
     "max-envs": { type: "int", min: 1, default: 64, help: "most envs one session may open" },
+    capacity: { type: "int", min: 0, default: 0, help: "envs this server would host in all, announced to clients that spread envs over a fleet (0: not declared, the fleet splits evenly)" },
     "max-message-bytes": { type: "int", min: 1024, default: 4 * 1024 * 1024, help: "largest request accepted; larger ones fail with RESOURCE_EXHAUSTED" },
   },
 });
@@ -43,6 +44,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     port: values.port,
     ...(token ? { token } : {}),
     maxEnvsPerSession: values["max-envs"],
+    capacity: values.capacity,
     maxMessageBytes: values["max-message-bytes"],
   });
   // The first line is machine-readable: tools wait for it to learn the port.

@@ -40,6 +40,8 @@ export interface ServerHello {
   readonly serverName: string;
   readonly capabilities: readonly string[];
   readonly maxEnvs: number;
+  /** Envs the server would host in all, for fleets (0: not declared; a server older than the field says 0). */
+  readonly capacity: number;
   readonly maxMessageBytes: number;
   readonly sessionId: string;
 }
@@ -119,6 +121,7 @@ export class Connection {
         serverName: h.server_name,
         capabilities: h.capabilities,
         maxEnvs: h.max_envs,
+        capacity: h.capacity ?? 0,
         maxMessageBytes: Number(h.max_message_bytes),
         sessionId: h.session_id,
       };

@@ -45,6 +45,8 @@ export interface ServerOptions {
   readonly token?: string;
   /** Default 64. */
   readonly maxEnvsPerSession?: number;
+  /** Envs this server would host in all, announced in every handshake for fleets (default 0: not declared). */
+  readonly capacity?: number;
   /** Default 4 MiB. */
   readonly maxMessageBytes?: number;
   readonly serverName?: string;
@@ -116,6 +118,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hub,
     ...(options.token !== undefined ? { token: options.token } : {}),
     maxEnvs: options.maxEnvsPerSession ?? 64,
+    ...(options.capacity ? { capacity: options.capacity } : {}),
     maxMessageBytes,
     serverName: options.serverName ?? "simbridge",
     ...(options.agentAnnotations === false ? { agentAnnotations: false } : {}),

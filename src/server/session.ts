@@ -28,6 +28,8 @@ export interface SessionConfig {
   readonly token?: string;
   /** Most envs one session may have open. */
   readonly maxEnvs: number;
+  /** Envs this server would host in all (announced for fleets; 0 or absent: not declared). */
+  readonly capacity?: number;
   /** Largest request accepted, in bytes (checked before decoding). */
   readonly maxMessageBytes: number;
   readonly serverName: string;
@@ -247,6 +249,7 @@ export class Session {
         ...(this.rewardFunctions.offered ? [COMPUTE_REWARD_CAPABILITY] : []),
       ],
       max_envs: this.config.maxEnvs,
+      capacity: this.config.capacity ?? 0,
       max_message_bytes: this.config.maxMessageBytes,
       session_id: this.id,
     };

@@ -29,6 +29,12 @@ export interface HandshakeResponse {
    * Identifies the session in server logs.
    */
   'session_id'?: (string);
+  /**
+   * How many envs this server would host in all, across sessions: its share
+   * when a client spreads envs over a fleet of servers (added in 1.x; 0 =
+   * not declared, and a fleet then splits evenly).
+   */
+  'capacity'?: (number);
 }
 
 export interface HandshakeResponse__Output {
@@ -58,4 +64,10 @@ export interface HandshakeResponse__Output {
    * Identifies the session in server logs.
    */
   'session_id': (string);
+  /**
+   * How many envs this server would host in all, across sessions: its share
+   * when a client spreads envs over a fleet of servers (added in 1.x; 0 =
+   * not declared, and a fleet then splits evenly).
+   */
+  'capacity': (number);
 }
