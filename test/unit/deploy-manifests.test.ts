@@ -172,6 +172,8 @@ describe("deploy/k8s manifests", () => {
     assert.equal(values.task.length, 1, "one task per fleet: the readiness probe names it");
     const names = builtinRegistry().names;
     assert.ok(names.includes(values.task[0]!), `--task ${values.task[0]} is not built in (${names.join(", ")})`);
+    // A black box sends no reward; without goals it sends no success either, and nothing could learn.
+    if (values["black-box"]) assert.ok(builtinRegistry().spec(values.task[0]!).goalConditioned, `--black-box on ${values.task[0]}, which has no goals`);
     assert.ok(values.capacity > 0, "--capacity declared, so fleet clients can split envs by it");
     assert.equal(values.token, undefined, "no --token on the command line: it would sit in the pod spec in clear");
   });
