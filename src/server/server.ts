@@ -15,6 +15,25 @@
  * client stops reading, the server stops reading it, so HTTP/2 pushes back on
  * the client and the server's memory stays bounded. `status()` (and the Status
  * RPC) report the live counts.
+ *
+ * Health (grpc.health.v1.Health, for a Kubernetes gRPC readiness probe or a
+ * gRPC load balancer's health checks) answers for these service names, all
+ * SERVING from the start:
+ *   ""                                 the server as a whole
+ *   "simbridge.v1.EnvironmentService"  the environment service
+ *   "task:<TaskName>"                  one per task served (e.g. "task:Ant-v5"),
+ *                                      so a fleet can probe or route by task
+ * Any other name is NOT_FOUND (Check) or SERVICE_UNKNOWN (Watch).
+ *
+ * Draining (`drain()`; `simbridge serve` on SIGTERM) takes a server out of a
+ * fleet without cutting work short: every health status turns NOT_SERVING and
+ * new Session and Watch streams are refused with UNAVAILABLE; each open
+ * session's requests already read are answered, then its stream ends with
+ * UNAVAILABLE ("server draining") so that its client fails over to another
+ * server; requests read after the drain began are not worked on. Once the
+ * sessions have ended, open Watch streams (ours and health's) end too and the
+ * server shuts down gracefully; whatever is still open when the grace period
+ * ends (a client that never reads its answers) is cut.
  */
 import * as grpc from "@grpc/grpc-js";
 import { HealthImplementation } from "grpc-health-check";
@@ -99,9 +118,31 @@ export interface RunningServer {
   readonly watcherCount: number;
   /** Live counts: sessions, envs, pending requests, unsent answers, watchers. */
   status(): ServerCounts;
+  /**
+   * Takes the server out of service gently (see the top of this file): health
+   * NOT_SERVING, new sessions refused, requests already read answered, then
+   * every session ended with UNAVAILABLE and the server shut down. Calls still
+   * open `graceMs` (default 10 000) after the drain began are cut. Resolves
+   * when the server is down; a second call returns the same drain, and
+   * `close()` during a drain cuts it short (the drain resolves).
+   */
+  drain(graceMs?: number): Promise<void>;
   /** Stops accepting, ends every session, frees every env. */
   close(): Promise<void>;
 }
+
+/** The health service name of one task: `task:<TaskName>`. */
+export function taskHealthName(task: string): string {
+  return `task:${task}`;
+}
+
+/** Why a new Session or Watch stream is refused during a drain. */
+export const DRAINING_MESSAGE = "this server is draining: connect to another one";
+/** The status message that ends each open session in a drain. */
+export const DRAINED_SESSION_MESSAGE = "server draining";
+export const DEFAULT_DRAIN_GRACE_MS = 10_000;
+/** The longest delay setTimeout takes (longer ones fire at once). */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 const DEFAULT_MAX_IN_FLIGHT_PER_SESSION = 32;
@@ -163,14 +204,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     "grpc.max_receive_message_length": transportLimit,
     "grpc.max_send_message_length": -1,
   });
-  const sessions = new Set<Session>();
+  // Each open session with what a drain calls to end it: once the requests it
+  // has read are answered, its stream ends with UNAVAILABLE.
+  const sessions = new Map<Session, () => Promise<void>>();
+  let draining = false;
+  let drained: Promise<void> | undefined;
+  /** Resolves a drain under way (close() during a drain). */
+  let cutDrainShort: (() => void) | undefined;
+  let closed = false;
   // A call's flow stays counted until the call is over: answers of a session
   // that has ended may still wait to be written.
   const flows = new Set<SessionFlow<SessionResponse>>();
   const totals: FlowTotals = { peakInFlight: 0 };
   const status = (): ServerCounts => {
     let envs = 0;
-    for (const s of sessions) envs += s.envCount;
+    for (const s of sessions.keys()) envs += s.envCount;
     let pendingRequests = 0;
     let queuedResponses = 0;
     let pausedSessions = 0;
@@ -194,10 +242,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   server.addService(serviceWithSafeDecode as unknown as grpc.ServiceDefinition, {
     Session: (call: grpc.ServerDuplexStream<SessionRequest__Output | MalformedRequest, SessionResponse>) => {
+      if (draining) {
+        call.emit("error", { code: grpc.status.UNAVAILABLE, details: DRAINING_MESSAGE });
+        return;
+      }
       const session = new Session(config, bearer(call.metadata));
       const flow = new SessionFlow<SessionResponse>(call, maxInFlight, totals);
-      sessions.add(session);
-      flows.add(flow);
       let ended = false;
       let chain: Promise<void> = Promise.resolve();
       const finish = () => {
@@ -211,6 +261,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         finish();
         flows.delete(flow);
       };
+      // Queued behind the requests read so far; requests read later come after it and are not worked on.
+      const endForDrain = (): Promise<void> => {
+        chain = chain.then(() => {
+          if (ended) return;
+          finish();
+          call.emit("error", { code: grpc.status.UNAVAILABLE, details: DRAINED_SESSION_MESSAGE });
+        });
+        return chain;
+      };
+      sessions.set(session, endForDrain);
+      flows.add(flow);
       call.on("data", (request: SessionRequest__Output | MalformedRequest) => {
         // Counted from here until its answer is written; at the bound the server stops reading.
         flow.received();
@@ -244,6 +305,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       call.on("error", finish);
     },
     Watch: (call: grpc.ServerWritableStream<WatchRequest__Output, WatchFrame>) => {
+      if (draining) {
+        call.emit("error", { code: grpc.status.UNAVAILABLE, details: DRAINING_MESSAGE });
+        return;
+      }
       const r = call.request;
       if (config.token !== undefined && !sameSecret(r.token || bearer(call.metadata) || "", config.token)) {
         call.emit("error", { code: grpc.status.UNAUTHENTICATED, details: "this server requires a bearer token (watch.token or `authorization: Bearer …` metadata)" });
@@ -292,8 +357,26 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     },
   });
 
-  const health = new HealthImplementation({ "": "SERVING", [SERVICE_NAME]: "SERVING" });
-  health.addToServer(server);
+  const healthNames = ["", SERVICE_NAME, ...options.registry.names.map(taskHealthName)];
+  const health = new HealthImplementation(Object.fromEntries(healthNames.map((name) => [name, "SERVING" as const])));
+  const notServing = () => {
+    for (const name of healthNames) health.setStatus(name, "NOT_SERVING");
+  };
+  // Health Watch streams (a gRPC load balancer keeps one open per server) never
+  // end by themselves and would hold a graceful shutdown: kept so a drain can end them.
+  const healthWatches = new Set<grpc.ServerWritableStream<unknown, unknown>>();
+  health.addToServer({
+    addService: (definition, implementation) =>
+      server.addService(definition as grpc.ServiceDefinition, {
+        ...implementation,
+        watch: (call: grpc.ServerWritableStream<unknown, unknown>) => {
+          healthWatches.add(call);
+          call.on("cancelled", () => healthWatches.delete(call));
+          call.on("close", () => healthWatches.delete(call));
+          (implementation["watch"] as (c: typeof call) => void)(call);
+        },
+      }),
+  });
   new ReflectionService(packageDefinition).addToServer(server);
 
   const credentials = options.tls
@@ -316,15 +399,51 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       return hub.watcherCount;
     },
     status,
+    drain: (graceMs = DEFAULT_DRAIN_GRACE_MS) => {
+      if (!(graceMs >= 0 && graceMs <= MAX_TIMER_MS)) return Promise.reject(new RangeError(`graceMs must be a number of ms in [0, ${MAX_TIMER_MS}], got ${graceMs}`));
+      if (drained) return drained;
+      if (closed) return Promise.resolve();
+      draining = true;
+      notServing();
+      drained = new Promise<void>((resolve) => {
+        let down = false;
+        const done = () => {
+          if (down) return;
+          down = true;
+          clearTimeout(deadline);
+          cutDrainShort = undefined;
+          resolve();
+        };
+        // A client that never reads its answers would hold the shutdown forever.
+        const deadline = setTimeout(() => {
+          server.forceShutdown();
+          done();
+        }, graceMs);
+        cutDrainShort = done;
+        void Promise.all([...sessions.values()].map((endForDrain) => endForDrain())).then(() => {
+          if (down) return;
+          for (const w of watchers) w.end();
+          watchers.clear();
+          for (const h of healthWatches) h.end();
+          healthWatches.clear();
+          // Stops listening; answers and statuses not yet written still go out before each connection closes.
+          server.tryShutdown(done);
+        });
+      });
+      return drained;
+    },
     close: () =>
       new Promise<void>((resolve) => {
-        health.setStatus("", "NOT_SERVING");
-        for (const s of sessions) s.close();
+        closed = true;
+        draining = true;
+        notServing();
+        for (const s of sessions.keys()) s.close();
         sessions.clear();
         flows.clear();
         for (const w of watchers) w.end();
         watchers.clear();
         server.forceShutdown();
+        cutDrainShort?.();
         resolve();
       }),
   };
