@@ -1,8 +1,12 @@
 /**
  * `simbridge serve`: serves the built-in tasks over gRPC until interrupted.
+ * The first SIGTERM or SIGINT drains the server (server.ts: health
+ * NOT_SERVING, new sessions refused, requests in flight answered, then each
+ * session ended with UNAVAILABLE so its client fails over) and exits 0 — what
+ * Kubernetes expects of a pod it stops; a second signal closes at once.
  */
 import { builtinRegistry } from "../../sims/catalog.js";
-import { startServer } from "../server/server.js";
+import { DEFAULT_DRAIN_GRACE_MS, MAX_TIMER_MS, startServer } from "../server/server.js";
 import { quote } from "../core/quote.js";
 import { UsageError } from "./args.js";
 import { defineCommand } from "./flags.js";
@@ -10,7 +14,14 @@ import { defineCommand } from "./flags.js";
 export const SERVE = defineCommand({
   name: "serve",
   synopsis: ["[--task NAME ...] [--black-box] [--host HOST] [--port N] [--token T] [--tls-cert FILE --tls-key FILE] [flags]"],
-  about: "Serves the built-in tasks over gRPC until interrupted. The first line printed is 'simbridge listening on HOST:PORT'.",
+  about:
+    "Serves the built-in tasks over gRPC until interrupted. The first line printed is 'simbridge listening on HOST:PORT'.\n\n" +
+    "Health (grpc.health.v1): the service names '', 'simbridge.v1.EnvironmentService' and 'task:NAME' for each task " +
+    "served are SERVING until the server drains.\n\n" +
+    "On the first SIGTERM or SIGINT the server drains: it prints 'draining: N sessions, M envs; new sessions refused', " +
+    "turns every health status NOT_SERVING, refuses new sessions, answers the requests it has already read, then ends " +
+    "each session with UNAVAILABLE so that its client moves to another server, and exits 0. Calls still open after " +
+    "--drain-timeout are cut; a second signal closes at once.",
   flags: {
     task: { type: "list", meta: "NAME", defaultText: "every built-in task", help: "serve only these tasks" },
     "black-box": { type: "boolean", help: "serve the tasks as black boxes: no reward, no info, only success (like a real robot)" },
@@ -22,6 +33,7 @@ export const SERVE = defineCommand({
     "max-envs": { type: "int", min: 1, default: 64, help: "most envs one session may open" },
     capacity: { type: "int", min: 0, default: 0, help: "envs this server would host in all, announced to clients that spread envs over a fleet (0: not declared, the fleet splits evenly)" },
     "max-message-bytes": { type: "int", min: 1024, default: 4 * 1024 * 1024, help: "largest request accepted; larger ones fail with RESOURCE_EXHAUSTED" },
+    "drain-timeout": { type: "int", min: 0, max: MAX_TIMER_MS, meta: "MS", default: DEFAULT_DRAIN_GRACE_MS, help: "after a SIGTERM or SIGINT, how long the drain may take before the calls still open are cut (ms)" },
   },
 });
 
@@ -50,10 +62,28 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // The first line is machine-readable: tools wait for it to learn the port.
   console.log(`simbridge listening on ${server.address}`);
   console.log(`tasks: ${registry.names.join(", ")}${values["black-box"] ? " (black box)" : ""}${token ? " (token required)" : ""}`);
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once("SIGINT", stop);
-    process.once("SIGTERM", stop);
+  let signals = 0;
+  let onSignal: () => void = () => undefined;
+  const firstSignal = new Promise<void>((resolve) => {
+    onSignal = () => {
+      signals++;
+      if (signals === 1) resolve();
+      else {
+        // The operator does not want to wait for the clients.
+        console.log("second signal: closing now");
+        void server.close();
+      }
+    };
   });
-  await server.close();
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  try {
+    await firstSignal;
+    const counts = server.status();
+    console.log(`draining: ${counts.sessions} sessions, ${counts.envs} envs; new sessions refused`);
+    await server.drain(values["drain-timeout"]);
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
 }
