@@ -16,7 +16,7 @@ import { resolve } from "node:path";
 import { builtinRegistry } from "../../sims/catalog.js";
 import { pointMazeScripted, pointPushScripted } from "../../sims/point/scripted.js";
 import { algoEntry, makeAgent } from "../algos/registry.js";
-import { RemoteVectorEnv } from "../client/remote-vector-env.js";
+import { connectEnvs } from "../client/connect-envs.js";
 import type { ConnectOptions } from "../client/connection.js";
 import { Rng } from "../core/rng.js";
 import { sizeOf, type ArraySpec } from "../env/spec.js";
@@ -61,7 +61,7 @@ export const COLLECT = defineCommand({
     seed: { type: "int", min: 0, default: 0, help: "seed of the episodes' resets (and of random actions)" },
     option: { type: "pairs", help: "a task make option (e.g. max_episode_steps=50)" },
     envs: { type: "int", min: 1, default: 1, help: "envs stepped together" },
-    server: { type: "string", meta: "HOST:PORT", group: "connection", defaultText: "the embedded server on loopback", help: "record on this simbridge server's task" },
+    server: { type: "string", meta: "TARGET", group: "connection", defaultText: "the embedded server on loopback", help: "record on this simbridge server's task (HOST:PORT) or fleet (ipv4:A:PORT,B:PORT,… or dns:///NAME:PORT)" },
     ...CONNECTION_FLAGS,
   },
 });
@@ -189,7 +189,7 @@ export async function collectCommand(argv: string[]): Promise<void> {
   const address = v.server ?? server!.address;
   const release: Array<() => unknown> = [() => server?.close()];
   try {
-    const env = await RemoteVectorEnv.connect(address, v.task, Math.min(v.envs, v.episodes), options, connect);
+    const env = await connectEnvs(address, v.task, Math.min(v.envs, v.episodes), options, { connect });
     release.push(() => env.close());
     let policy: Policy;
     let name = v.policy;

@@ -117,7 +117,7 @@ export const TRAIN = defineCommand({
     "probe-episodes": { type: "int", min: 0, default: D.probeEpisodes, group: "evaluation and logging", help: "episodes of each learned-reward quality probe (built-in tasks; 0: none)" },
     "log-every": { type: "int", min: 1, default: D.logEvery, group: "evaluation and logging", help: "a progress record every N env steps" },
 
-    server: { type: "string", meta: "HOST:PORT", group: "connection", defaultText: "the embedded server on loopback", help: "train on this simbridge server's task" },
+    server: { type: "string", meta: "TARGET", group: "connection", defaultText: "the embedded server on loopback", help: "train on this simbridge server's task: HOST:PORT, or a fleet whose envs are spread over every backend: ipv4:A:PORT,B:PORT,… or dns:///NAME:PORT (all its addresses)" },
     ...CONNECTION_FLAGS,
   },
 });
@@ -132,7 +132,7 @@ export const EVAL = defineCommand({
     episodes: { type: "int", min: 1, default: 100, help: "episodes to evaluate" },
     option: { type: "pairs", help: "a make option of the evaluation envs, over the run's (e.g. goal=0,8: another evaluation goal)" },
     json: { type: "boolean", help: "one line of JSON (default: indented)" },
-    server: { type: "string", meta: "HOST:PORT", group: "connection", defaultText: "the run's server, or the embedded one", help: "evaluate on this server" },
+    server: { type: "string", meta: "TARGET", group: "connection", defaultText: "the run's server, or the embedded one", help: "evaluate on this server (HOST:PORT) or fleet (ipv4:A:PORT,B:PORT,… or dns:///NAME:PORT)" },
     ...CONNECTION_FLAGS,
   },
 });

@@ -113,6 +113,11 @@ export class RemoteVectorEnv implements VectorEnv {
     );
   }
 
+  /** What the server announced in its handshake. */
+  get capabilities(): readonly string[] {
+    return this.conn.server.capabilities;
+  }
+
   /** Whether the server announced "agent_annotations" (step annotations are sent only then). */
   get takesAnnotations(): boolean {
     return this.conn.server.capabilities.includes(AGENT_ANNOTATIONS_CAPABILITY);

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { builtinRegistry } from "../../sims/catalog.js";
-import { RemoteVectorEnv } from "../client/remote-vector-env.js";
+import { connectEnvs } from "../client/connect-envs.js";
 import type { ConnectOptions } from "../client/connection.js";
 import type { Options, Task, TaskSpec } from "../env/task.js";
 import { sizeOf } from "../env/spec.js";
@@ -146,8 +146,9 @@ export interface RunHandle {
 }
 
 /**
- * The environments of a run: the embedded server unless `args.server` is set.
- * They reconnect when the server is lost; `log` hears about it.
+ * The environments of a run: the embedded server unless `args.server` is set
+ * (one HOST:PORT, or a fleet target: see src/client/fleet-target.ts).
+ * They reconnect (or fail over) when a server is lost; `log` hears about it.
  */
 async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions" | "blackBox">, numEnvs: number, connectOptions: ConnectOptions, log: (line: string) => void) {
   let server: RunningServer | undefined;
@@ -157,13 +158,9 @@ async function connect(args: Pick<TrainArgs, "server" | "task" | "taskOptions" |
     server = await startServer({ registry: args.blackBox ? registry.asBlackBox() : registry, port: 0 });
     address = server.address;
   }
-  const reconnect = {
-    onEvent: (e: { attempt: number; error?: Error; restored?: boolean }) =>
-      log(e.restored ? `reconnected to ${address} (attempt ${e.attempt}); envs re-created` : `lost ${address} (${e.error?.message}); reconnecting, attempt ${e.attempt}`),
-  };
   try {
-    const env = await RemoteVectorEnv.connect(address, args.task, numEnvs, args.taskOptions, connectOptions, { reconnect });
-    return { env, address, server, reconnect };
+    const env = await connectEnvs(address, args.task, numEnvs, args.taskOptions, { connect: connectOptions, log });
+    return { env, address, server };
   } catch (e) {
     await server?.close();
     throw e;
@@ -322,14 +319,14 @@ export async function trainRun(
   // Everything acquired is released in reverse order, whatever fails on the way.
   const release: Array<() => unknown> = [];
   try {
-    const { env, address, server, reconnect } = await connect(args, args.envs, connectOptions, log);
+    const { env, address, server } = await connect(args, args.envs, connectOptions, log);
     release.push(() => server?.close(), () => env.close());
     log(
       `training ${runLabel(args)} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
     );
-    const evalEnv = await RemoteVectorEnv.connect(address, args.task, Math.min(10, args.finalEvalEpisodes), evalOptions(args), connectOptions, { reconnect });
+    const evalEnv = await connectEnvs(address, args.task, Math.min(10, args.finalEvalEpisodes), evalOptions(args), { connect: connectOptions, log });
     release.push(() => evalEnv.close());
-    const reward = await rewardModelFor(args, env.spec, server ? undefined : { address, connect: connectOptions, capabilities: env.connection.server.capabilities, log });
+    const reward = await rewardModelFor(args, env.spec, server ? undefined : { address, connect: connectOptions, capabilities: env.capabilities, log });
     release.push(() => reward.dispose());
     const { agent, trainer } = build(args, env.spec, reward.model);
     release.push(() => agent.dispose());
