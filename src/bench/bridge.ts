@@ -38,7 +38,7 @@ export interface BridgeBenchResult {
 }
 
 /** Env steps per second (envs × requests) of random stepping for `seconds`. */
-async function throughput(env: VectorEnv, seconds: number, seed: number): Promise<number> {
+export async function throughput(env: VectorEnv, seconds: number, seed: number): Promise<number> {
   const rng = new Rng(seed);
   const n = env.numEnvs;
   const actions = new Float32Array(n * sizeOf(env.spec.action.shape));

@@ -77,7 +77,22 @@ export const BENCH_UPDATE = defineCommand({
   },
 });
 
-const BENCHES = { physics: BENCH_PHYSICS, bridge: BENCH_BRIDGE, load: BENCH_LOAD, update: BENCH_UPDATE };
+export const BENCH_FLEET = defineCommand({
+  name: "bench fleet",
+  synopsis: ["[--servers 1,2,4] [--envs N] [--task NAME] [--seconds S] --json"],
+  about:
+    "Env steps/s of one client stepping --envs envs spread over fleets of `simbridge serve` processes (127.0.0.2, .3, …), " +
+    "against the same envs in-process and on one server as HOST:PORT; and the fan-out's cost per request.",
+  flags: {
+    servers: { type: "list", of: "int", split: true, min: 1, meta: "N,…", defaultText: "1,2,4", help: "fleet sizes to measure (server processes, at most 250)" },
+    envs: { type: "int", min: 1, default: 32, help: "envs stepped together, spread over the fleet" },
+    task: { type: "string", meta: "NAME", default: "Ant-v5", help: "the task" },
+    seconds: { type: "number", above: 0, meta: "S", default: 3, help: "seconds of stepping per measurement" },
+    json: JSON_FLAG,
+  },
+});
+
+const BENCHES = { physics: BENCH_PHYSICS, bridge: BENCH_BRIDGE, load: BENCH_LOAD, update: BENCH_UPDATE, fleet: BENCH_FLEET };
 
 export const BENCH_USAGE = Object.values(BENCHES)
   .map((b) => b.usage)
@@ -139,8 +154,17 @@ export async function benchCommand(argv: string[]): Promise<void> {
       result = algo === "td3" ? await benchUpdate({ batch: values.batch, hidden: values.hidden, ...common }) : await benchUpdatePpo({ rows: values.rows, ...common });
       break;
     }
+    case "fleet": {
+      const { values } = BENCH_FLEET.parse(rest);
+      json = values.json;
+      const servers = values.servers.length ? values.servers : [1, 2, 4];
+      if (servers.some((n) => n > 250)) throw BENCH_FLEET.usageError(`--servers: at most 250 server processes (127.0.0.2–127.0.0.251), got ${servers.join(",")}`);
+      const { benchFleet } = await import("../bench/fleet.js");
+      result = await benchFleet({ task: values.task, envs: values.envs, servers, seconds: values.seconds });
+      break;
+    }
     default:
-      throw new UsageError(`unknown benchmark ${quote(which ?? "")}; expected physics, bridge, load or update\n\n${BENCH_USAGE}`);
+      throw new UsageError(`unknown benchmark ${quote(which ?? "")}; expected physics, bridge, load, update or fleet\n\n${BENCH_USAGE}`);
   }
   console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 }

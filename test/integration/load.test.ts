@@ -55,3 +55,17 @@ it("bench bridge runs against a real server process and a bare grpc-js echo base
   }
   assert.ok(r.rtt_us_p99 >= r.rtt_us_p50);
 });
+
+it("bench fleet spreads the envs over server processes on 127.0.0.2, .3 and compares with one server and in-process", async () => {
+  const { benchFleet } = await import("../../src/bench/fleet.js");
+  const r = await benchFleet({ task: "PointReach-v0", envs: 4, servers: [1, 2], seconds: 0.3 });
+  assert.deepEqual(
+    r.fleet.map((f) => [f.servers, f.envs_per_server]),
+    [
+      [1, [4]],
+      [2, [2, 2]],
+    ],
+  );
+  for (const v of [r.in_process_steps_per_s, r.one_server_steps_per_s, ...r.fleet.map((f) => f.steps_per_s)]) assert.ok(Number.isFinite(v) && v > 0, JSON.stringify(r));
+  assert.ok(Number.isFinite(r.fanout_overhead_us_per_request), JSON.stringify(r));
+});

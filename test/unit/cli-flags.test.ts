@@ -226,6 +226,8 @@ describe("simbridge bench", () => {
     await refused(["load", "--seconds", "2"], /^--seconds is for --non-reader\n/);
     await refused(["update", "--algo", "ppo", "--hidden", "8"], /^--hidden is for --algo td3\n/);
     await refused(["update", "--backend", "gpu"], /^--backend: expected auto, tensorflow-gpu, tensorflow, wasm or cpu, got 'gpu'$/);
-    await refused(["nope"], /^unknown benchmark 'nope'; expected physics, bridge, load or update/);
+    await refused(["fleet", "--servers", "1,0"], /^--servers: expected an integer ≥ 1, got '0'$/);
+    await refused(["fleet", "--servers", "300"], /^--servers: at most 250 server processes/);
+    await refused(["nope"], /^unknown benchmark 'nope'; expected physics, bridge, load, update or fleet/);
   });
 });
