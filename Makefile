@@ -26,12 +26,16 @@ build: setup
 # The main job on the embedded default: the in-repo MuJoCo server on loopback,
 # serving ReacherGoal-v0 as a black box; TD3 + HER learns from GAHIL's reward,
 # learned online. Prints the final evaluation and the reward's AUROC; the run
-# folder (metrics, curves.svg, checkpoint) is printed at the end.
+# folder (metrics, curves.svg, checkpoint) is printed at the end. It stops
+# early once two evaluations in a row (50 episodes each) reach RUN_STOP
+# success; RUN_STOP= (empty) runs every step.
 RUN_STEPS ?= 20000
 RUN_SEED ?= 0
+RUN_STOP ?= 0.95
 run: build
 	node bin/simbridge.js train --algo td3 --her --reward gahil --black-box --task ReacherGoal-v0 \
-	  --steps $(RUN_STEPS) --seed $(RUN_SEED) --eval-every 2500 --out runs/gahil-reachergoal-$$(date +%Y%m%d-%H%M%S)
+	  --steps $(RUN_STEPS) --seed $(RUN_SEED) --eval-every 2000 --eval-episodes 50 $(if $(RUN_STOP),--stop-at-success $(RUN_STOP)) \
+	  --out runs/gahil-reachergoal-$$(date +%Y%m%d-%H%M%S)
 
 # Random episodes of every task through the embedded server (a quick look at the bridge).
 demo: build

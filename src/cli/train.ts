@@ -116,6 +116,7 @@ export const TRAIN = defineCommand({
     "final-eval-episodes": { type: "int", min: 1, default: D.finalEvalEpisodes, group: "evaluation and logging", help: "episodes of the final evaluation" },
     "probe-episodes": { type: "int", min: 0, default: D.probeEpisodes, group: "evaluation and logging", help: "episodes of each learned-reward quality probe (built-in tasks; 0: none)" },
     "log-every": { type: "int", min: 1, default: D.logEvery, group: "evaluation and logging", help: "a progress record every N env steps" },
+    "stop-at-success": { type: "number", above: 0, meta: "S", defaultText: "off", group: "evaluation and logging", help: "stop early once two evaluations in a row (--eval-every) reach success ≥ S (goal tasks); the final evaluation follows as usual" },
 
     server: { type: "string", meta: "TARGET", group: "connection", defaultText: "the embedded server on loopback", help: "train on this simbridge server's task: HOST:PORT, or a fleet whose envs are spread over every backend: ipv4:A:PORT,B:PORT,… or dns:///NAME:PORT (all its addresses)" },
     ...CONNECTION_FLAGS,
@@ -241,6 +242,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     finalEvalEpisodes: v["final-eval-episodes"],
     probeEpisodes: v["probe-episodes"],
     logEvery: v["log-every"],
+    stopAtSuccess: v["stop-at-success"] ?? 0,
     checkpointEvery: v["checkpoint-every"],
     saveReplay: v["save-replay"],
     algoArgs,

@@ -113,6 +113,7 @@ export class Collector<State = unknown> {
   private stepsDone = 0;
   private episodesDone = 0;
   private started = false;
+  private envMs = 0;
 
   constructor(
     readonly env: VectorEnv,
@@ -170,7 +171,7 @@ export class Collector<State = unknown> {
     const annotations = targets && annotationsFit({ subgoal_target: targets }, n) ? { subgoal_target: targets } : undefined;
     let s: Awaited<ReturnType<VectorEnv["step"]>>;
     try {
-      s = await this.env.step(toEnvActions(this.env.spec.action, acted.actions), undefined, annotations);
+      s = await this.timed(() => this.env.step(toEnvActions(this.env.spec.action, acted.actions), undefined, annotations));
     } catch (e) {
       if (!isEnvsRecreated(e)) throw e;
       // The server is back with fresh envs: the episodes in flight are cut and new ones begin.
@@ -202,18 +203,32 @@ export class Collector<State = unknown> {
       this.startEpisode(i);
     }
     if (ended.length) {
-      const r = await this.env.reset(ended.map((index) => ({ index, seed: this.options.rng.nextU32() })));
+      const r = await this.timed(() => this.env.reset(ended.map((index) => ({ index, seed: this.options.rng.nextU32() }))));
       r.indices.forEach((i, row) => this.current.forEach((o, k) => o.set(r.observations[k]!.subarray(row * this.sizes[k]!, (row + 1) * this.sizes[k]!), i * this.sizes[k]!)));
     }
     this.stepsDone += n;
     return { kind: "step", envs: n, obs, input, actions: acted.actions, extras: acted.extras ?? {}, randomActions: random, nextObs, reward, status: s.status, isSuccess: s.isSuccess };
   }
 
+  /** Seconds spent waiting for the env (steps and resets, the bridge included) since this collector began. */
+  get envSeconds(): number {
+    return this.envMs / 1000;
+  }
+
+  private async timed<T>(call: () => Promise<T>): Promise<T> {
+    const t0 = performance.now();
+    try {
+      return await call();
+    } finally {
+      this.envMs += performance.now() - t0;
+    }
+  }
+
   /** Resets every env (at the start, and when a lost server came back with fresh envs). */
   private async resetAll(): Promise<void> {
     for (;;) {
       try {
-        const r = await this.env.reset(Array.from({ length: this.envs }, (_, index) => ({ index, seed: this.options.rng.nextU32() })));
+        const r = await this.timed(() => this.env.reset(Array.from({ length: this.envs }, (_, index) => ({ index, seed: this.options.rng.nextU32() }))));
         r.observations.forEach((o, k) => this.current[k]!.set(o));
         this.encoder.observeAll(this.current);
         this.started = true;

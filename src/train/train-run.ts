@@ -29,7 +29,7 @@ import { ObservationLayout } from "./observation-layout.js";
 import type { Learner } from "./learner.js";
 import { OffPolicyLearner, ONE_STEP_CREDIT, type OffPolicySchedule } from "./off-policy-learner.js";
 import { OnPolicyLearner } from "./on-policy-learner.js";
-import { Trainer, type LoopConfig } from "./trainer.js";
+import { Trainer, type LoopConfig, type TimeSplit } from "./trainer.js";
 import type { EvalResult } from "./evaluate.js";
 import { ProgressBar } from "./progress.js";
 import { RunFolder } from "./run-folder.js";
@@ -103,6 +103,8 @@ export const TRAIN_DEFAULTS: Omit<TrainArgs, "task"> = Object.freeze({
   finalEvalEpisodes: 100,
   probeEpisodes: 20,
   logEvery: 1000,
+  stopAtSuccess: 0,
+  stopAfterEvals: 2,
   checkpointEvery: 5000,
   saveReplay: false,
   algoArgs: {},
@@ -304,6 +306,29 @@ export function readRunArgs(folder: RunFolder): TrainArgs {
   return { ...TRAIN_DEFAULTS, ...folder.readJson<TrainArgs>("args.json") };
 }
 
+/** Refuses a stopping rule that could never fire or is not a rate. */
+function checkStopArgs(args: TrainArgs): void {
+  const s = args.stopAtSuccess ?? 0;
+  if (!(s >= 0 && s <= 1)) throw new Error(`--stop-at-success: expected a success rate in (0, 1], got ${s}`);
+  if (s > 0 && args.evalEvery <= 0) throw new Error("--stop-at-success stops after evaluations: give --eval-every N too");
+  const n = args.stopAfterEvals ?? 2;
+  if (!(Number.isInteger(n) && n >= 1)) throw new Error(`stopAfterEvals: expected an integer ≥ 1, got ${n}`);
+}
+
+/**
+ * One line: where the run's time went, and what each side alone would allow —
+ * the env's steps/s if learning were free, the learner's if stepping were.
+ */
+export function describeTimeSplit(s: TimeSplit, steps: number): string {
+  const total = s.env + s.act + s.learn + s.eval;
+  const pct = (x: number) => `${total > 0 ? Math.round((100 * x) / total) : 0} %`;
+  const rate = (x: number) => (x > 0 ? `${Math.round(steps / x)} steps/s` : "—");
+  return (
+    `time: env ${s.env.toFixed(1)} s (${pct(s.env)}), acting ${s.act.toFixed(1)} s (${pct(s.act)}), learning ${s.learn.toFixed(1)} s (${pct(s.learn)}), ` +
+    `evaluation ${s.eval.toFixed(1)} s (${pct(s.eval)}); the env alone would give ${rate(s.env)}, the learner alone ${rate(s.learn)}`
+  );
+}
+
 /** Trains (or resumes, when the folder has a checkpoint and `resume` is set) and evaluates. */
 export async function trainRun(
   args: TrainArgs,
@@ -312,6 +337,7 @@ export async function trainRun(
 ): Promise<RunHandle> {
   const log = options.log ?? ((l: string) => console.error(l));
   checkRewardArgs(args);
+  checkStopArgs(args);
   const backend = await selectBackend(args.backend);
   log(`TF.js backend: ${backend.name} (${backend.detail})`);
   const folder = new RunFolder(dir);
@@ -324,6 +350,7 @@ export async function trainRun(
     log(
       `training ${runLabel(args)} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
     );
+    if ((args.stopAtSuccess ?? 0) > 0 && !env.spec.goalConditioned) throw new Error(`--stop-at-success stops on evaluation success, but ${args.task} has no goals (no success): give --steps only`);
     const evalEnv = await connectEnvs(address, args.task, Math.min(10, args.finalEvalEpisodes), evalOptions(args), { connect: connectOptions, log });
     release.push(() => evalEnv.close());
     const reward = await rewardModelFor(args, env.spec, server ? undefined : { address, connect: connectOptions, capabilities: env.capabilities, log });
@@ -352,9 +379,10 @@ export async function trainRun(
       folder.writeJson("args.json", args);
       folder.writeJson("versions.json", versions(backend.name));
     }
+    const startStep = trainer.currentStep;
     const bar = options.progress === false ? undefined : new ProgressBar();
     let stepsPerSecond = 0;
-    await trainer.train(
+    const { stoppedEarly } = await trainer.train(
       env,
       {
         metric: (r) => folder.metrics.write(r),
@@ -378,14 +406,21 @@ export async function trainRun(
       args.evalEvery > 0 ? evalEnv : undefined,
     );
     bar?.done({ step: trainer.currentStep, total: args.steps, stepsPerSecond });
+    if (stoppedEarly) log(`stopped at step ${trainer.currentStep} of ${args.steps}: ${args.stopAfterEvals ?? 2} evaluations in a row reached success ≥ ${args.stopAtSuccess} (--stop-at-success)`);
+    const finalEval = performance.now();
     const result = await trainer.evaluate(evalEnv, args.finalEvalEpisodes);
     const quality = await probe(trainer.currentStep, true);
+    trainer.addEvalSeconds((performance.now() - finalEval) / 1000);
     const wallSeconds = (performance.now() - started) / 1000;
+    const split = trainer.timeSplit;
+    log(describeTimeSplit(split, trainer.currentStep - startStep));
     folder.writeJson("eval.json", {
       ...result,
       seed: args.seed,
       steps: trainer.currentStep,
       wall_seconds: Math.round(wallSeconds),
+      ...(stoppedEarly ? { stopped_early: true } : {}),
+      time_split_s: Object.fromEntries(Object.entries(split).map(([k, v]) => [k, Math.round(v * 10) / 10])),
       reward: trainer.onlineReward ? trainer.onlineReward.name : reward.model ? "known" : "env",
       ...(quality ? { reward_auroc: quality.auroc, reward_spearman: quality.spearman } : {}),
     });

@@ -32,6 +32,24 @@ export interface LoopConfig {
   readonly evalEpisodes: number;
   /** Log a progress record every this many env steps. */
   readonly logEvery: number;
+  /**
+   * Stop once this many evaluations in a row (`stopAfterEvals`, default 2)
+   * reach this success rate (0 or absent: run every step). Needs evalEvery > 0.
+   */
+  readonly stopAtSuccess?: number;
+  readonly stopAfterEvals?: number;
+}
+
+/** Where a run's wall time went, in seconds: waiting for envs, acting, learning, evaluating. */
+export interface TimeSplit {
+  /** Env steps and resets of training, the bridge included. */
+  readonly env: number;
+  /** The agent choosing actions (and the collector's bookkeeping). */
+  readonly act: number;
+  /** Storage, updates and (GAHIL) the reward model. */
+  readonly learn: number;
+  /** Periodic evaluations and reward-quality probes. */
+  readonly eval: number;
 }
 
 /** Where the loop reports; the CLI writes these to files and the terminal. */
@@ -62,6 +80,7 @@ export class Trainer {
   private collector: Collector | undefined;
   private readonly recentReturns: number[] = [];
   private readonly recentSuccesses: number[] = [];
+  private split = { env: 0, act: 0, learn: 0, eval: 0 };
 
   constructor(
     readonly spec: TaskSpec,
@@ -76,6 +95,11 @@ export class Trainer {
     readonly onlineReward: OnlineRewardModel | undefined,
   ) {
     if (encoder.inputDim !== agent.inputDim) throw new Error(`agent input ${agent.inputDim} ≠ encoder input ${encoder.inputDim}`);
+  }
+
+  /** Where this process's training time went so far (a resumed run counts from its resume). */
+  get timeSplit(): TimeSplit {
+    return { ...this.split };
   }
 
   get currentStep(): number {
@@ -131,8 +155,12 @@ export class Trainer {
     return policy;
   }
 
-  /** Trains until `config.steps` env steps; `evalEnv` (optional) is used for periodic evaluation. */
-  async train(env: VectorEnv, hooks: TrainerHooks, evalEnv?: VectorEnv): Promise<void> {
+  /**
+   * Trains until `config.steps` env steps, or until `config.stopAtSuccess` is
+   * met by enough evaluations in a row (then `stoppedEarly`); `evalEnv`
+   * (optional) is used for periodic evaluation.
+   */
+  async train(env: VectorEnv, hooks: TrainerHooks, evalEnv?: VectorEnv): Promise<{ stoppedEarly: boolean }> {
     const learner = this.learner;
     if (!learner) throw new Error("this trainer was built for evaluation only");
     if (env.numEnvs !== this.config.envs) throw new Error(`the trainer was configured for ${this.config.envs} envs but the VectorEnv has ${env.numEnvs}`);
@@ -153,18 +181,30 @@ export class Trainer {
     let nextEval = this.config.evalEvery > 0 ? startStep + this.config.evalEvery : Infinity;
     const checkpointEvery = hooks.checkpointEvery ?? 0;
     let nextCheckpoint = checkpointEvery > 0 ? startStep + checkpointEvery : Infinity;
+    const stopAt = this.config.stopAtSuccess ?? 0;
+    const stopAfter = this.config.stopAfterEvals ?? 2;
+    let streak = 0;
+    let stoppedEarly = false;
+    const seconds = (t0: number) => (performance.now() - t0) / 1000;
 
     while (collector.steps < this.config.steps) {
+      const t0 = performance.now();
+      const env0 = collector.envSeconds;
       const step = await collector.collect(learner.randomActions(collector.steps));
+      const envSeconds = collector.envSeconds - env0;
+      this.split.env += envSeconds;
+      this.split.act += seconds(t0) - envSeconds;
       if (step.kind === "cut") {
         learner.cut(step);
         hooks.metric({ kind: "reconnect", step: collector.steps, ...learner.stats(), message: step.message });
         continue;
       }
+      const t1 = performance.now();
       // GAHIL learns from what the agent lived: successes and reached goals are positives.
       if (this.onlineReward) feedLived(this.onlineReward, this.encoder.layout, step.obs, step.actions, step.nextObs, step.isSuccess);
       learner.observe(step);
       losses = learner.train(collector.steps, this.config.steps) ?? losses;
+      this.split.learn += seconds(t1);
 
       const sps = (collector.steps - startStep) / ((performance.now() - started) / 1000);
       if (collector.steps >= nextLog) {
@@ -173,6 +213,7 @@ export class Trainer {
           kind: "train",
           step: collector.steps,
           steps_per_s: Math.round(sps),
+          ...roundedSplit(this.split),
           ...learner.stats(),
           recent_return: this.recentReturn(),
           recent_success: this.recentSuccess(),
@@ -185,11 +226,19 @@ export class Trainer {
       hooks.progress?.({ step: collector.steps, stepsPerSecond: sps, recentReturn: this.recentReturn(), recentSuccess: this.recentSuccess(), losses });
       if (collector.steps >= nextEval) {
         nextEval += this.config.evalEvery;
+        const t2 = performance.now();
         if (evalEnv) {
           const e = await this.evaluate(evalEnv, this.config.evalEpisodes);
           hooks.metric({ kind: "eval", step: collector.steps, episodes: e.episodes, success_rate: e.success_rate, return_mean: e.return_mean, return_std: e.return_std });
+          streak = e.success_rate >= stopAt ? streak + 1 : 0;
         }
         await hooks.afterEval?.(collector.steps);
+        this.split.eval += seconds(t2);
+        if (stopAt > 0 && streak >= stopAfter) {
+          hooks.metric({ kind: "stop", step: collector.steps, reason: `${stopAfter} evaluations in a row at success ≥ ${stopAt}` });
+          stoppedEarly = true;
+          break;
+        }
       }
       if (collector.steps >= nextCheckpoint && hooks.checkpoint) {
         nextCheckpoint += checkpointEvery;
@@ -197,6 +246,7 @@ export class Trainer {
       }
     }
     await hooks.checkpoint?.(collector.steps);
+    return { stoppedEarly };
   }
 
   /** Evaluation episodes use seeds far from the training ones: the same episodes every time. */
@@ -209,6 +259,11 @@ export class Trainer {
         if (!(e instanceof SimbridgeError && e.code === Code.ABORTED)) throw e;
       }
     }
+  }
+
+  /** Seconds spent in evaluation outside the loop (the final evaluation, probes), for the time split. */
+  addEvalSeconds(s: number): void {
+    this.split.eval += s;
   }
 
   private pushRecent(ret: number, success: number): void {
@@ -226,4 +281,10 @@ export class Trainer {
     if (!this.spec.goalConditioned || !this.recentSuccesses.length) return NaN;
     return this.recentSuccesses.reduce((a, b) => a + b, 0) / this.recentSuccesses.length;
   }
+}
+
+/** The time split as metrics fields (seconds, one decimal). */
+function roundedSplit(s: TimeSplit): Record<string, number> {
+  const r = (x: number) => Math.round(x * 10) / 10;
+  return { env_s: r(s.env), act_s: r(s.act), learn_s: r(s.learn), eval_s: r(s.eval) };
 }

@@ -156,6 +156,14 @@ describe("simbridge CLI", () => {
     await assert.rejects(simbridge("train", "--algo", "td3", "--set", "__proto__=1", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "u")), /td3 has no hyper-parameter '__proto__'/);
   });
 
+  it("refuses a --stop-at-success that could never fire or is not a rate", async () => {
+    const out = mkdtempSync(join(tmpdir(), "simbridge-cli-stop-"));
+    await assert.rejects(simbridge("train", "--task", "PointReach-v0", "--her", "--stop-at-success", "0.9", "--out", join(out, "a")), /--stop-at-success stops after evaluations: give --eval-every N too/);
+    await assert.rejects(simbridge("train", "--task", "PointReach-v0", "--her", "--stop-at-success", "1.5", "--eval-every", "100", "--out", join(out, "b")), /--stop-at-success: expected a success rate in \(0, 1\], got 1.5/);
+    await assert.rejects(simbridge("train", "--task", "PointReach-v0", "--stop-at-success", "0", "--out", join(out, "c")), /--stop-at-success: expected a positive number, got .0./);
+    await assert.rejects(simbridge("train", "--task", "Reacher-v5", "--stop-at-success", "0.9", "--eval-every", "100", "--steps", "200", "--out", join(out, "d")), /Reacher-v5 has no goals \(no success\): give --steps only/);
+  });
+
   it("checks the credit and replay flags against each other and the learner", async () => {
     const out = mkdtempSync(join(tmpdir(), "simbridge-cli-credit-"));
     const train = (...flags: string[]) => simbridge("train", "--task", "PointReach-v0", "--her", "--steps", "10", "--out", join(out, String(Math.random())), ...flags);

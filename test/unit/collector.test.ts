@@ -1,5 +1,6 @@
 // The collector: actions in, transitions out, resets of ended envs, per-env
-// agent state, episode records, the black-box rule and reconnection.
+// agent state, episode records, the black-box rule and reconnection; the
+// loop's early stop and time split.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { builtinRegistry } from "../../sims/catalog.js";
@@ -13,6 +14,7 @@ import { Collector, type EpisodeRecord } from "../../src/train/collector.js";
 import { InputEncoder } from "../../src/train/input-encoder.js";
 import { evaluate } from "../../src/train/evaluate.js";
 import { Trainer } from "../../src/train/trainer.js";
+import type { Learner } from "../../src/train/learner.js";
 
 /** An agent that counts its steps per episode in its per-env state and reports the count as an extra. */
 class CountingAgent implements Agent<{ steps: number; id: number }> {
@@ -232,4 +234,56 @@ test("a hierarchical agent's extras.subgoal_target reaches the env as the step's
   await flat.collect();
   assert.equal(sent.at(-1), undefined);
   await inner.close();
+});
+
+/** A learner that stores nothing and never learns: the loop alone is under test. */
+function idleLearner(agent: Agent): Learner {
+  return {
+    agent,
+    randomActions: () => false,
+    observe: () => undefined,
+    cut: () => undefined,
+    train: () => undefined,
+    stats: () => ({}),
+    state: () => ({}),
+    serializeStorage: () => undefined,
+    restore: () => undefined,
+  };
+}
+
+/** `inner` with every step reported as a success (`success` 1) or as none (0). */
+function withSuccess(inner: VectorEnv, success: 0 | 1): VectorEnv {
+  return {
+    spec: inner.spec,
+    numEnvs: inner.numEnvs,
+    reset: (entries) => inner.reset(entries),
+    step: async (actions, indices, annotations) => ({ ...(await inner.step(actions, indices, annotations)), isSuccess: new Uint8Array(indices?.length ?? inner.numEnvs).fill(success) }),
+    close: () => inner.close(),
+  };
+}
+
+test("the loop stops once two evaluations in a row reach stopAtSuccess, not before; it splits its time into env, acting, learning and evaluation", async () => {
+  const env = await pointReach(2, 5);
+  const encoder = new InputEncoder(env.spec, false);
+  const agent = new CountingAgent(encoder.inputDim);
+  const config = { steps: 400, envs: 2, evalEvery: 20, evalEpisodes: 4, logEvery: 20, stopAtSuccess: 0.9 };
+  const records: Array<Record<string, unknown>> = [];
+  const hooks = { metric: (r: Record<string, unknown>) => void records.push(r) };
+  const succeeding = await pointReach(2, 5);
+  const trainer = new Trainer(env.spec, agent, encoder, idleLearner(agent), config, new Rng(5), undefined);
+  assert.deepEqual(await trainer.train(env, hooks, withSuccess(succeeding, 1)), { stoppedEarly: true });
+  assert.equal(trainer.currentStep, 40, "stopped at the second evaluation");
+  assert.deepEqual(records.filter((r) => r["kind"] === "stop").map((r) => r["step"]), [40]);
+  const split = trainer.timeSplit;
+  for (const part of ["env", "act", "eval"] as const) assert.ok(split[part] > 0, `${part} time ${split[part]}`);
+  assert.ok(split.learn >= 0);
+  const logged = records.find((r) => r["kind"] === "train")!;
+  for (const k of ["env_s", "act_s", "learn_s", "eval_s"]) assert.equal(typeof logged[k], "number", k);
+
+  // An evaluation that never succeeds: the run goes to the end.
+  const failing = await pointReach(2, 5);
+  const again = new Trainer(env.spec, agent, encoder, idleLearner(agent), { ...config, steps: 100 }, new Rng(5), undefined);
+  assert.deepEqual(await again.train(env, hooks, withSuccess(failing, 0)), { stoppedEarly: false });
+  assert.equal(again.currentStep, 100);
+  for (const e of [env, succeeding, failing]) await e.close();
 });
