@@ -58,8 +58,12 @@ export interface ActResult {
 
 export interface Agent<State = unknown> {
   readonly name: string;
-  /** Which schedule trains it ("hierarchical": the agent brings its own learner, one storage + schedule per level). */
-  readonly kind: "off-policy" | "on-policy" | "hierarchical";
+  /**
+   * Which schedule trains it: the off- or on-policy learner, or — "hierarchical"
+   * (one storage + schedule per level) and "skills" (intrinsic rewards from a
+   * skill discriminator) — a learner the agent brings itself (OwnLearnerAgent).
+   */
+  readonly kind: "off-policy" | "on-policy" | "hierarchical" | "skills";
   readonly inputDim: number;
   readonly actDim: number;
   /**
@@ -209,7 +213,7 @@ export interface OnPolicyAgent<State = unknown> extends Agent<State> {
   learn(minibatches: () => Iterable<RolloutMinibatch>, progress: number): Record<string, number>;
 }
 
-/** What the run hands a hierarchical agent to build its learner from. */
+/** What the run hands an agent that brings its own learner (OwnLearnerAgent) to build it from. */
 export interface LearnerContext {
   readonly spec: TaskSpec;
   /** The run's input encoder (a hierarchy that declares `rawInput` gets raw inputs from it). */
@@ -228,18 +232,27 @@ export interface LearnerContext {
 }
 
 /**
- * A hierarchy (HIRO, HAC): per-env state holds the current subgoal, `act`
+ * An agent that builds its own learner; the collector and the loop are the
+ * flat agents'. A hierarchy (HIRO, HAC, relay; kind "hierarchical"): per-env
+ * state holds the current subgoal, `act`
  * returns it as `extras.subgoal` (in the agent's own terms) and as
  * `extras.subgoal_target` (the absolute target of the first observation
  * entries, e.g. x, y: the collector logs each episode's targets in its
  * episode record and sends them to the server's watchers as the step's
  * `subgoal_target` annotation), and the agent builds the learner that
  * splits each collected step into the levels' transitions (one storage +
- * schedule per level). The collector and the loop are the flat agents'.
+ * schedule per level). A skill learner (DIAYN; kind "skills"): per-env state
+ * holds the episode's skill, and its learner rewards the policy with its own
+ * skill discriminator, never with the env's reward.
  */
-export interface HierarchicalAgent<State = unknown> extends Agent<State> {
-  readonly kind: "hierarchical";
+export interface OwnLearnerAgent<State = unknown> extends Agent<State> {
+  readonly kind: "hierarchical" | "skills";
   makeLearner(context: LearnerContext): Learner;
+}
+
+/** Whether the agent builds its own learner (a hierarchy, a skill learner) rather than using the run's. */
+export function bringsOwnLearner(agent: Agent): agent is OwnLearnerAgent {
+  return agent.kind === "hierarchical" || agent.kind === "skills";
 }
 
 /** What every algorithm's constructor receives besides its own hyper-parameters. */

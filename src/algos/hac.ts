@@ -98,7 +98,7 @@ import type { CollectedStep } from "../train/collector.js";
 import type { InputEncoder } from "../train/input-encoder.js";
 import type { Learner } from "../train/learner.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
-import { checkInput, type ActMode, type ActResult, type AgentShape, type HierarchicalAgent, type LearnerContext } from "./agent.js";
+import { checkInput, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
 import type { CriticBatch } from "./critic-batch.js";
 import { checkRandomActionProb, explore } from "./exploration.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Target, type Td3Config, type Td3Model } from "./td3.js";
@@ -312,7 +312,7 @@ export interface HacState {
   started: boolean;
 }
 
-export class Hac implements HierarchicalAgent<HacState> {
+export class Hac implements OwnLearnerAgent<HacState> {
   readonly name = "hac";
   readonly kind = "hierarchical";
   readonly inputDim: number;

@@ -56,7 +56,7 @@ import type { InputEncoder } from "../train/input-encoder.js";
 import type { OnlineRewardModel } from "../reward/online-reward.js";
 import type { Learner } from "../train/learner.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
-import { checkInput, type ActMode, type ActResult, type AgentShape, type HierarchicalAgent, type LearnerContext } from "./agent.js";
+import { checkInput, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
 import { explore } from "./exploration.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update, type Td3Config, type Td3Model } from "./td3.js";
 
@@ -213,7 +213,7 @@ export interface SegmentBatch {
   readonly endState: Float32Array;
 }
 
-export class Hiro implements HierarchicalAgent<HiroState> {
+export class Hiro implements OwnLearnerAgent<HiroState> {
   readonly name = "hiro";
   readonly kind = "hierarchical";
   readonly inputDim: number;

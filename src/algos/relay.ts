@@ -85,7 +85,7 @@ import type { InputEncoder } from "../train/input-encoder.js";
 import type { Learner } from "../train/learner.js";
 import { ACHIEVED_GOAL, OBSERVATION } from "../train/observation-layout.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
-import { checkInput, type ActMode, type ActResult, type AgentShape, type HierarchicalAgent, type LearnerContext } from "./agent.js";
+import { checkInput, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
 import { explore } from "./exploration.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Target, type Td3Config, type Td3Model } from "./td3.js";
 
@@ -204,7 +204,7 @@ export interface ImitationBatch {
   readonly target: Float32Array;
 }
 
-export class Relay implements HierarchicalAgent<RelayState> {
+export class Relay implements OwnLearnerAgent<RelayState> {
   readonly name = "relay";
   readonly kind = "hierarchical";
   readonly inputDim: number;

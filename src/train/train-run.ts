@@ -13,7 +13,7 @@ import type { Options, Task, TaskSpec } from "../env/task.js";
 import { sizeOf } from "../env/spec.js";
 import { selectBackend, type BackendName } from "../nn/backend.js";
 import { algoEntry, makeAgent, type AlgoOverrides } from "../algos/registry.js";
-import type { Agent, HierarchicalAgent, OffPolicyAgent, OnPolicyAgent } from "../algos/agent.js";
+import { bringsOwnLearner, type Agent, type OffPolicyAgent, type OnPolicyAgent } from "../algos/agent.js";
 import { Rng } from "../core/rng.js";
 import { KnownReward } from "../reward/known-reward.js";
 import { RemoteReward } from "../reward/remote-reward.js";
@@ -259,8 +259,8 @@ function build(args: TrainArgs, spec: TaskSpec, reward: RewardModel | undefined,
       learner =
         agent.kind === "on-policy"
           ? onPolicyLearner(args, spec, agent as OnPolicyAgent, encoder, rng, reward, online)
-          : agent.kind === "hierarchical"
-            ? (agent as HierarchicalAgent).makeLearner({ spec, encoder, schedule: args, rng, envs: args.envs, rewardModel: reward, onlineReward: online, demos: args.demos })
+          : bringsOwnLearner(agent)
+            ? agent.makeLearner({ spec, encoder, schedule: args, rng, envs: args.envs, rewardModel: reward, onlineReward: online, demos: args.demos })
             : offPolicyLearner(args, spec, agent as OffPolicyAgent, encoder, rng, reward, online);
     } catch (e) {
       agent.dispose();
