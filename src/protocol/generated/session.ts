@@ -29,6 +29,8 @@ import type { StepResult as _simbridge_v1_StepResult, StepResult__Output as _sim
 import type { TaskSpec as _simbridge_v1_TaskSpec, TaskSpec__Output as _simbridge_v1_TaskSpec__Output } from './simbridge/v1/TaskSpec.js';
 import type { Tensor as _simbridge_v1_Tensor, Tensor__Output as _simbridge_v1_Tensor__Output } from './simbridge/v1/Tensor.js';
 import type { Value as _simbridge_v1_Value, Value__Output as _simbridge_v1_Value__Output } from './simbridge/v1/Value.js';
+import type { ViewGeom as _simbridge_v1_ViewGeom, ViewGeom__Output as _simbridge_v1_ViewGeom__Output } from './simbridge/v1/ViewGeom.js';
+import type { ViewModel as _simbridge_v1_ViewModel, ViewModel__Output as _simbridge_v1_ViewModel__Output } from './simbridge/v1/ViewModel.js';
 import type { WatchFrame as _simbridge_v1_WatchFrame, WatchFrame__Output as _simbridge_v1_WatchFrame__Output } from './simbridge/v1/WatchFrame.js';
 import type { WatchRequest as _simbridge_v1_WatchRequest, WatchRequest__Output as _simbridge_v1_WatchRequest__Output } from './simbridge/v1/WatchRequest.js';
 
@@ -69,6 +71,9 @@ export interface ProtoGrpcType {
       TaskSpec: MessageTypeDefinition<_simbridge_v1_TaskSpec, _simbridge_v1_TaskSpec__Output>
       Tensor: MessageTypeDefinition<_simbridge_v1_Tensor, _simbridge_v1_Tensor__Output>
       Value: MessageTypeDefinition<_simbridge_v1_Value, _simbridge_v1_Value__Output>
+      ViewGeom: MessageTypeDefinition<_simbridge_v1_ViewGeom, _simbridge_v1_ViewGeom__Output>
+      ViewGeomShape: EnumTypeDefinition
+      ViewModel: MessageTypeDefinition<_simbridge_v1_ViewModel, _simbridge_v1_ViewModel__Output>
       WatchFrame: MessageTypeDefinition<_simbridge_v1_WatchFrame, _simbridge_v1_WatchFrame__Output>
       WatchRequest: MessageTypeDefinition<_simbridge_v1_WatchRequest, _simbridge_v1_WatchRequest__Output>
     }

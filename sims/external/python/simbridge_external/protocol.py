@@ -34,7 +34,7 @@ from pathlib import Path
 PYTHON_ROOT = Path(__file__).resolve().parent.parent
 
 #: The proto files of the simbridge protocol, relative to the proto root.
-PROTOCOL_FILES = ("simbridge/v1/tensor.proto", "simbridge/v1/spec.proto", "simbridge/v1/session.proto")
+PROTOCOL_FILES = ("simbridge/v1/tensor.proto", "simbridge/v1/spec.proto", "simbridge/v1/view.proto", "simbridge/v1/session.proto")
 
 #: The vendored health-checking proto (in sims/external/python/proto/).
 HEALTH_FILE = "grpc_health_v1.proto"
@@ -149,12 +149,12 @@ def _load() -> tuple[types.SimpleNamespace, types.ModuleType]:
     out = str(generate())
     if out not in sys.path:
         sys.path.insert(0, out)
-    from simbridge.v1 import session_pb2, spec_pb2, tensor_pb2  # type: ignore[import-not-found]
+    from simbridge.v1 import session_pb2, spec_pb2, tensor_pb2, view_pb2  # type: ignore[import-not-found]
     import grpc_health_v1_pb2  # type: ignore[import-not-found]
 
     # One namespace with every message and enum value of simbridge.v1.
     namespace = types.SimpleNamespace()
-    for module in (tensor_pb2, spec_pb2, session_pb2):
+    for module in (tensor_pb2, spec_pb2, view_pb2, session_pb2):
         for name in dir(module):
             if not name.startswith("_"):
                 setattr(namespace, name, getattr(module, name))

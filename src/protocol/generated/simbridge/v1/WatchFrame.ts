@@ -2,6 +2,7 @@
 
 import type { StepStatus as _simbridge_v1_StepStatus, StepStatus__Output as _simbridge_v1_StepStatus__Output } from '../../simbridge/v1/StepStatus.js';
 import type { Tensor as _simbridge_v1_Tensor, Tensor__Output as _simbridge_v1_Tensor__Output } from '../../simbridge/v1/Tensor.js';
+import type { ViewModel as _simbridge_v1_ViewModel, ViewModel__Output as _simbridge_v1_ViewModel__Output } from '../../simbridge/v1/ViewModel.js';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -57,6 +58,23 @@ export interface WatchFrame {
    * step sent without annotations, and a real-time tick on a held action.
    */
   'annotations'?: ({[key: string]: _simbridge_v1_Tensor});
+  /**
+   * Set only for a watcher that asked for the view (WatchRequest.view) and
+   * only when the env's task has one ("" and empty otherwise). The key of
+   * the env's ViewModel: frames with the same key are drawn with the same
+   * model.
+   */
+  'view_model_key'?: (string);
+  /**
+   * FLOAT32 [len(ViewModel.bodies), 7]: each body's world pose after this
+   * reset or step, position x, y, z then orientation quaternion w, x, y, z.
+   */
+  'body_poses'?: (_simbridge_v1_Tensor | null);
+  /**
+   * The model of view_model_key, in the first frame of that key this watcher
+   * gets (sent once per key per watch stream; absent afterwards).
+   */
+  'view_model'?: (_simbridge_v1_ViewModel | null);
   '_reward'?: "reward";
 }
 
@@ -113,5 +131,22 @@ export interface WatchFrame__Output {
    * step sent without annotations, and a real-time tick on a held action.
    */
   'annotations': ({[key: string]: _simbridge_v1_Tensor__Output});
+  /**
+   * Set only for a watcher that asked for the view (WatchRequest.view) and
+   * only when the env's task has one ("" and empty otherwise). The key of
+   * the env's ViewModel: frames with the same key are drawn with the same
+   * model.
+   */
+  'view_model_key': (string);
+  /**
+   * FLOAT32 [len(ViewModel.bodies), 7]: each body's world pose after this
+   * reset or step, position x, y, z then orientation quaternion w, x, y, z.
+   */
+  'body_poses': (_simbridge_v1_Tensor__Output | null);
+  /**
+   * The model of view_model_key, in the first frame of that key this watcher
+   * gets (sent once per key per watch stream; absent afterwards).
+   */
+  'view_model': (_simbridge_v1_ViewModel__Output | null);
   '_reward'?: "reward";
 }

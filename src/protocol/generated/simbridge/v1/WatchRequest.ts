@@ -21,6 +21,14 @@ export interface WatchRequest {
    * Bearer token, when the server requires one.
    */
   'token'?: (string);
+  /**
+   * Ask for what a viewer draws (capability "viewer_model", added in 1.x):
+   * every frame of an env whose task has a view then carries its body poses
+   * and view_model_key, and the first frame of each model key this watcher
+   * gets carries the model itself. A server without the capability ignores
+   * the field and sends frames without them.
+   */
+  'view'?: (boolean);
 }
 
 export interface WatchRequest__Output {
@@ -43,4 +51,12 @@ export interface WatchRequest__Output {
    * Bearer token, when the server requires one.
    */
   'token': (string);
+  /**
+   * Ask for what a viewer draws (capability "viewer_model", added in 1.x):
+   * every frame of an env whose task has a view then carries its body poses
+   * and view_model_key, and the first frame of each model key this watcher
+   * gets carries the model itself. A server without the capability ignores
+   * the field and sends frames without them.
+   */
+  'view': (boolean);
 }
