@@ -99,6 +99,7 @@ import { StepStatus } from "../../src/env/task.js";
 import type { Options, OptionSpec, TaskFactory, TaskSpec } from "../../src/env/task.js";
 import { ANT_XML } from "./assets/ant-xml.js";
 import type { MjSim } from "./mujoco-runtime.js";
+import type { MujocoViewHints } from "./mujoco-view.js";
 import { MujocoTask, makeSim } from "./mujoco-task.js";
 import { ResolvedOptions } from "./options.js";
 
@@ -203,6 +204,11 @@ export class AntV5 extends MujocoTask {
     this.torso = sim.id("body", "torso");
     this.dt = this.spec.controlDt;
   }
+  /** The ant is about 1 m across. */
+  protected override viewHints(): MujocoViewHints {
+    return { cameraTarget: [0, 0, 0.4], cameraDistance: 4 };
+  }
+
 
   /** Torso z within [healthy_z_min, healthy_z_max] and every qpos/qvel value finite. */
   isHealthy(): boolean {

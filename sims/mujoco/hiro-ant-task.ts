@@ -21,6 +21,7 @@ import {
   hiroAntMazeXml,
 } from "./assets/hiro-ant-xml.js";
 import type { MjSim } from "./mujoco-runtime.js";
+import type { MujocoViewHints } from "./mujoco-view.js";
 import { MujocoTask, makeSim } from "./mujoco-task.js";
 import { ResolvedOptions } from "./options.js";
 
@@ -151,6 +152,13 @@ export class HiroAntTask extends MujocoTask {
     this.goalHigh = config.goalHigh;
     this.fixedGoal = settings.goal;
     this.goal = new Float64Array(this.goalDims);
+  }
+
+  /** Goals lie on the floor (a 3-D goal carries its height); the camera looks over the maze's evaluation goal region. */
+  protected override viewHints(): MujocoViewHints {
+    const cx = (this.goalLow[0]! + this.goalHigh[0]!) / 2;
+    const cy = (this.goalLow[1]! + this.goalHigh[1]!) / 2;
+    return { goalZ: 0.5, markerRadius: 0.8, cameraTarget: [cx, cy, 0], cameraDistance: 1.6 * Math.max(this.goalHigh[0]! - this.goalLow[0]!, this.goalHigh[1]! - this.goalLow[1]!) };
   }
 
   /**

@@ -17,6 +17,8 @@ import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { StepStatus, newTaskStep } from "../../src/env/task.js";
 import type { Options, Task, TaskSpec, TaskStep } from "../../src/env/task.js";
 import { MjSim, loadMujoco } from "./mujoco-runtime.js";
+import { declareView } from "../../src/viewer/view-source.js";
+import { mujocoView, type MujocoViewHints } from "./mujoco-view.js";
 import { ResolvedOptions } from "./options.js";
 
 export abstract class MujocoTask implements Task {
@@ -54,6 +56,14 @@ export abstract class MujocoTask implements Task {
     this.action = new Float64Array(n);
     this.actLow = spec.action.minimum!;
     this.actHigh = spec.action.maximum!;
+    // Viewers draw the compiled model's geoms posed from xpos/xquat (the hints are read on first use).
+    const view = mujocoView(sim, {});
+    declareView(this.out.observations, { model: () => mujocoView(sim, this.viewHints()).model(), writePoses: view.writePoses });
+  }
+
+  /** Where a viewer puts 2-D goals and its camera; tasks with goals or a large floor say. */
+  protected viewHints(): MujocoViewHints {
+    return {};
   }
 
   reset(seed: number | undefined, options: Options): void {

@@ -73,6 +73,7 @@ import { boundedSpec, unboundedSpec } from "../../src/env/spec.js";
 import type { Options, OptionSpec, TaskFactory, TaskSpec } from "../../src/env/task.js";
 import { REACHER_XML } from "./assets/reacher-xml.js";
 import type { MjSim } from "./mujoco-runtime.js";
+import type { MujocoViewHints } from "./mujoco-view.js";
 import { MujocoTask, makeSim } from "./mujoco-task.js";
 import { ResolvedOptions } from "./options.js";
 import { REACHER_FRAME_SKIP, REACHER_MAX_STEPS, REACHER_TIMESTEP, reacherStartState } from "./reacher-v5.js";
@@ -116,6 +117,11 @@ export class ReacherGoalV0 extends MujocoTask {
     super(reacherGoalSpec(), sim, REACHER_FRAME_SKIP);
     this.distanceThreshold = options.number("distance_threshold");
     this.fingertip = sim.id("body", "fingertip");
+  }
+
+  /** The arena is 0.4 m across; goals are drawn at the fingertip's height. */
+  protected override viewHints(): MujocoViewHints {
+    return { goalZ: 0.01, markerRadius: 0.012, cameraTarget: [0, 0, 0], cameraDistance: 0.75 };
   }
 
   /** 0 when ‖achieved − desired‖ < distance_threshold, else −1 (first two elements of each). */

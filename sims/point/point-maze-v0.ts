@@ -85,6 +85,8 @@ import { Rng } from "../../src/core/rng.js";
 import { boundedSpec } from "../../src/env/spec.js";
 import { newTaskStep, StepStatus, type Options, type Task, type TaskFactory, type TaskSpec, type TaskStep } from "../../src/env/task.js";
 import { freeCellCenters, MAZE, wallBoxes } from "../maze-layout.js";
+import { declareView } from "../../src/viewer/view-source.js";
+import { ball, planarView } from "./point-views.js";
 
 const NAME = "PointMaze-v0";
 /** HIRO's maze scale for the point envs: cells are 4 × 4. */
@@ -238,6 +240,9 @@ class PointMaze implements Task {
     private readonly options: MazeOptions,
   ) {
     this.out = newTaskStep(spec);
+    const [lo, hi] = POINT_MAZE_EXTENT;
+    const scene = { halfExtent: (hi - lo) / 2 + POINT_MAZE_SCALE, center: [(lo + hi) / 2, (lo + hi) / 2] as const, walls: wallBoxes(MAZE, POINT_MAZE_SCALE, 0.5), bodies: [{ name: "point", geom: ball(0.4), xIndex: 0, yIndex: 1, headingIndex: 2 }] };
+    declareView(this.out.observations, planarView(this.out.observations, scene, 0.4));
   }
 
   validateResetOptions(options: Options): void {

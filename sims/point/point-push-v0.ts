@@ -84,6 +84,8 @@ import { clip, listText, quote } from "../../src/core/quote.js";
 import { Rng } from "../../src/core/rng.js";
 import { boundedSpec } from "../../src/env/spec.js";
 import { newTaskStep, StepStatus, type Options, type Task, type TaskFactory, type TaskSpec, type TaskStep } from "../../src/env/task.js";
+import { declareView } from "../../src/viewer/view-source.js";
+import { BLOCK_COLOUR, disc, planarView } from "./point-views.js";
 
 const NAME = "PointPush-v0";
 /** Largest move of the point per step (action 1). */
@@ -232,6 +234,22 @@ class PointPush implements Task {
     private readonly options: PushOptions,
   ) {
     this.out = newTaskStep(spec);
+    declareView(
+      this.out.observations,
+      planarView(
+        this.out.observations,
+        {
+          halfExtent: PUSH_ARENA,
+          center: [0, 0],
+          walls: [],
+          bodies: [
+            { name: "point", geom: disc(POINT_RADIUS), xIndex: 0, yIndex: 1 },
+            { name: "block", geom: disc(BLOCK_RADIUS, BLOCK_COLOUR), xIndex: 4, yIndex: 5 },
+          ],
+        },
+        BLOCK_RADIUS,
+      ),
+    );
   }
 
   validateResetOptions(options: Options): void {

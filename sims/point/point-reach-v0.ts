@@ -48,6 +48,8 @@ import { clip, listText, quote } from "../../src/core/quote.js";
 import { Rng } from "../../src/core/rng.js";
 import { boundedSpec } from "../../src/env/spec.js";
 import { newTaskStep, StepStatus, type Options, type Task, type TaskFactory, type TaskSpec, type TaskStep } from "../../src/env/task.js";
+import { declareView } from "../../src/viewer/view-source.js";
+import { ball, planarView } from "./point-views.js";
 
 const MAX_SPEED = 0.1;
 const THRESHOLD = 0.05;
@@ -111,6 +113,7 @@ class PointReach implements Task {
     private readonly rewardType: RewardType,
   ) {
     this.out = newTaskStep(spec);
+    declareView(this.out.observations, planarView(this.out.observations, { halfExtent: 1, center: [0, 0], walls: [], bodies: [{ name: "point", geom: ball(0.05), xIndex: 0, yIndex: 1 }] }, THRESHOLD));
   }
 
   validateResetOptions(options: Options): void {

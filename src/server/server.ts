@@ -319,7 +319,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
         return;
       }
       const unsubscribe = hub.subscribe(
-        { sessionId: r.session_id, envIds: r.env_ids, maxHz: r.max_hz },
+        { sessionId: r.session_id, envIds: r.env_ids, maxHz: r.max_hz, view: r.view },
         { write: (frame) => call.write(frame), onDrain: (fn) => call.once("drain", fn) },
       );
       const stop = () => unsubscribe();

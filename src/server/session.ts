@@ -21,6 +21,7 @@ import { COMPUTE_REWARD_CAPABILITY, RewardFunctions } from "./compute-reward.js"
 import { AGENT_ANNOTATIONS_CAPABILITY, decodeAnnotations } from "../protocol/annotations.js";
 import type { Tensor } from "../protocol/generated/simbridge/v1/Tensor.js";
 import type { WatchHub } from "./watch-hub.js";
+import { EnvViews, VIEWER_MODEL_CAPABILITY } from "../viewer/env-views.js";
 
 export interface SessionConfig {
   readonly registry: TaskRegistry;
@@ -68,13 +69,15 @@ export class Session {
   private readonly realtime: RealtimeGroup[] = [];
   /** Tasks' reward functions for `compute_reward` (made on first use). */
   private readonly rewardFunctions: RewardFunctions;
+  /** The envs' views, for watchers that ask for them (capability "viewer_model"). */
+  private readonly views = new EnvViews();
 
   constructor(
     private readonly config: SessionConfig,
     /** Bearer token from the call's `authorization` metadata, if any. */
     private readonly metadataToken?: string,
   ) {
-    this.pool = new EnvPool(config.registry, { maxEnvs: config.maxEnvs });
+    this.pool = new EnvPool(this.views.wrap(config.registry), { maxEnvs: config.maxEnvs });
     this.rewardFunctions = new RewardFunctions(config.registry);
   }
 
@@ -140,6 +143,7 @@ export class Session {
           ...(step.reward ? { reward: step.reward[row]! } : {}),
           is_success: step.isSuccess[row] === 1,
           ...(rowAnnotations ? { annotations: rowAnnotations } : {}),
+          view: () => this.views.frameView(envId),
         };
       });
     });
@@ -158,7 +162,15 @@ export class Session {
         const hz = m.realtime_hz ?? 0;
         if (!(hz >= 0 && hz <= 10_000)) throw SimbridgeError.invalidArgument(`realtime_hz: must be 0 (lockstep) or in (0, 10000], got ${hz}`, "realtime_hz");
         const key = hz > 0 ? `realtime-${this.realtime.length}` : "";
-        const { envIds, spec } = await this.pool.make(m.task, m.count, decodeOptions(m.options, "make_envs.options"), key);
+        let made: Awaited<ReturnType<EnvPool["make"]>>;
+        try {
+          made = await this.pool.make(m.task, m.count, decodeOptions(m.options, "make_envs.options"), key);
+        } catch (e) {
+          this.views.discard();
+          throw e;
+        }
+        const { envIds, spec } = made;
+        this.views.adopt(envIds);
         if (hz > 0) this.realtime.push(new RealtimeGroup(this.pool, envIds, spec, hz, (step, annotations) => this.publish(step, annotations)));
         return { make_envs: { env_ids: envIds, spec: encodeTaskSpec(spec) } };
       }
@@ -191,6 +203,7 @@ export class Session {
       }
       case "close_envs": {
         const closed = this.pool.close(request.close_envs!.env_ids);
+        this.views.forget(closed);
         for (const g of this.realtime) g.remove(closed);
         return { close_envs: { env_ids: closed } };
       }
@@ -245,6 +258,7 @@ export class Session {
       // compute_reward only when some task offers its reward function (never from a black-box catalogue).
       capabilities: [
         ...CAPABILITIES,
+        VIEWER_MODEL_CAPABILITY,
         ...(this.config.agentAnnotations === false ? [] : [AGENT_ANNOTATIONS_CAPABILITY]),
         ...(this.rewardFunctions.offered ? [COMPUTE_REWARD_CAPABILITY] : []),
       ],

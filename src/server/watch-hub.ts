@@ -13,8 +13,15 @@
  * watcher takes the frame. The hub buffers nothing, so a dropped frame drops
  * its annotations, and a client that sends annotations with no one watching
  * costs no memory (publishers return before building anything).
+ *
+ * Views (WatchRequest.view, capability "viewer_model"): a frame body may carry
+ * a lazy view of its env. Only watchers that asked for views read it (the
+ * body poses are read then, once for all of them), and each such watcher gets
+ * a model in the first frame of its key and only the key afterwards.
  */
 import type { WatchFrame } from "../protocol/generated/simbridge/v1/WatchFrame.js";
+import type { Tensor } from "../protocol/generated/simbridge/v1/Tensor.js";
+import type { ViewModel } from "../protocol/generated/simbridge/v1/ViewModel.js";
 
 export interface WatchFilter {
   /** "" = every session. */
@@ -23,6 +30,15 @@ export interface WatchFilter {
   readonly envIds: readonly number[];
   /** 0 = every frame. */
   readonly maxHz: number;
+  /** Send body poses and view models (WatchRequest.view). */
+  readonly view?: boolean;
+}
+
+/** An env's view at one frame: its model's key, the body poses, the model. */
+export interface FrameView {
+  readonly key: string;
+  readonly poses: Tensor;
+  model(): ViewModel;
 }
 
 /** Where a watcher's frames go: returns false when it cannot take more now. */
@@ -32,8 +48,13 @@ export interface WatchSink {
   onDrain(fn: () => void): void;
 }
 
-/** The part of a frame the hub fills in per watcher. */
-export type FrameBody = Omit<WatchFrame, "sequence" | "dropped">;
+/** The part of a frame the hub fills in per watcher, with the env's view for watchers that want it. */
+export type FrameBody = Omit<WatchFrame, "sequence" | "dropped" | "view_model_key" | "body_poses" | "view_model"> & {
+  readonly view?: () => FrameView | undefined;
+};
+
+/** Model keys a watcher remembers having received; past it, it forgets them all (and gets models again). */
+const MAX_MODEL_KEYS = 256;
 
 interface PerEnv {
   lastSentMs: number;
@@ -45,6 +66,7 @@ class Watcher {
   blocked = false;
   readonly perEnv = new Map<string, PerEnv>();
   private readonly minIntervalMs: number;
+  private readonly modelKeys = new Set<string>();
 
   constructor(
     readonly filter: WatchFilter,
@@ -68,12 +90,23 @@ class Watcher {
       return;
     }
     env.lastSentMs = nowMs;
-    const frame: WatchFrame = { ...build(), sequence: ++this.sequence, dropped: env.dropped };
+    const { view, ...body } = build();
+    const frame: WatchFrame = { ...body, sequence: ++this.sequence, dropped: env.dropped, ...(this.filter.view && view ? this.viewFields(view()) : {}) };
     env.dropped = 0;
     if (!this.sink.write(frame)) {
       this.blocked = true;
       this.sink.onDrain(() => (this.blocked = false));
     }
+  }
+
+  private viewFields(view: FrameView | undefined): Partial<WatchFrame> {
+    if (!view) return {};
+    const first = !this.modelKeys.has(view.key);
+    if (first) {
+      if (this.modelKeys.size >= MAX_MODEL_KEYS) this.modelKeys.clear();
+      this.modelKeys.add(view.key);
+    }
+    return { view_model_key: view.key, body_poses: view.poses, ...(first ? { view_model: view.model() } : {}) };
   }
 }
 
@@ -95,7 +128,7 @@ export class WatchHub {
     if (this.watchers.size === 0) return;
     const now = performance.now();
     let body: FrameBody | undefined;
-    const lazy = () => (body ??= build());
+    const lazy = () => (body ??= memoView(build()));
     const key = `${sessionId}/${envId}`;
     for (const w of this.watchers) if (w.matches(sessionId, envId)) w.offer(key, now, lazy);
   }
@@ -106,4 +139,22 @@ export class WatchHub {
     this.watchers.add(w);
     return () => this.watchers.delete(w);
   }
+}
+
+/** The body with its view read at most once (the first watcher that wants it reads the poses). */
+function memoView(body: FrameBody): FrameBody {
+  const read = body.view;
+  if (!read) return body;
+  let view: FrameView | undefined;
+  let done = false;
+  return {
+    ...body,
+    view: () => {
+      if (!done) {
+        view = read();
+        done = true;
+      }
+      return view;
+    },
+  };
 }
