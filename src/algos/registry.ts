@@ -12,6 +12,7 @@ import { Bnpo, BNPO_ARGS, type BnpoArgs } from "./bnpo.js";
 import { Hiro, HIRO_ARGS } from "./hiro.js";
 import { Relay, RELAY_ARGS } from "./relay.js";
 import { Hac, HAC_ARGS } from "./hac.js";
+import { Diayn, DIAYN_ARGS } from "./diayn.js";
 
 /** Hyper-parameters by name: numbers, lists of numbers, or a word where the default is one (BNPO's brains). */
 export type AlgoOverrides = Readonly<Record<string, number | readonly number[] | string>>;
@@ -34,6 +35,7 @@ const algos: Readonly<Record<string, AlgoEntry>> = Object.freeze({
   hiro: { kind: "hierarchical", summary: "HIRO: two TD3 levels, subgoals every c steps, off-policy correction (Nachum et al. 2018)", defaults: HIRO_ARGS, rawInput: true, make: (shape, o) => new Hiro(shape, { ...HIRO_ARGS, ...o }) },
   relay: { kind: "hierarchical", summary: "Relay policy learning: two levels imitated from demonstrations (--demos), low level fine-tuned by TD3 + hindsight (Gupta et al. 2019)", defaults: RELAY_ARGS, rawInput: true, make: (shape, o) => new Relay(shape, { ...RELAY_ARGS, ...o }) },
   hac: { kind: "hierarchical", summary: "HAC: k levels of absolute subgoals, hindsight action/goal transitions, subgoal testing (Levy et al. 2019)", defaults: HAC_ARGS, rawInput: true, make: (shape, o) => new Hac(shape, { ...HAC_ARGS, ...o }) },
+  diayn: { kind: "skills", summary: "DIAYN: K skills from a skill discriminator's reward, no env reward (Eysenbach et al. 2019)", defaults: DIAYN_ARGS, rawInput: true, make: (shape, o) => new Diayn(shape, { ...DIAYN_ARGS, ...o }) },
 });
 
 export const ALGO_NAMES = Object.keys(algos);

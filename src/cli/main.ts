@@ -15,8 +15,10 @@ commands:
   train     train an agent (TD3 / DDPG / SAC with HER, PPO; GAHIL rewards) through the protocol; writes a run folder
   eval      evaluate a run folder's policy over N episodes
   collect   record demonstrations (scripted, random or a trained run's policy) into a file, for --algo relay --demos
+  skills    a --algo diayn run's skills: trajectories (SVG), discriminator accuracy, coverage vs a random policy
   plot      learning curves of several run folders in one SVG (comparisons, ablations)
   watch     live view of a running server's envs (frames/s, episodes, observations; --jsonl for piping)
+  view      a web viewer of a running server's envs in 3-D, with a training run's live curves (--run DIR)
   status    a running server's live counts: sessions, envs, unsent responses, watchers (--json)
   bench     measure: bench physics | bridge | update | load (JSON on stdout)
 
@@ -47,9 +49,17 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
     const m = await import("./collect.js");
     return { run: m.collectCommand, usage: m.COLLECT_USAGE };
   },
+  skills: async () => {
+    const m = await import("./skills.js");
+    return { run: m.skillsCommand, usage: m.SKILLS_USAGE };
+  },
   watch: async () => {
     const m = await import("./watch.js");
     return { run: m.watchCommand, usage: m.WATCH_USAGE };
+  },
+  view: async () => {
+    const m = await import("./view.js");
+    return { run: m.viewCommand, usage: m.VIEW_USAGE };
   },
   status: async () => {
     const m = await import("./status.js");

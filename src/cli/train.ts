@@ -6,6 +6,7 @@ import { ALGO_NAMES, algoEntry, checkOverrides, describeAlgos } from "../algos/r
 import type { OptionValue } from "../env/task.js";
 import { RunFolder } from "../train/run-folder.js";
 import { checkRewardArgs, evalRun, readRunArgs, trainArgs, trainRun, TRAIN_DEFAULTS, type TrainArgs } from "../train/train-run.js";
+import { skillsReport } from "../train/skills-report.js";
 import { clip, quote } from "../core/quote.js";
 import { CREDIT_MODES, type CreditMode } from "../replay/credit.js";
 import { connectOptionsFrom, UsageError } from "./args.js";
@@ -51,6 +52,7 @@ export const TRAIN = defineCommand({
     her: { type: "boolean", group: "what to train", help: "hindsight relabelling (HER) of goal-conditioned tasks" },
     levels: { type: "int", min: 1, meta: "N", group: "what to train", help: "hac: levels of the hierarchy (as --set levels=N)" },
     horizon: { type: "int", min: 1, meta: "H", group: "what to train", help: "hac: attempts per level (as --set horizon=H)" },
+    skills: { type: "int", min: 2, meta: "K", group: "what to train", help: "diayn: skills to learn (as --set skills=K)" },
     demos: { type: "string", meta: "FILE", group: "what to train", help: "relay: the demonstrations file to imitate (written by simbridge collect)" },
     "her-goals": {
       type: "enum",
@@ -197,10 +199,10 @@ export async function trainCommand(argv: string[]): Promise<void> {
   if (given.has("her-goals") && !v.her) throw new UsageError("--her-goals chooses how --her relabels: give --her too");
   // Words too (BNPO's brains=ddpg); checkOverrides refuses a word where a number is due.
   const algoArgs = numberSettings(v.set, "set", true);
-  for (const flag of ["levels", "horizon"] as const) {
+  for (const flag of ["levels", "horizon", "skills"] as const) {
     if (v[flag] === undefined) continue;
     if (flag in algoArgs) throw new UsageError(`--${flag} and --set ${flag}= both given: give one`);
-    if (!Object.hasOwn(algoEntry(v.algo).defaults, flag)) throw new UsageError(`--${flag} sets a hierarchy's ${flag} (--algo hac); ${v.algo} has none`);
+    if (!Object.hasOwn(algoEntry(v.algo).defaults, flag)) throw new UsageError(flag === "skills" ? `--skills sets the skills of --algo diayn; ${v.algo} has none` : `--${flag} sets a hierarchy's ${flag} (--algo hac); ${v.algo} has none`);
     algoArgs[flag] = v[flag];
   }
   try {
@@ -296,6 +298,15 @@ export async function evalCommand(argv: string[]): Promise<void> {
   const taskOptions = Object.fromEntries(values.option.map(([k, value]) => [k, parseValue(value)]));
   const r = await evalRun(values.run, values.episodes, { ...(values.server ? { server: values.server } : {}), connect: connectOptionsFrom(values), taskOptions });
   const orNull = (v: number) => (Number.isNaN(v) ? null : v);
-  const out = { task: r.task, episodes: r.episodes, success_rate: orNull(r.success_rate), return_mean: orNull(r.return_mean), return_std: orNull(r.return_std) };
+  // A skills run is judged by its skills too: the discriminator's accuracy and the states covered.
+  const skills = readRunArgs(new RunFolder(values.run)).algo === "diayn" ? await skillsReport(values.run, { episodes: 5, cell: 0.5, ...(values.server ? { server: values.server } : {}) }) : undefined;
+  const out = {
+    task: r.task,
+    episodes: r.episodes,
+    success_rate: orNull(r.success_rate),
+    return_mean: orNull(r.return_mean),
+    return_std: orNull(r.return_std),
+    ...(skills ? { skills: skills.skills, discriminator_accuracy: skills.discriminator_accuracy, coverage_cells: skills.coverage_cells, random_coverage_cells: skills.random_coverage_cells, cell: skills.cell } : {}),
+  };
   console.log(values.json ? JSON.stringify(out) : JSON.stringify(out, null, 2));
 }

@@ -14,6 +14,7 @@ import { sizeOf } from "../env/spec.js";
 import { selectBackend, type BackendName } from "../nn/backend.js";
 import { algoEntry, makeAgent, type AlgoOverrides } from "../algos/registry.js";
 import { bringsOwnLearner, type Agent, type OffPolicyAgent, type OnPolicyAgent } from "../algos/agent.js";
+import type { VectorEnv } from "../env/vector-env.js";
 import { Rng } from "../core/rng.js";
 import { KnownReward } from "../reward/known-reward.js";
 import { RemoteReward } from "../reward/remote-reward.js";
@@ -433,25 +434,64 @@ export async function trainRun(
 }
 
 /** Loads a run folder's latest checkpoint and evaluates the deterministic policy. */
+/** A finished run's trained agent, loaded from its checkpoint, with envs of its task to act in. */
+export interface OpenedRun {
+  readonly args: TrainArgs;
+  readonly agent: Agent;
+  readonly trainer: Trainer;
+  readonly env: VectorEnv;
+  close(): Promise<void>;
+}
+
+/**
+ * Loads the run in `dir` (its arguments and checkpoint) and connects `envs`
+ * envs of its task: on `options.server`, the run's server, or the embedded
+ * one; with the run's evaluation options under `options.taskOptions`.
+ */
+export async function openRun(dir: string, envs: number, options: { server?: string; connect?: ConnectOptions; backend?: BackendName; taskOptions?: Options } = {}): Promise<OpenedRun> {
+  const folder = new RunFolder(dir);
+  const args = readRunArgs(folder);
+  if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
+  await selectBackend(options.backend ?? args.backend);
+  const taskOptions = { ...evalOptions(args), ...options.taskOptions };
+  const { env, server } = await connect({ ...args, taskOptions, server: options.server ?? args.server }, envs, options.connect ?? {}, () => undefined);
+  const close = async () => {
+    await env.close();
+    await server?.close();
+  };
+  let built: { agent: Agent; trainer: Trainer } | undefined;
+  try {
+    built = build(args, env.spec, undefined, true);
+    await folder.loadCheckpoint(built.agent, built.trainer, false);
+  } catch (e) {
+    built?.agent.dispose();
+    await close();
+    throw e;
+  }
+  const { agent, trainer } = built;
+  return {
+    args,
+    agent,
+    trainer,
+    env,
+    close: async () => {
+      agent.dispose();
+      await close();
+    },
+  };
+}
+
+/** `episodes` evaluation episodes of a finished run's deterministic policy. */
 export async function evalRun(
   dir: string,
   episodes: number,
   /** `taskOptions`: make options over the run's evaluation options (e.g. another evaluation goal). */
   options: { server?: string; connect?: ConnectOptions; backend?: BackendName; taskOptions?: Options } = {},
 ): Promise<EvalResult> {
-  const folder = new RunFolder(dir);
-  const args = readRunArgs(folder);
-  if (!folder.hasCheckpoint) throw new Error(`${dir} has no checkpoint yet`);
-  await selectBackend(options.backend ?? args.backend);
-  const taskOptions = { ...evalOptions(args), ...options.taskOptions };
-  const { env, server } = await connect({ ...args, taskOptions, server: options.server ?? args.server }, Math.min(10, episodes), options.connect ?? {}, () => undefined);
-  const { agent, trainer } = build(args, env.spec, undefined, true);
+  const run = await openRun(dir, Math.min(10, episodes), options);
   try {
-    await folder.loadCheckpoint(agent, trainer, false);
-    return await trainer.evaluate(env, episodes);
+    return await run.trainer.evaluate(run.env, episodes);
   } finally {
-    agent.dispose();
-    await env.close();
-    await server?.close();
+    await run.close();
   }
 }

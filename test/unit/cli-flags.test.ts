@@ -10,10 +10,11 @@ import { SERVE } from "../../src/cli/serve.js";
 import { TASKS } from "../../src/cli/tasks.js";
 import { DEMO } from "../../src/cli/demo.js";
 import { COLLECT } from "../../src/cli/collect.js";
+import { SKILLS } from "../../src/cli/skills.js";
 import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
 import { STATUS } from "../../src/cli/status.js";
-import { BENCH_BRIDGE, BENCH_LOAD, BENCH_PHYSICS, BENCH_UPDATE, BENCH_USAGE, benchCommand } from "../../src/cli/bench.js";
+import { BENCH_BRIDGE, BENCH_FLEET, BENCH_LOAD, BENCH_PHYSICS, BENCH_UPDATE, BENCH_USAGE, benchCommand } from "../../src/cli/bench.js";
 import { ALGO_NAMES } from "../../src/algos/registry.js";
 import { TRAIN_DEFAULTS } from "../../src/train/train-run.js";
 
@@ -142,7 +143,7 @@ describe("defineCommand: the generated --help", () => {
   });
 });
 
-const COMMANDS: AnyCommand[] = [TRAIN, EVAL, COLLECT, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE];
+const COMMANDS: AnyCommand[] = [TRAIN, EVAL, COLLECT, SKILLS, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET];
 
 describe("every command's --help comes from its declarations", () => {
   for (const command of COMMANDS) {
@@ -167,8 +168,8 @@ describe("every command's --help comes from its declarations", () => {
     });
   }
 
-  it("bench's help is its four benchmarks'", () => {
-    assert.equal(BENCH_USAGE, [BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE].map((b) => b.usage).join("\n\n"));
+  it("bench's help is its five benchmarks'", () => {
+    assert.equal(BENCH_USAGE, [BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET].map((b) => b.usage).join("\n\n"));
     assert.match(BENCH_LOAD.usage, /--envs N +[^\n]*\n? *\[integer ≥ 1; default: 1, or 64 with --non-reader\]/);
   });
 
@@ -189,7 +190,7 @@ describe("every command's --help comes from its declarations", () => {
   });
 
   it("train's --help lists the algorithms and the enums' values", () => {
-    for (const algo of ALGO_NAMES) assert.match(TRAIN.usage, new RegExp(`\\n {4,}${algo} +(off-policy|on-policy|hierarchical)`));
+    for (const algo of ALGO_NAMES) assert.match(TRAIN.usage, new RegExp(`\\n {4,}${algo} +(off-policy|on-policy|hierarchical|skills)`));
     assert.match(TRAIN.usage, /--reward auto\|env\|known\|gahil/);
     assert.match(TRAIN.usage, /--her-goals achieved\|sampled/);
     assert.match(TRAIN.usage, /\[auto, tensorflow-gpu, tensorflow, wasm, cpu; default: auto\]/);
@@ -198,7 +199,7 @@ describe("every command's --help comes from its declarations", () => {
   it("train's enum messages", () => {
     usageError(() => TRAIN.parse(["--her-goals", "random"]), "--her-goals: expected achieved or sampled, got 'random'");
     usageError(() => TRAIN.parse(["--reward", "learned"]), "--reward: expected auto, env, known or gahil, got 'learned'");
-    usageError(() => TRAIN.parse(["--algo", "a2c"]), /^--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac or list, got 'a2c'; available:\n[\s\S]*ppo\s+on-policy/);
+    usageError(() => TRAIN.parse(["--algo", "a2c"]), /^--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac, diayn or list, got 'a2c'; available:\n[\s\S]*ppo\s+on-policy/);
   });
 });
 
