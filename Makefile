@@ -4,7 +4,8 @@
 # packages from the lockfile.
 
 NODE_MODULES_STAMP := node_modules/.installed
-TESTS ?= unit contract integration smoke
+# browser: the web viewer in headless Chromium (test/browser, about a minute).
+TESTS ?= unit contract integration smoke browser
 
 .PHONY: setup system-deps build run demo test test-fast clean proto proto-check
 
