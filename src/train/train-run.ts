@@ -229,14 +229,28 @@ async function rewardModelFor(args: TrainArgs, spec: TaskSpec, external?: Extern
     }
     return { model: KnownReward.fromTask(task), dispose: () => task.close() };
   }
-  const gahil = new Gahil({
+  const gahil = new Gahil(gahilOptionsFor(args, layout, sizeOf(spec.action.shape)));
+  return { model: gahil, dispose: () => gahil.dispose() };
+}
+
+/**
+ * GAHIL's options for a run: the user's (--reward-set) over the run's. A
+ * learner that brings its own storage (HIRO, HAC) feeds GAHIL no relabelled
+ * negatives, only the real failures every step brings: its rounds are then
+ * due every 1000 of those (GAHIL's `negatives: "none"`), not every third of
+ * the negative pool, which real failures alone take ~33k steps to fill (a
+ * 30k-step HIRO run on PointMaze-v0 trained GAHIL not once).
+ */
+export function gahilOptionsFor(args: Pick<TrainArgs, "algo" | "rewardArgs" | "seed">, layout: { goalSize: number; obsSize: number }, actionSize: number): GahilOptions {
+  const ownLearner = algoEntry(args.algo).kind === "hierarchical" || algoEntry(args.algo).kind === "skills";
+  return {
+    ...(ownLearner ? { negatives: "none" as const } : {}),
     ...(args.rewardArgs as Partial<GahilOptions>),
     goalSize: layout.goalSize,
     obsSize: layout.obsSize,
-    actionSize: sizeOf(spec.action.shape),
+    actionSize,
     seed: args.seed,
-  });
-  return { model: gahil, dispose: () => gahil.dispose() };
+  };
 }
 
 /** Why PPO refuses ordinary HER (seed 002). */

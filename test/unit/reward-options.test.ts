@@ -13,7 +13,7 @@ import { Gahil, GAHIL_OPTION_NAMES, type GahilOptions } from "../../src/reward/g
 import { UsageError } from "../../src/cli/args.js";
 import { trainCommand } from "../../src/cli/train.js";
 import { packageRoot } from "../../src/protocol/service-definition.js";
-import { REWARD_ARG_NAMES, trainRun } from "../../src/train/train-run.js";
+import { gahilOptionsFor, REWARD_ARG_NAMES, trainRun } from "../../src/train/train-run.js";
 import { quiet, testRunArgs } from "../helpers/training-runs.js";
 
 const sizes = { goalSize: 2, obsSize: 0, actionSize: 0, hidden: [4] } as const;
@@ -75,4 +75,12 @@ test("simbridge train --reward-set with an unknown name is a usage error listing
     assert.match(err.stderr ?? "", /simbridge train: --reward-set: reward option 'trainEvry' is not a GAHIL option; accepted: .*trainEvery/);
     return true;
   });
+});
+
+test("GAHIL for learners that bring their own storage (HIRO, HAC) counts rounds in real failures; --reward-set still wins", () => {
+  const layout = { goalSize: 2, obsSize: 4 };
+  for (const algo of ["hiro", "hac"]) assert.equal(gahilOptionsFor({ algo, rewardArgs: {}, seed: 0 }, layout, 2).negatives, "none", algo);
+  assert.equal(gahilOptionsFor({ algo: "td3", rewardArgs: {}, seed: 0 }, layout, 2).negatives, undefined, "HER's learners feed relabelled negatives");
+  assert.equal(gahilOptionsFor({ algo: "hiro", rewardArgs: { negatives: "mismatched" }, seed: 0 }, layout, 2).negatives, "mismatched");
+  assert.equal(gahilOptionsFor({ algo: "hiro", rewardArgs: { trainEvery: 250 }, seed: 3 }, layout, 2).trainEvery, 250);
 });
