@@ -204,9 +204,9 @@ export class AntV5 extends MujocoTask {
     this.torso = sim.id("body", "torso");
     this.dt = this.spec.controlDt;
   }
-  /** The ant is about 1 m across. */
+  /** The ant is about 1 m across; the camera walks with it. */
   protected override viewHints(): MujocoViewHints {
-    return { cameraTarget: [0, 0, 0.4], cameraDistance: 4 };
+    return { cameraTarget: [0, 0, 0.4], cameraDistance: 4, followBody: "torso" };
   }
 
 

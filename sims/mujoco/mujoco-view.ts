@@ -32,6 +32,8 @@ export interface MujocoViewHints {
   readonly markerRadius?: number;
   readonly cameraTarget?: readonly number[];
   readonly cameraDistance?: number;
+  /** A body the camera follows in x, y (by name). */
+  readonly followBody?: string;
 }
 
 export function mujocoView(sim: MjSim, hints: MujocoViewHints = {}): ViewSource {
@@ -84,6 +86,7 @@ export function mujocoViewModel(sim: MjSim, hints: MujocoViewHints = {}): ViewMo
     marker_radius: hints.markerRadius ?? 0.02,
     camera_target: [...(hints.cameraTarget ?? [])],
     camera_distance: hints.cameraDistance ?? 0,
+    follow_body: hints.followBody ? Math.max(0, sim.id("body", hints.followBody)) : 0,
   };
 }
 

@@ -24,6 +24,7 @@ export interface ViewModel {
   marker_radius: number;
   camera_target: number[];
   camera_distance: number;
+  follow_body?: number;
 }
 
 export interface FrameEvent {
@@ -81,6 +82,9 @@ export class EnvScene {
   private readonly achieved: any;
   private readonly subgoal: any;
   private readonly goalZ: number;
+  /** The camera's offset from the followed body (three.js coordinates), when it follows one. */
+  private readonly followOffset: any;
+  private readonly lookAt: any;
 
   constructor(readonly model: ViewModel | undefined) {
     this.scene.background = new THREE.Color(0xf4f6f8);
@@ -120,7 +124,9 @@ export class EnvScene {
     // A camera above and in front of the target, looking down at it (z-up: from −y, up along z).
     const eye = [target[0]! + 0.35 * distance, target[1]! - 0.75 * distance, target[2]! + 0.6 * distance];
     this.camera.position.set(...zUpToYUp(eye));
-    this.camera.lookAt(new THREE.Vector3(...zUpToYUp(target)));
+    this.lookAt = new THREE.Vector3(...zUpToYUp(target));
+    this.camera.lookAt(this.lookAt);
+    this.followOffset = this.camera.position.clone().sub(this.lookAt);
   }
 
   /** The distance that frames the model's non-plane geoms (3 for a model without them). */
@@ -141,6 +147,15 @@ export class EnvScene {
         this.bodies[b].position.set(p[k], p[k + 1], p[k + 2]);
         this.bodies[b].quaternion.set(...wxyzToXyzw(p.slice(k + 3, k + 7)));
       }
+    }
+    const follow = this.model?.follow_body ?? 0;
+    if (p && follow > 0 && 7 * follow + 2 < p.length) {
+      // Follow in x, y only: the camera's height stays, so a falling robot is seen falling.
+      const [x, , z] = zUpToYUp([p[7 * follow], p[7 * follow + 1], 0]);
+      this.lookAt.x = x;
+      this.lookAt.z = z;
+      this.camera.position.copy(this.lookAt).add(this.followOffset);
+      this.camera.lookAt(this.lookAt);
     }
     this.place(this.goal, f.goal);
     this.place(this.achieved, f.achieved);

@@ -33,6 +33,11 @@ export interface ViewModel {
    * How far from camera_target the camera starts (0: the viewer decides).
    */
   'camera_distance'?: (number | string);
+  /**
+   * A body the camera follows in x, y (a walking robot's torso), keeping its
+   * offset from camera_target; 0: the camera stays put.
+   */
+  'follow_body'?: (number);
 }
 
 /**
@@ -66,4 +71,9 @@ export interface ViewModel__Output {
    * How far from camera_target the camera starts (0: the viewer decides).
    */
   'camera_distance': (number);
+  /**
+   * A body the camera follows in x, y (a walking robot's torso), keeping its
+   * offset from camera_target; 0: the camera stays put.
+   */
+  'follow_body': (number);
 }
