@@ -250,6 +250,20 @@ export interface OwnLearnerAgent<State = unknown> extends Agent<State> {
   makeLearner(context: LearnerContext): Learner;
 }
 
+/**
+ * Refuses the run settings an agent with its own learner cannot use, each
+ * with the agent's reason: --her (`her`: how it relabels instead), --credit
+ * and --replay (the flat learners'), normalised inputs (`rawInputs`: why it
+ * needs raw ones), and an update rate that is not a positive number.
+ */
+export function checkOwnLearnerContext(name: string, context: LearnerContext, why: { readonly her: string; readonly rawInputs: string }): void {
+  const { schedule, encoder } = context;
+  if (schedule.her) throw new Error(`${name} ${why.her}: --her does not apply`);
+  if (schedule.credit !== "one" || schedule.replay !== "one-layer") throw new Error(`${name}: --credit and --replay are for the flat off-policy learners`);
+  if (encoder.normalize) throw new Error(`${name} needs raw network inputs (${why.rawInputs}): build its encoder without normalisation`);
+  if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
+}
+
 /** Whether the agent builds its own learner (a hierarchy, a skill learner) rather than using the run's. */
 export function bringsOwnLearner(agent: Agent): agent is OwnLearnerAgent {
   return agent.kind === "hierarchical" || agent.kind === "skills";

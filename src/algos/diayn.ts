@@ -47,7 +47,7 @@ import type { CollectedStep } from "../train/collector.js";
 import type { InputEncoder } from "../train/input-encoder.js";
 import type { Learner } from "../train/learner.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
-import { checkInput, type ActMode, type ActResult, type AgentShape, type LearnerContext, type OwnLearnerAgent } from "./agent.js";
+import { checkInput, checkOwnLearnerContext, type ActMode, type ActResult, type AgentShape, type LearnerContext, type OwnLearnerAgent } from "./agent.js";
 import { createSacModel, deterministicAction, disposeSacModel, normalNoise, sacCheckpointContents, sacUpdate, squashedGaussian, type SacConfig, type SacModel } from "./sac.js";
 
 // ---------------------------------------------------------------- arguments
@@ -318,11 +318,8 @@ export class DiaynLearner implements Learner {
     context: LearnerContext,
   ) {
     const { schedule, encoder } = context;
-    if (schedule.her) throw new Error("diayn learns skills without goals or rewards: --her does not apply");
-    if (schedule.credit !== "one" || schedule.replay !== "one-layer") throw new Error("diayn: --credit and --replay are for the flat off-policy learners");
+    checkOwnLearnerContext("diayn", context, { her: "learns skills without goals or rewards", rawInputs: "its discriminator reads raw positions" });
     if (context.onlineReward) throw new Error("diayn reads no reward at all (its reward is its own skill discriminator's): a learned reward (--reward gahil) has nothing to do");
-    if (encoder.normalize) throw new Error("diayn needs raw network inputs (its discriminator reads raw positions): build its encoder without normalisation");
-    if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
     this.agent = agent;
     this.schedule = schedule;
     this.encoder = encoder;

@@ -98,7 +98,7 @@ import type { CollectedStep } from "../train/collector.js";
 import type { InputEncoder } from "../train/input-encoder.js";
 import type { Learner } from "../train/learner.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
-import { checkInput, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
+import { checkInput, checkOwnLearnerContext, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
 import type { CriticBatch } from "./critic-batch.js";
 import { checkRandomActionProb, explore } from "./exploration.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Target, type Td3Config, type Td3Model } from "./td3.js";
@@ -612,9 +612,7 @@ export class HacLearner implements Learner {
     context: LearnerContext,
   ) {
     const { schedule, encoder } = context;
-    if (schedule.her) throw new Error("hac relabels its own goals and actions (hindsight goal and action transitions): --her does not apply");
-    if (schedule.credit !== "one" || schedule.replay !== "one-layer") throw new Error("hac: --credit and --replay are for the flat off-policy learners");
-    if (encoder.normalize) throw new Error("hac needs raw network inputs (its subgoals are absolute states): build its encoder without normalisation");
+    checkOwnLearnerContext("hac", context, { her: "relabels its own goals and actions (hindsight goal and action transitions)", rawInputs: "its subgoals are absolute states" });
     if (!encoder.layout.goalConditioned) throw new Error("hac needs a goal-conditioned task (observation, achieved_goal, desired_goal)");
     this.schedule = schedule;
     this.encoder = encoder;

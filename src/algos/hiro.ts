@@ -56,7 +56,7 @@ import type { InputEncoder } from "../train/input-encoder.js";
 import type { OnlineRewardModel } from "../reward/online-reward.js";
 import type { Learner } from "../train/learner.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
-import { checkInput, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
+import { checkInput, checkOwnLearnerContext, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
 import { explore } from "./exploration.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Update, type Td3Config, type Td3Model } from "./td3.js";
 
@@ -447,10 +447,7 @@ export class HiroLearner implements Learner {
     context: LearnerContext,
   ) {
     const { schedule, encoder } = context;
-    if (schedule.her) throw new Error("hiro relabels its own subgoals (off-policy correction) and trains the high level on env rewards: --her does not apply");
-    if (schedule.credit !== "one" || schedule.replay !== "one-layer") throw new Error("hiro: --credit and --replay are for the flat off-policy learners");
-    if (encoder.normalize) throw new Error("hiro needs raw network inputs (its goal transition is arithmetic on states): build its encoder without normalisation");
-    if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
+    checkOwnLearnerContext("hiro", context, { her: "relabels its own subgoals (off-policy correction) and trains the high level on env rewards", rawInputs: "its goal transition is arithmetic on states" });
     this.schedule = schedule;
     this.encoder = encoder;
     this.rng = context.rng;

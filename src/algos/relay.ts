@@ -85,7 +85,7 @@ import type { InputEncoder } from "../train/input-encoder.js";
 import type { Learner } from "../train/learner.js";
 import { ACHIEVED_GOAL, OBSERVATION } from "../train/observation-layout.js";
 import type { OffPolicySchedule } from "../train/off-policy-learner.js";
-import { checkInput, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
+import { checkInput, checkOwnLearnerContext, type ActMode, type ActResult, type AgentShape, type OwnLearnerAgent, type LearnerContext } from "./agent.js";
 import { explore } from "./exploration.js";
 import { createTd3Model, disposeTd3Model, td3CheckpointContents, td3Target, type Td3Config, type Td3Model } from "./td3.js";
 
@@ -469,11 +469,8 @@ export class RelayLearner implements Learner {
     context: LearnerContext,
   ) {
     const { schedule, encoder } = context;
-    if (schedule.her) throw new Error("relay relabels its own goals (relay relabelling of the demonstrations, hindsight subgoals when fine-tuning): --her does not apply");
-    if (schedule.credit !== "one" || schedule.replay !== "one-layer") throw new Error("relay: --credit and --replay are for the flat off-policy learners");
+    checkOwnLearnerContext("relay", context, { her: "relabels its own goals (relay relabelling of the demonstrations, hindsight subgoals when fine-tuning)", rawInputs: "subgoals are positions compared with states" });
     if (context.onlineReward) throw new Error("relay learns without env rewards (imitation, then a reaching reward computed from states): a learned reward (--reward gahil) has nothing to do");
-    if (encoder.normalize) throw new Error("relay needs raw network inputs (subgoals are positions compared with states): build its encoder without normalisation");
-    if (!(Number.isFinite(schedule.updatesPerStep) && schedule.updatesPerStep > 0)) throw new Error(`updatesPerStep must be a positive number, got ${schedule.updatesPerStep}`);
     if (!context.demos) throw new Error("relay imitates demonstrations: give --demos FILE (record one with: simbridge collect --task TASK --policy scripted --episodes 20 --out FILE)");
     this.schedule = schedule;
     this.encoder = encoder;
