@@ -7,6 +7,7 @@
  */
 import { builtinRegistry } from "../../sims/catalog.js";
 import { DEFAULT_DRAIN_GRACE_MS, MAX_TIMER_MS, startServer } from "../server/server.js";
+import { startViewer } from "../viewer/viewer-server.js";
 import { quote } from "../core/quote.js";
 import { UsageError } from "./args.js";
 import { defineCommand } from "./flags.js";
@@ -31,6 +32,7 @@ export const SERVE = defineCommand({
     "tls-cert": { type: "string", meta: "FILE", help: "serve TLS with this PEM certificate chain (with --tls-key; clients trust it as their CA)" },
     "tls-key": { type: "string", meta: "FILE", help: "the PEM private key of --tls-cert" },
     "max-envs": { type: "int", min: 1, default: 64, help: "most envs one session may open" },
+    view: { type: "int", min: 0, max: 65535, meta: "PORT", help: "also serve the browser viewer (simbridge view) of these envs on this loopback port (0: a free one)" },
     capacity: { type: "int", min: 0, default: 0, help: "envs this server would host in all, announced to clients that spread envs over a fleet (0: not declared, the fleet splits evenly)" },
     "max-message-bytes": { type: "int", min: 1024, default: 4 * 1024 * 1024, help: "largest request accepted; larger ones fail with RESOURCE_EXHAUSTED" },
     "drain-timeout": { type: "int", min: 0, max: MAX_TIMER_MS, meta: "MS", default: DEFAULT_DRAIN_GRACE_MS, help: "after a SIGTERM or SIGINT, how long the drain may take before the calls still open are cut (ms)" },
@@ -62,6 +64,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
   // The first line is machine-readable: tools wait for it to learn the port.
   console.log(`simbridge listening on ${server.address}`);
   console.log(`tasks: ${registry.names.join(", ")}${values["black-box"] ? " (black box)" : ""}${token ? " (token required)" : ""}`);
+  const viewer = values.view === undefined ? undefined : await startViewer({ target: server.address, port: values.view, ...(token ? { token } : {}) });
+  if (viewer) console.log(`simbridge view on ${viewer.url}`);
   let signals = 0;
   let onSignal: () => void = () => undefined;
   const firstSignal = new Promise<void>((resolve) => {
@@ -81,6 +85,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     await firstSignal;
     const counts = server.status();
     console.log(`draining: ${counts.sessions} sessions, ${counts.envs} envs; new sessions refused`);
+    await viewer?.close();
     await server.drain(values["drain-timeout"]);
   } finally {
     process.off("SIGINT", onSignal);

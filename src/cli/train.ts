@@ -118,6 +118,7 @@ export const TRAIN = defineCommand({
     "final-eval-episodes": { type: "int", min: 1, default: D.finalEvalEpisodes, group: "evaluation and logging", help: "episodes of the final evaluation" },
     "probe-episodes": { type: "int", min: 0, default: D.probeEpisodes, group: "evaluation and logging", help: "episodes of each learned-reward quality probe (built-in tasks; 0: none)" },
     "log-every": { type: "int", min: 1, default: D.logEvery, group: "evaluation and logging", help: "a progress record every N env steps" },
+    view: { type: "int", min: 0, max: 65535, meta: "PORT", group: "evaluation and logging", help: "also serve the browser viewer (simbridge view) of the run's envs and live curves on this loopback port (0: a free one)" },
     "stop-at-success": { type: "number", above: 0, meta: "S", defaultText: "off", group: "evaluation and logging", help: "stop early once two evaluations in a row (--eval-every) reach success ≥ S (goal tasks); the final evaluation follows as usual" },
 
     server: { type: "string", meta: "TARGET", group: "connection", defaultText: "the embedded server on loopback", help: "train on this simbridge server's task: HOST:PORT, or a fleet whose envs are spread over every backend: ipv4:A:PORT,B:PORT,… or dns:///NAME:PORT (all its addresses)" },
@@ -250,7 +251,7 @@ export async function trainCommand(argv: string[]): Promise<void> {
     algoArgs,
     rewardArgs,
   });
-  await report(await trainRun(args, v.out, { resume: false, connect }));
+  await report(await trainRun(args, v.out, { resume: false, connect, ...(v.view !== undefined ? { viewPort: v.view } : {}) }));
 }
 
 /** --credit, --n, --lambda, --replay and --recalc-*, checked against each other. */

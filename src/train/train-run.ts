@@ -8,6 +8,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { builtinRegistry } from "../../sims/catalog.js";
 import { connectEnvs } from "../client/connect-envs.js";
+import { startViewer } from "../viewer/viewer-server.js";
 import type { ConnectOptions } from "../client/connection.js";
 import type { Options, Task, TaskSpec } from "../env/task.js";
 import { sizeOf } from "../env/spec.js";
@@ -348,7 +349,8 @@ export function describeTimeSplit(s: TimeSplit, steps: number): string {
 export async function trainRun(
   args: TrainArgs,
   dir: string,
-  options: { resume: boolean; connect?: ConnectOptions; log?: (line: string) => void; progress?: boolean },
+  /** `viewPort`: also serve the browser viewer of the run's envs and curves on this port (0: a free one). */
+  options: { resume: boolean; connect?: ConnectOptions; log?: (line: string) => void; progress?: boolean; viewPort?: number },
 ): Promise<RunHandle> {
   const log = options.log ?? ((l: string) => console.error(l));
   checkRewardArgs(args);
@@ -362,6 +364,11 @@ export async function trainRun(
   try {
     const { env, address, server } = await connect(args, args.envs, connectOptions, log);
     release.push(() => server?.close(), () => env.close());
+    if (options.viewPort !== undefined) {
+      const viewer = await startViewer({ target: address, port: options.viewPort, runDir: dir, ...(connectOptions.token ? { token: connectOptions.token } : {}), ...(connectOptions.tls ? { tls: connectOptions.tls } : {}) });
+      release.push(() => viewer.close());
+      log(`simbridge view on ${viewer.url}`);
+    }
     log(
       `training ${runLabel(args)} on ${args.task}${env.spec.blackBox ? " (black box)" : ""} through ${server ? "the embedded server" : "the server"} at ${address}, ${args.envs} env(s), reward: ${args.reward}`,
     );
