@@ -11,7 +11,7 @@ import { TaskRegistry } from "../../src/env/task-registry.js";
 import type { TaskFactory } from "../../src/env/task.js";
 import { Rng } from "../../src/core/rng.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
-import { trainRun, type TrainArgs } from "../../src/train/train-run.js";
+import { trainRun, type RunHandle, type TrainArgs } from "../../src/train/train-run.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
 import { gahilRunArgs, quiet, SMOKE_BUDGET } from "../helpers/training-runs.js";
 
@@ -43,6 +43,27 @@ function gahilArgs(server: string, overrides: Partial<TrainArgs> = {}): TrainArg
   });
 }
 
+/**
+ * Trains the same budget on the black-box server and on the poisoned one and
+ * returns both runs' `keys` from every train record (step first): a learner
+ * that never reads env rewards logs the same numbers on both.
+ */
+async function cleanAndPoisoned(clean: string, poisoned: string, budget: Partial<TrainArgs>, keys: readonly string[]) {
+  const runs = [];
+  for (const [name, server] of [["clean", clean], ["dirty", poisoned]] as const) {
+    runs.push(await trainRun(gahilArgs(server, budget), mkdtempSync(join(tmpdir(), `simbridge-${budget.algo ?? "td3"}-${name}-`)), { resume: false, ...quiet }));
+  }
+  const [c, d] = runs as [RunHandle, RunHandle];
+  const rows = (run: RunHandle) =>
+    readMetrics(join(run.folder.dir, "metrics.jsonl"))
+      .filter((m) => m["kind"] === "train")
+      .map((m) => [m["step"], ...keys.map((k) => m[k])]);
+  return { clean: c, dirty: d, cleanRows: rows(c), dirtyRows: rows(d) };
+}
+
+/** Column `key` of `rows` made by cleanAndPoisoned with `keys`. */
+const column = (rows: unknown[][], keys: readonly string[], key: string) => rows.map((r) => r[1 + keys.indexOf(key)]);
+
 describe("GAHIL (black box, over gRPC)", () => {
   let blackBox: RunningServer;
   let poisonedServer: RunningServer;
@@ -68,15 +89,10 @@ describe("GAHIL (black box, over gRPC)", () => {
   });
 
   it("never lets an environment reward reach the learner: poisoned rewards train bit-identically", async () => {
-    const budget = { steps: 1500, evalEvery: 0, probeEpisodes: 0, finalEvalEpisodes: 10 };
-    const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-clean-")), { resume: false, ...quiet });
-    const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-dirty-")), { resume: false, ...quiet });
-    const losses = (run: typeof clean) =>
-      readMetrics(join(run.folder.dir, "metrics.jsonl"))
-        .filter((m) => m["kind"] === "train")
-        .map((m) => [m["step"], m["critic_loss"], m["actor_loss"], m["reward_model_loss"]]);
-    assert.ok(losses(clean).some(([, c]) => typeof c === "number"), "no critic updates happened");
-    assert.deepEqual(losses(dirty), losses(clean));
+    const keys = ["critic_loss", "actor_loss", "reward_model_loss"];
+    const { clean, dirty, cleanRows, dirtyRows } = await cleanAndPoisoned(blackBox.address, poisonedServer.address, { steps: 1500, evalEvery: 0, probeEpisodes: 0, finalEvalEpisodes: 10 }, keys);
+    assert.ok(column(cleanRows, keys, "critic_loss").some((c) => typeof c === "number"), "no critic updates happened");
+    assert.deepEqual(dirtyRows, cleanRows);
     assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
     const episodes = readMetrics(join(dirty.folder.dir, "metrics.jsonl")).filter((m) => m["kind"] === "episode");
     assert.ok(episodes.every((m) => m["return"] === null), "the learner read the env's reward for its logs");
@@ -98,15 +114,11 @@ describe("GAHIL (black box, over gRPC)", () => {
         finalEvalEpisodes: 10,
         rewardArgs: { hidden: [64, 64], minPositives: 64, trainEvery: 250, batchSize: 256 },
       } satisfies Partial<TrainArgs>;
-      const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-ppo-clean-")), { resume: false, ...quiet });
-      const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-ppo-dirty-")), { resume: false, ...quiet });
-      const losses = (run: typeof clean) =>
-        readMetrics(join(run.folder.dir, "metrics.jsonl"))
-          .filter((m) => m["kind"] === "train")
-          .map((m) => [m["step"], m["policy_loss"], m["value_loss"], m["reward_model_rounds"], m["reward_model_loss"]]);
-      assert.equal(losses(clean).filter(([, p]) => typeof p === "number").length, 3, "three learning phases");
-      assert.ok(losses(clean).some(([, , , rounds]) => typeof rounds === "number" && rounds > 0), "GAHIL never trained");
-      assert.deepEqual(losses(dirty), losses(clean));
+      const keys = ["policy_loss", "value_loss", "reward_model_rounds", "reward_model_loss"];
+      const { clean, dirty, cleanRows, dirtyRows } = await cleanAndPoisoned(blackBox.address, poisonedServer.address, budget, keys);
+      assert.equal(column(cleanRows, keys, "policy_loss").filter((p) => typeof p === "number").length, 3, "three learning phases");
+      assert.ok(column(cleanRows, keys, "reward_model_rounds").some((r) => typeof r === "number" && r > 0), "GAHIL never trained");
+      assert.deepEqual(dirtyRows, cleanRows);
       assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
     });
   }
@@ -123,15 +135,11 @@ describe("GAHIL (black box, over gRPC)", () => {
       batchSize: 64,
       algoArgs: { hidden: [64, 64], period: 5, subgoalRange: [0.5, 0.5] },
     } satisfies Partial<TrainArgs>;
-    const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hiro-clean-")), { resume: false, ...quiet });
-    const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hiro-dirty-")), { resume: false, ...quiet });
-    const losses = (run: typeof clean) =>
-      readMetrics(join(run.folder.dir, "metrics.jsonl"))
-        .filter((m) => m["kind"] === "train")
-        .map((m) => [m["step"], m["low_critic_loss"], m["high_critic_loss"], m["high_actor_loss"], m["reward_model_rounds"], m["reward_model_loss"]]);
-    assert.ok(losses(clean).some(([, , high]) => typeof high === "number"), "no high-level updates happened");
-    assert.ok(losses(clean).some(([, , , , rounds]) => typeof rounds === "number" && rounds > 0), "GAHIL never trained");
-    assert.deepEqual(losses(dirty), losses(clean));
+    const keys = ["low_critic_loss", "high_critic_loss", "high_actor_loss", "reward_model_rounds", "reward_model_loss"];
+    const { clean, dirty, cleanRows, dirtyRows } = await cleanAndPoisoned(blackBox.address, poisonedServer.address, budget, keys);
+    assert.ok(column(cleanRows, keys, "high_critic_loss").some((c) => typeof c === "number"), "no high-level updates happened");
+    assert.ok(column(cleanRows, keys, "reward_model_rounds").some((r) => typeof r === "number" && r > 0), "GAHIL never trained");
+    assert.deepEqual(dirtyRows, cleanRows);
     assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
   });
 
@@ -147,15 +155,11 @@ describe("GAHIL (black box, over gRPC)", () => {
       batchSize: 64,
       algoArgs: { hidden: [64, 64], levels: 2, horizon: 5, updatesPerEpisode: 10, subgoalLow: [-1, -1], subgoalHigh: [1, 1], subgoalThreshold: 0.1, goalThreshold: 0.05 },
     } satisfies Partial<TrainArgs>;
-    const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hac-clean-")), { resume: false, ...quiet });
-    const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-hac-dirty-")), { resume: false, ...quiet });
-    const losses = (run: typeof clean) =>
-      readMetrics(join(run.folder.dir, "metrics.jsonl"))
-        .filter((m) => m["kind"] === "train")
-        .map((m) => [m["step"], m["level0_critic_loss"], m["level1_critic_loss"], m["level1_actor_loss"], m["reward_model_rounds"], m["reward_model_loss"]]);
-    assert.ok(losses(clean).some(([, , top]) => typeof top === "number"), "no top-level updates happened");
-    assert.ok(losses(clean).some(([, , , , rounds]) => typeof rounds === "number" && rounds > 0), "GAHIL never trained");
-    assert.deepEqual(losses(dirty), losses(clean));
+    const keys = ["level0_critic_loss", "level1_critic_loss", "level1_actor_loss", "reward_model_rounds", "reward_model_loss"];
+    const { clean, dirty, cleanRows, dirtyRows } = await cleanAndPoisoned(blackBox.address, poisonedServer.address, budget, keys);
+    assert.ok(column(cleanRows, keys, "level1_critic_loss").some((c) => typeof c === "number"), "no top-level updates happened");
+    assert.ok(column(cleanRows, keys, "reward_model_rounds").some((r) => typeof r === "number" && r > 0), "GAHIL never trained");
+    assert.deepEqual(dirtyRows, cleanRows);
     assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
   });
 
@@ -168,15 +172,11 @@ describe("GAHIL (black box, over gRPC)", () => {
   for (const credit of creditModes) {
     it(`--credit ${credit.credit}${credit.replay ? ` --replay ${credit.replay}` : ""}: poisoned rewards train bit-identically too`, async () => {
       const budget = { ...credit, steps: 1000, evalEvery: 0, probeEpisodes: 0, finalEvalEpisodes: 10 } satisfies Partial<TrainArgs>;
-      const clean = await trainRun(gahilArgs(blackBox.address, budget), mkdtempSync(join(tmpdir(), "simbridge-credit-clean-")), { resume: false, ...quiet });
-      const dirty = await trainRun(gahilArgs(poisonedServer.address, budget), mkdtempSync(join(tmpdir(), "simbridge-credit-dirty-")), { resume: false, ...quiet });
-      const losses = (run: typeof clean) =>
-        readMetrics(join(run.folder.dir, "metrics.jsonl"))
-          .filter((m) => m["kind"] === "train")
-          .map((m) => [m["step"], m["critic_loss"], m["actor_loss"], m["reward_model_loss"], m["reward_staleness"]]);
-      assert.ok(losses(clean).some(([, c]) => typeof c === "number"), "no critic updates happened");
-      assert.ok(losses(clean).some(([, , , r]) => typeof r === "number"), "GAHIL never trained");
-      assert.deepEqual(losses(dirty), losses(clean));
+      const keys = ["critic_loss", "actor_loss", "reward_model_loss", "reward_staleness"];
+      const { clean, dirty, cleanRows, dirtyRows } = await cleanAndPoisoned(blackBox.address, poisonedServer.address, budget, keys);
+      assert.ok(column(cleanRows, keys, "critic_loss").some((c) => typeof c === "number"), "no critic updates happened");
+      assert.ok(column(cleanRows, keys, "reward_model_loss").some((r) => typeof r === "number"), "GAHIL never trained");
+      assert.deepEqual(dirtyRows, cleanRows);
       assert.equal(dirty.eval.success_rate, clean.eval.success_rate);
     });
   }
