@@ -81,14 +81,11 @@ export async function serveCommand(argv: string[]): Promise<void> {
   });
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
-  try {
-    await firstSignal;
-    const counts = server.status();
-    console.log(`draining: ${counts.sessions} sessions, ${counts.envs} envs; new sessions refused`);
-    await viewer?.close();
-    await server.drain(values["drain-timeout"]);
-  } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
-  }
+  await firstSignal;
+  const counts = server.status();
+  console.log(`draining: ${counts.sessions} sessions, ${counts.envs} envs; new sessions refused`);
+  await viewer?.close();
+  await server.drain(values["drain-timeout"]);
+  // The handlers stay: a signal that arrives as the drain ends (a second Ctrl-C, an orchestrator's
+  // repeat) must not kill the exiting process with the default action instead of letting it exit 0.
 }

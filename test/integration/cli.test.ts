@@ -189,7 +189,7 @@ describe("simbridge CLI", () => {
   it("train --help lists every declared flag and the algorithms; bad values and unknown flags are usage errors in the generated words", async () => {
     const { stdout } = await simbridge("train", "--help");
     for (const name of Object.keys(TRAIN.spec.flags)) assert.match(stdout, new RegExp(`^  --${name}(?= |$)`, "m"), `--${name}`);
-    for (const algo of ALGO_NAMES) assert.match(stdout, new RegExp(`^ +${algo} +(off-policy|on-policy|hierarchical) `, "m"), algo);
+    for (const algo of ALGO_NAMES) assert.match(stdout, new RegExp(`^ +${algo} +(off-policy|on-policy|hierarchical|skills) `, "m"), algo);
     const out = join(mkdtempSync(join(tmpdir(), "simbridge-cli-flags-")), "run");
     const usage = (args: string[], stderr: RegExp) =>
       assert.rejects(simbridge("train", "--task", "PointReach-v0", "--out", out, ...args), (e: { code: number; stderr: string }) => {
