@@ -60,6 +60,12 @@ the same actions then give a bit-identical trajectory.
 ## Info
 ``distance`` (m, to the goal; withheld in a black box) and ``speed`` (|v|, m/s).
 
+## View
+For ``simbridge view`` (capability ``viewer_model``, see views.py): body 0 is
+the world (the floor and the four walls), body 1 the cart — a chassis box, two
+wheels on the axle and an orange nose at the front — posed from (x, y,
+heading). Goals are drawn at ``GOAL_Z``.
+
 ## Version history
 - v0: initial version; later reward and success judged on the float32 goals
   of the observation (they differed from the float64 state's only within
@@ -75,6 +81,7 @@ import numpy as np
 from .errors import invalid_argument, number_text
 from .specs import OptionSpec, TaskSpec, bounded
 from .task import RUNNING, TERMINATED, TRUNCATED, StepOut, Task, TaskFactory
+from .views import BOX, CYLINDER, PLANE, SPHERE, ViewGeom, ViewModel, planar_pose, poses
 
 NAME = "Cart2D-v0"
 
@@ -99,6 +106,37 @@ MAKE_OPTIONS = (
     OptionSpec("terminate_on_success", "bool", "End the episode (TERMINATED) when the goal is reached.", False),
 )
 RESET_OPTIONS = (OptionSpec("goal", "tensor", "Goal position (x, y) in [-1, 1]^2 instead of a random one."),)
+
+
+# The view: sizes in metres, MuJoCo conventions (views.py).
+WHEEL_RADIUS = 0.04
+GOAL_Z = 0.04  # goal markers float at the chassis' height
+_WALL = (0.55, 0.5, 0.45, 1.0)
+_QUARTER_X = (math.cos(math.pi / 4), math.sin(math.pi / 4), 0.0, 0.0)  # a cylinder's axis along y
+VIEW_MODEL = ViewModel(
+    bodies=("world", "cart"),
+    geoms=(
+        ViewGeom(0, PLANE, (ARENA, ARENA, 0.0), rgba=(0.85, 0.87, 0.85, 1.0)),
+        *(
+            ViewGeom(0, BOX, (0.02, ARENA + 0.04, 0.04), pos=(side * (ARENA + 0.02), 0.0, 0.04), rgba=_WALL)
+            for side in (-1, 1)
+        ),
+        *(
+            ViewGeom(0, BOX, (ARENA + 0.04, 0.02, 0.04), pos=(0.0, side * (ARENA + 0.02), 0.04), rgba=_WALL)
+            for side in (-1, 1)
+        ),
+        ViewGeom(1, BOX, (0.08, HALF_TRACK - 0.025, 0.025), pos=(0.0, 0.0, WHEEL_RADIUS + 0.01), rgba=(0.2, 0.45, 0.85, 1.0)),
+        *(
+            ViewGeom(1, CYLINDER, (WHEEL_RADIUS, 0.012, 0.0), pos=(0.0, side * HALF_TRACK, WHEEL_RADIUS), quat=_QUARTER_X, rgba=(0.15, 0.15, 0.15, 1.0))
+            for side in (-1, 1)
+        ),
+        ViewGeom(1, SPHERE, (0.02, 0.0, 0.0), pos=(0.07, 0.0, WHEEL_RADIUS + 0.04), rgba=(0.95, 0.55, 0.15, 1.0)),
+    ),
+    goal_z=GOAL_Z,
+    marker_radius=0.04,
+    camera_target=(0.0, 0.0, 0.0),
+    camera_distance=2.6 * ARENA,
+)
 
 
 def compute_reward(achieved, desired, distance_threshold: float = 0.05) -> float:
@@ -180,6 +218,13 @@ class Cart2DTask(Task):
         else:
             status = RUNNING
         return self._out(0.0 if success else -1.0, status)
+
+    def view_model(self) -> ViewModel:
+        return VIEW_MODEL
+
+    def body_poses(self) -> np.ndarray:
+        """The world at the origin; the cart at (x, y) on the floor, turned by its heading."""
+        return poses(planar_pose(0.0, 0.0), planar_pose(self.x, self.y, self.heading))
 
     def _distance(self) -> float:
         return math.hypot(self.x - self.goal_x, self.y - self.goal_y)

@@ -35,6 +35,11 @@ class Slot:
     status: int = 0
     #: The result of the last reset or step (None before the first reset).
     last: StepOut | None = None
+    #: The episode number (1 for the first, after the first reset) and the steps since its reset (watch frames).
+    episode: int = 0
+    episode_step: int = 0
+    #: What watchers that asked for views need of this env, built on first use (watch_hub.EnvView).
+    view: object | None = None
 
 
 @dataclass
@@ -115,6 +120,8 @@ class EnvPool:
             out = slot.task.reset(entry.seed, entry.options)
             slot.status = out.status
             slot.last = out
+            slot.episode += 1
+            slot.episode_step = 0
             outs.append(out)
         return gather(slots[0].task.spec, ids, outs)
 
@@ -167,6 +174,7 @@ class EnvPool:
             out = slot.task.step(row.reshape(slot.task.spec.action.shape))
             slot.status = out.status
             slot.last = out
+            slot.episode_step += 1
             outs.append(out)
         return outs
 

@@ -38,6 +38,7 @@ import math
 import threading
 import time
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -136,12 +137,15 @@ class RealtimeGroup:
         hz: float,
         lock: threading.RLock,
         clock=time.monotonic,
+        on_tick: Callable[[list[int]], None] | None = None,
     ) -> None:
         if not (0 < hz <= MAX_HZ):
             raise ValueError(f"hz must be in (0, {MAX_HZ:g}], got {hz}")
         self.pool = pool
         self.spec = spec
         self.hz = hz
+        #: Called with the envs each tick stepped, the lock held (the session offers them to watchers).
+        self.on_tick = on_tick
         self.period = 1.0 / hz
         self.lock = lock
         self.clock = clock
@@ -277,6 +281,8 @@ class RealtimeGroup:
                 c.held_since_result += 1
         actions = np.stack([c.held for c in clocks])
         outs = self.pool.advance(ids, actions)
+        if self.on_tick is not None:
+            self.on_tick(ids)
         touched: list[Waiter] = []
         for env_id, c, out in zip(ids, clocks, outs):
             c.ticks += 1

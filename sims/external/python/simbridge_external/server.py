@@ -19,6 +19,11 @@ Wiring, in one place:
   while a real-time step waits for its tick.
 - ``simbridge.v1.EnvironmentService/ListTasks``: the catalogue as a unary call,
   guarded by the same token (``authorization: Bearer <token>`` metadata).
+- ``simbridge.v1.EnvironmentService/Watch``: live frames of every session's
+  envs (watch_hub.py), guarded by the same token (``WatchRequest.token`` or the
+  metadata). Each stream holds a thread while it is open, waiting on its
+  watcher's bounded queue; at most ``--max-watchers`` are open at once. Frames
+  go out as bytes already serialised (the response serializer passes them on).
 - ``grpc.health.v1.Health/Check`` (health.py).
 Server reflection is not offered: Debian's python3-grpcio has no grpc_reflection.
 """
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import hmac
 import logging
+import math
 import os
 import signal
 import sys
@@ -43,6 +49,7 @@ from .errors import INVALID_ARGUMENT, FatalSessionError, ProtocolError, resource
 from .health import Health
 from .protocol import pb
 from .session import Malformed, Session, SessionConfig, list_tasks_response
+from .watch_hub import WatchHub
 
 SERVICE_NAME = "simbridge.v1.EnvironmentService"
 
@@ -59,8 +66,14 @@ def bearer(metadata) -> str | None:
     return None
 
 
-def session_handlers(config: SessionConfig, max_sessions: int) -> grpc.GenericRpcHandler:
-    """The EnvironmentService handlers for `config`, with at most `max_sessions` streams open."""
+def _as_is(frame: bytes) -> bytes:
+    """Watch frames are serialised by the hub already (watch_hub.py)."""
+    return frame
+
+
+def session_handlers(config: SessionConfig, max_sessions: int, max_watchers: int = 8) -> grpc.GenericRpcHandler:
+    """The EnvironmentService handlers for `config`, with at most `max_sessions`
+    sessions and `max_watchers` watch streams open."""
     limit = config.max_message_bytes
     open_sessions = [0]
     lock = threading.Lock()
@@ -101,6 +114,39 @@ def session_handlers(config: SessionConfig, max_sessions: int) -> grpc.GenericRp
             with lock:
                 open_sessions[0] -= 1
 
+    def watch(request, context):
+        hub = config.hub
+        if hub is None:
+            context.abort(grpc.StatusCode.UNIMPLEMENTED, "this server does not serve Watch")
+        if config.token is not None:
+            given = request.token or bearer(context.invocation_metadata()) or ""
+            if not hmac.compare_digest(given.encode(), config.token.encode()):
+                context.abort(
+                    grpc.StatusCode.UNAUTHENTICATED,
+                    "this server requires a bearer token (watch.token or `authorization: Bearer …` metadata)",
+                )
+        if not (math.isfinite(request.max_hz) and request.max_hz >= 0):
+            context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"max_hz: must be a finite number ≥ 0, got {request.max_hz}")
+        watcher = hub.subscribe(request.session_id, list(request.env_ids), request.max_hz, request.view, max_watchers)
+        if watcher is None:
+            context.abort(
+                grpc.StatusCode.RESOURCE_EXHAUSTED,
+                f"this server already has {max_watchers} watch streams open (--max-watchers); close one and retry",
+            )
+        # Ends the wait below at once when the client goes away.
+        context.add_callback(watcher.close)
+        log.info("watcher opened (session %r, envs %s, max_hz %g, view %s)", request.session_id, list(request.env_ids), request.max_hz, request.view)
+        try:
+            while context.is_active():
+                frame = watcher.next(timeout=1.0)
+                if frame is not None:
+                    yield frame
+                elif watcher.closed:
+                    return
+        finally:
+            hub.unsubscribe(watcher)
+            log.info("watcher closed after %d frames", watcher.sequence)
+
     def list_tasks(_request, context):
         if config.token is not None:
             given = bearer(context.invocation_metadata()) or ""
@@ -113,6 +159,9 @@ def session_handlers(config: SessionConfig, max_sessions: int) -> grpc.GenericRp
         {
             "Session": grpc.stream_stream_rpc_method_handler(
                 session, request_deserializer=decode_request, response_serializer=pb.SessionResponse.SerializeToString
+            ),
+            "Watch": grpc.unary_stream_rpc_method_handler(
+                watch, request_deserializer=pb.WatchRequest.FromString, response_serializer=_as_is
             ),
             "ListTasks": grpc.unary_unary_rpc_method_handler(
                 list_tasks,
@@ -128,16 +177,22 @@ class RunningServer:
     server: grpc.Server
     health: Health
     address: str
+    hub: WatchHub | None = None
 
     def stop(self, grace: float = 1.0) -> None:
         self.health.serving = False
+        if self.hub is not None:
+            self.hub.close_all()  # watch streams end now, not after the grace period
         self.server.stop(grace).wait()
 
 
-def start(config: SessionConfig, host: str = "127.0.0.1", port: int = 0, max_sessions: int = 32) -> RunningServer:
+def start(
+    config: SessionConfig, host: str = "127.0.0.1", port: int = 0, max_sessions: int = 32, max_watchers: int = 8
+) -> RunningServer:
     """Starts serving `config` on host:port (0: a free port)."""
     transport_limit = max(2 * config.max_message_bytes, config.max_message_bytes + 1024 * 1024)
-    workers = max_sessions + 4  # each open session holds a thread; 4 more for unary calls and refusals
+    # Each open session and watch stream holds a thread; 4 more for unary calls and refusals.
+    workers = max_sessions + max_watchers + 4
     server = grpc.server(
         futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="simbridge"),
         maximum_concurrent_rpcs=workers,
@@ -148,13 +203,13 @@ def start(config: SessionConfig, host: str = "127.0.0.1", port: int = 0, max_ses
         ],
     )
     health = Health((SERVICE_NAME,))
-    server.add_generic_rpc_handlers((session_handlers(config, max_sessions), health.handler()))
+    server.add_generic_rpc_handlers((session_handlers(config, max_sessions, max_watchers), health.handler()))
     bracketed = f"[{host}]" if ":" in host else host
     bound = server.add_insecure_port(f"{bracketed}:{port}")
     if not bound:
         raise OSError(f"cannot listen on {host}:{port}")
     server.start()
-    return RunningServer(server, health, f"{bracketed}:{bound}")
+    return RunningServer(server, health, f"{bracketed}:{bound}", config.hub)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -174,6 +229,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--realtime-hz", default=None, help=argparse.SUPPRESS)
     p.add_argument("--max-envs", type=int, default=64, help="most envs one session may have open (default 64)")
     p.add_argument("--max-sessions", type=int, default=32, help="most sessions open at once (default 32)")
+    p.add_argument("--max-watchers", type=int, default=8, help="most Watch streams open at once (default 8)")
     p.add_argument(
         "--max-message-bytes", type=int, default=4 * 1024 * 1024, help="largest request accepted (default 4 MiB)"
     )
@@ -185,7 +241,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
             "(make_envs.realtime_hz; TypeScript: RemoteVectorEnv.connect(address, task, n, options, {}, "
             "{ realtimeHz: N }) or Connection.makeEnvs(task, n, options, N))"
         )
-    for name in ("max_envs", "max_sessions", "max_message_bytes"):
+    for name in ("max_envs", "max_sessions", "max_watchers", "max_message_bytes"):
         if getattr(args, name) < 1:
             p.error(f"--{name.replace('_', '-')} must be at least 1")
     return args
@@ -201,6 +257,7 @@ def main(argv: list[str] | None = None) -> int:
         max_envs=args.max_envs,
         max_message_bytes=args.max_message_bytes,
         capabilities=extra,
+        hub=WatchHub(),
     )
     if args.host not in ("127.0.0.1", "::1", "localhost") and not args.host.startswith("127.") and config.token is None:
         print(
@@ -209,7 +266,7 @@ def main(argv: list[str] | None = None) -> int:
             file=sys.stderr,
         )
     try:
-        running = start(config, args.host, args.port, args.max_sessions)
+        running = start(config, args.host, args.port, args.max_sessions, args.max_watchers)
     except (OSError, RuntimeError) as e:
         print(f"error: cannot listen on {args.host}:{args.port}: {e}", file=sys.stderr)
         return 1

@@ -17,6 +17,11 @@ pipelined requests simply queue. The protocol's rules, in the order they apply:
    ``compute_reward`` needs no env: it asks the task's factory for its reward
    function (``TaskFactory.compute_reward``) after checking every input.
 
+Watchers (``Watch``, see watch_hub.py): after every reset, lockstep step and
+real-time tick the session offers each env's new state to the server's
+``WatchHub``; a frame is built only when some watcher takes it, and never
+blocks the session.
+
 Real-time envs (``make_envs.realtime_hz > 0``, see realtime.py) advance on
 clock threads of their own, so the session's state is guarded by one lock:
 every request holds it while it runs, a clock holds it while it ticks. A step
@@ -30,6 +35,7 @@ import hmac
 import logging
 import re
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -38,7 +44,7 @@ import numpy as np
 from . import options as opts
 from . import tensors
 from .catalog import Catalog
-from .env_pool import Batch, EnvPool, ResetEntry
+from .env_pool import Batch, EnvPool, ResetEntry, Slot
 from .errors import (
     FAILED_PRECONDITION,
     INTERNAL,
@@ -54,6 +60,7 @@ from .errors import (
 from .specs import ArraySpec, TaskSpec
 from .protocol import pb
 from .realtime import MAX_HZ, RealtimeGroup
+from .watch_hub import EnvView, FrameSource, WatchHub
 
 #: The protocol version this server speaks.
 PROTOCOL_VERSION = "1.0.0"
@@ -63,6 +70,9 @@ CAPABILITIES = ("vector_envs", "partial_reset", "per_env_seed", "pipelining", "g
 
 #: Announced when some task of the catalogue offers its reward function (never by a black box).
 COMPUTE_REWARD = "compute_reward"
+
+#: Announced when the server serves Watch with views (WatchRequest.view; see views.py).
+VIEWER_MODEL = "viewer_model"
 
 log = logging.getLogger("simbridge_external")
 
@@ -79,6 +89,8 @@ class SessionConfig:
     server_name: str = "simbridge-external-python"
     #: Extra capabilities ("black_box").
     capabilities: tuple[str, ...] = ()
+    #: Where resets and steps go for Watch streams (None: no watching, no "viewer_model").
+    hub: WatchHub | None = None
 
 
 class Malformed:
@@ -102,6 +114,7 @@ class Session:
         self.closed = False
         #: compute_reward requests answered (logged when the session closes).
         self.reward_requests = 0
+        self._publish_failed = False
 
     def handle(self, request) -> object:
         """Answers one request. Raises only FatalSessionError (the stream must end)."""
@@ -126,7 +139,53 @@ class Session:
             for group in self.realtime:
                 group.stop()
             self.realtime.clear()
+            if self.config.hub is not None:
+                self.config.hub.forget(self.id, list(self.pool.slots))
             self.pool.close_all()
+
+    def _publish(self, env_ids: list[int]) -> None:
+        """Offers these envs' new state (just reset, stepped or ticked; the lock is held) to the watchers."""
+        hub = self.config.hub
+        if hub is None or not hub.count:
+            return
+        try:
+            for env_id in env_ids:
+                if hub.wants(self.id, env_id):
+                    slot = self.pool.slots[env_id]
+                    hub.publish(
+                        self.id,
+                        env_id,
+                        FrameSource(
+                            lambda env_id=env_id, slot=slot: self._frame_body(env_id, slot), lambda slot=slot: env_view(slot)
+                        ),
+                    )
+        except Exception:  # a bug in a frame or a view must not fail the step, nor stop a real-time clock
+            if not self._publish_failed:
+                log.exception("session %s: a watch frame failed (logged once per session)", self.id)
+            self._publish_failed = True
+
+    def _frame_body(self, env_id: int, slot: Slot) -> bytes:
+        """The frame of the env's last reset or step, without what differs per watcher."""
+        spec = slot.task.spec
+        out = slot.last
+        assert out is not None
+        frame = pb.WatchFrame(
+            session_id=self.id,
+            env_id=env_id,
+            task=spec.name,
+            episode=slot.episode,
+            episode_step=slot.episode_step,
+            sim_time=float(f"{slot.episode_step * spec.control_dt:.12g}"),
+            wall_time_us=time.time_ns() // 1000,
+            status=out.status,
+            observations=[
+                tensors.encode(np.asarray(o, dtype=np.float32).reshape(s.shape)) for o, s in zip(out.observations, spec.observations)
+            ],
+            is_success=bool(out.is_success),
+        )
+        if spec.has_reward:
+            frame.reward = float(out.reward)
+        return frame.SerializeToString()
 
     def _group_of(self, env_id: int) -> RealtimeGroup | None:
         for group in self.realtime:
@@ -174,7 +233,9 @@ class Session:
                 raise failed_precondition("payload", "this session has ended")
             group = self._group_of(env_ids[0]) if env_ids else None
             if group is None:
-                return self.pool.step(env_ids, dtype, actions)
+                batch = self.pool.step(env_ids, dtype, actions)
+                self._publish(batch.env_ids)
+                return batch
             waiter = group.submit(env_ids, dtype, actions)
         return waiter.wait()
 
@@ -195,7 +256,7 @@ class Session:
                 key = f"realtime-{self._groups_made}"
             env_ids, spec = self.pool.make(m.task, m.count, options, key)
             if hz > 0:
-                self.realtime.append(RealtimeGroup(self.pool, env_ids, spec, hz, self.lock))
+                self.realtime.append(RealtimeGroup(self.pool, env_ids, spec, hz, self.lock, on_tick=self._publish))
             return pb.SessionResponse(id=rid, make_envs=pb.MakeEnvsResponse(env_ids=env_ids, spec=spec.to_proto()))
         if kind == "reset":
             entries = [
@@ -210,9 +271,12 @@ class Session:
             group = self._group_of(batch.env_ids[0])
             if group is not None:
                 group.after_reset(batch.env_ids)
+            self._publish(batch.env_ids)
             return pb.SessionResponse(id=rid, reset=step_result(batch))
         if kind == "close_envs":
             closed = self.pool.close(list(request.close_envs.env_ids))
+            if self.config.hub is not None:
+                self.config.hub.forget(self.id, closed)
             for group in self.realtime:
                 group.remove(closed)
             self.realtime = [g for g in self.realtime if g.clocks]
@@ -275,12 +339,34 @@ class Session:
             protocol_version=PROTOCOL_VERSION,
             server_name=config.server_name,
             capabilities=list(
-                CAPABILITIES + config.capabilities + ((COMPUTE_REWARD,) if config.catalog.offers_reward_function() else ())
+                CAPABILITIES
+                + config.capabilities
+                + ((COMPUTE_REWARD,) if config.catalog.offers_reward_function() else ())
+                + ((VIEWER_MODEL,) if config.hub is not None else ())
             ),
             max_envs=config.max_envs,
             max_message_bytes=config.max_message_bytes,
             session_id=self.id,
         )
+
+
+def env_view(slot: Slot) -> tuple[EnvView, bytes] | None:
+    """The env's view (its model's key and the serialised model, built on first use and
+    kept in the slot) and ``WatchFrame(view_model_key, body_poses)`` of its state now;
+    None when its task has no view."""
+    if slot.view is None:
+        model = slot.task.view_model()
+        if model is None:
+            slot.view = False
+        else:
+            key = model.key(slot.task.spec.name)
+            slot.view = EnvView(key, pb.WatchFrame(view_model=model.to_proto()).SerializeToString())
+    view = slot.view
+    if view is False:
+        return None
+    assert isinstance(view, EnvView)
+    body_poses = np.asarray(slot.task.body_poses(), dtype=np.float32)
+    return view, pb.WatchFrame(view_model_key=view.key, body_poses=tensors.encode(body_poses)).SerializeToString()
 
 
 def compute_reward(catalog: Catalog, r) -> np.ndarray:

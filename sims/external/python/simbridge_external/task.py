@@ -16,6 +16,12 @@ names and types first. So a task only has to:
   before any env of the request is touched (a failed request changes nothing).
 - ``close()``: release the simulator or the robot.
 
+Optional, to be drawn by ``simbridge view`` (capability ``viewer_model``,
+see views.py): ``view_model()``, the task's bodies and geoms (the same for
+every call), and ``body_poses()``, float32 ``[len(bodies), 7]`` world poses of
+the current state. The server calls ``body_poses`` right after a reset or step,
+only for watchers that asked for views.
+
 A ``TaskFactory`` makes tasks of one name: ``spec(options)`` validates make
 options and returns the spec they give; ``create(options)`` builds a task.
 
@@ -37,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .specs import TaskSpec
+from .views import ViewModel
 
 # simbridge.v1.StepStatus
 RUNNING = 1
@@ -78,6 +85,14 @@ class Task(abc.ABC):
 
     def close(self) -> None:
         """Release what the task holds (a simulator, a robot connection)."""
+
+    def view_model(self) -> ViewModel | None:
+        """How a viewer draws this task (see views.py); None: no view (the viewer draws the goals alone)."""
+        return None
+
+    def body_poses(self) -> np.ndarray:
+        """float32 [len(view_model().bodies), 7]: each body's world pose now (x, y, z, qw, qx, qy, qz)."""
+        raise NotImplementedError(f"{self.spec.name} has a view_model but no body_poses")
 
 
 class TaskFactory(abc.ABC):
