@@ -16,6 +16,8 @@ Files, in the order a request meets them:
     cart2d.py     Cart2D-v0, the example task          <- replace this
     catalog.py    the tasks this server offers          <- register yours here
     realtime.py   real-time envs: a clock thread per make request (make_envs.realtime_hz)
+    watch_hub.py  Watch streams: filters, max_hz, bounded queues, dropped counts
+    views.py      view models and body poses for simbridge view (capability viewer_model)
     health.py     grpc.health.v1.Health/Check
     errors.py     gRPC status codes and ProtocolError
     protocol.py   generates and imports the protocol messages (build/, not committed)
