@@ -130,12 +130,12 @@ VIEW_MODEL = ViewModel(
             ViewGeom(1, CYLINDER, (WHEEL_RADIUS, 0.012, 0.0), pos=(0.0, side * HALF_TRACK, WHEEL_RADIUS), quat=_QUARTER_X, rgba=(0.15, 0.15, 0.15, 1.0))
             for side in (-1, 1)
         ),
-        ViewGeom(1, SPHERE, (0.02, 0.0, 0.0), pos=(0.07, 0.0, WHEEL_RADIUS + 0.04), rgba=(0.95, 0.55, 0.15, 1.0)),
+        ViewGeom(1, SPHERE, (0.02, 0.0, 0.0), pos=(0.07, 0.0, WHEEL_RADIUS + 0.04), rgba=(0.8, 0.15, 0.15, 1.0)),
     ),
     goal_z=GOAL_Z,
     marker_radius=0.04,
     camera_target=(0.0, 0.0, 0.0),
-    camera_distance=2.6 * ARENA,
+    camera_distance=3.4 * ARENA,
 )
 
 

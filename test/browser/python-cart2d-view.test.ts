@@ -1,0 +1,99 @@
+// The browser viewer draws the Python reference server's Cart2D-v0 (capability
+// "viewer_model" over the Python server's Watch): headless Chromium (Debian's
+// `chromium`) via puppeteer-core, a real `python3 -m simbridge_external`
+// process with two Cart2D envs stepping, and `simbridge view`'s HTTP server.
+// Checked: no console errors, one tile per env, a canvas that is not blank and
+// changes while the carts drive. A screenshot of one cart enlarged goes to
+// dist/test/browser/output/Cart2D-v0.png.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { packageRoot } from "../../src/protocol/service-definition.js";
+import { startViewer, type RunningViewer } from "../../src/viewer/viewer-server.js";
+import { EnvDriver } from "./env-driver.js";
+import { canvasStats, waitForText } from "./page-probes.js";
+
+const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
+const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
+const PACKAGE_DIR = join(packageRoot(), "sims", "external", "python");
+const OUT = join(dirname(fileURLToPath(import.meta.url)), "output");
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+let python: ChildProcess | undefined;
+let driver: EnvDriver | undefined;
+let viewer: RunningViewer | undefined;
+let browser: Browser | undefined;
+let page: Page;
+const consoleErrors: string[] = [];
+
+/** Starts the Python server on a free port; resolves with its address. */
+function startPython(): Promise<string> {
+  const child = spawn(PYTHON, ["-m", "simbridge_external", "--port", "0"], {
+    cwd: PACKAGE_DIR,
+    env: { ...process.env, PYTHONPATH: PACKAGE_DIR, PYTHONUNBUFFERED: "1" },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  python = child;
+  let stderr = "";
+  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
+  return new Promise<string>((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`python server exited with code ${code}; stderr:\n${stderr}`)));
+    createInterface({ input: child.stdout! }).once("line", (line) => {
+      const m = /^simbridge listening on (\S+)$/.exec(line);
+      if (m) resolve(m[1]!);
+      else reject(new Error(`python server's first line: '${line}'`));
+    });
+  });
+}
+
+before(async () => {
+  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install chromium (deps/apt-packages.txt)`);
+  mkdirSync(OUT, { recursive: true });
+  const address = await startPython();
+  driver = new EnvDriver(address, "Cart2D-v0", 2, 40);
+  viewer = await startViewer({ target: address, port: 0, maxHz: 15 });
+  browser = await puppeteer.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist", "--window-size=1280,800"],
+  });
+  page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  page.on("console", (m) => {
+    if (m.type() === "error") consoleErrors.push(m.text());
+  });
+  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+});
+
+after(async () => {
+  await driver?.stop();
+  await browser?.close();
+  await viewer?.close();
+  python?.kill("SIGTERM");
+});
+
+describe("simbridge view of the Python server's Cart2D-v0 in Chromium", () => {
+  it("shows both carts, draws them and they move; no console errors", async () => {
+    await page.goto(viewer!.url, { waitUntil: "load" });
+    await waitForText(page, "#state", "live", 20_000);
+    await page.waitForFunction(() => document.querySelectorAll(".tile[data-task='Cart2D-v0']").length === 2, { timeout: 20_000 });
+    await sleep(1500);
+    const a = await canvasStats(page);
+    await sleep(1000);
+    const b = await canvasStats(page);
+    await page.screenshot({ path: join(OUT, "Cart2D-v0-grid.png") });
+    assert.ok(a.variance > 100 && b.variance > 100, `pixel variance ${a.variance.toFixed(1)}, ${b.variance.toFixed(1)}`);
+    assert.ok(a.changedFrom(b) > 0.001, `fraction of pixels changed ${a.changedFrom(b)}`);
+    await page.click(`.tile[data-task="Cart2D-v0"]`);
+    await sleep(800);
+    const s = await canvasStats(page);
+    assert.ok(s.variance > 100, `enlarged: pixel variance ${s.variance.toFixed(1)}`);
+    await page.screenshot({ path: join(OUT, "Cart2D-v0.png") });
+    assert.deepEqual(consoleErrors, []);
+  });
+});
