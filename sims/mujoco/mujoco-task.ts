@@ -17,7 +17,7 @@ import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { StepStatus, newTaskStep } from "../../src/env/task.js";
 import type { Options, Task, TaskSpec, TaskStep } from "../../src/env/task.js";
 import { MjSim, loadMujoco } from "./mujoco-runtime.js";
-import { declareView } from "../../src/viewer/view-source.js";
+import { declareView, forgetView } from "../../src/viewer/view-source.js";
 import { mujocoView, type MujocoViewHints } from "./mujoco-view.js";
 import { ResolvedOptions } from "./options.js";
 
@@ -131,6 +131,7 @@ export abstract class MujocoTask implements Task {
   }
 
   close(): void {
+    forgetView(this.out.observations);
     this.sim.close();
   }
 

@@ -28,6 +28,15 @@ export function declareView(observations: object, source: ViewSource): void {
   sources.set(observations, source);
 }
 
+/**
+ * Forgets a closed task's view at once: its source holds the simulator, which
+ * would otherwise stay reachable until a full GC collects the weak entry
+ * (10k make/close cycles of MuJoCo tasks held ~30 MB more RSS that way).
+ */
+export function forgetView(observations: object): void {
+  sources.delete(observations);
+}
+
 /** The view of a task (or of a wrapper sharing its observations); undefined when it has none. */
 export function viewOf(task: { readonly out: { readonly observations: object } }): ViewSource | undefined {
   return sources.get(task.out.observations);
