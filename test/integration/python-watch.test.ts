@@ -270,10 +270,16 @@ describe("Watch on the Python reference server", () => {
     try {
       await ready(env, w);
       await env.reset([{ index: 0, seed: 3 }]);
-      await until("10 frames of ticks", () => w.frames.length >= 11);
-      const steps = w.frames.slice(0, 11).map((f) => f.episodeStep);
-      assert.deepEqual(steps, Array.from({ length: 11 }, (_, i) => i), "the reset, then one frame per tick");
-      assert.ok(w.frames.every((f) => f.dropped === 0));
+      // The clock ticks on: frames of the probe episodes may come first. This reset's frame is the last with step 0.
+      const start = () => w.frames.map((f) => f.episodeStep).lastIndexOf(0);
+      await until("10 frames of ticks after the reset", () => start() >= 0 && w.frames.length - start() >= 11);
+      const frames = w.frames.slice(start(), start() + 11);
+      assert.deepEqual(
+        frames.map((f) => f.episodeStep),
+        Array.from({ length: 11 }, (_, i) => i),
+        "the reset, then one frame per tick",
+      );
+      assert.ok(frames.every((f) => f.episode === frames[0]!.episode && f.dropped === 0));
     } finally {
       w.cancel();
       await env.close();
