@@ -7,54 +7,31 @@
 // dist/test/browser/output/Cart2D-v0.png.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
-import { packageRoot } from "../../src/protocol/service-definition.js";
 import { startViewer, type RunningViewer } from "../../src/viewer/viewer-server.js";
 import { EnvDriver } from "./env-driver.js";
 import { canvasStats, waitForText } from "./page-probes.js";
+import { startPython, type PythonServer } from "../helpers/python-server.js";
 
 const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
-const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
-const PACKAGE_DIR = join(packageRoot(), "sims", "external", "python");
 const OUT = join(dirname(fileURLToPath(import.meta.url)), "output");
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-let python: ChildProcess | undefined;
+let python: PythonServer | undefined;
 let driver: EnvDriver | undefined;
 let viewer: RunningViewer | undefined;
 let browser: Browser | undefined;
 let page: Page;
 const consoleErrors: string[] = [];
 
-/** Starts the Python server on a free port; resolves with its address. */
-function startPython(): Promise<string> {
-  const child = spawn(PYTHON, ["-m", "simbridge_external", "--port", "0"], {
-    cwd: PACKAGE_DIR,
-    env: { ...process.env, PYTHONPATH: PACKAGE_DIR, PYTHONUNBUFFERED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  python = child;
-  let stderr = "";
-  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-  return new Promise<string>((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`python server exited with code ${code}; stderr:\n${stderr}`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => {
-      const m = /^simbridge listening on (\S+)$/.exec(line);
-      if (m) resolve(m[1]!);
-      else reject(new Error(`python server's first line: '${line}'`));
-    });
-  });
-}
-
 before(async () => {
   assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install chromium (deps/apt-packages.txt)`);
   mkdirSync(OUT, { recursive: true });
-  const address = await startPython();
+  python = await startPython();
+  const address = python.address;
   driver = new EnvDriver(address, "Cart2D-v0", 2, 40);
   viewer = await startViewer({ target: address, port: 0, maxHz: 15 });
   browser = await puppeteer.launch({
@@ -74,7 +51,7 @@ after(async () => {
   await driver?.stop();
   await browser?.close();
   await viewer?.close();
-  python?.kill("SIGTERM");
+  python?.child.kill("SIGTERM");
 });
 
 describe("simbridge view of the Python server's Cart2D-v0 in Chromium", () => {

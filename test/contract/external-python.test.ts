@@ -15,11 +15,10 @@
 // tests FAIL with a message naming the packages; they never skip.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import * as grpc from "@grpc/grpc-js";
-import { loadProtocol, packageRoot } from "../../src/protocol/service-definition.js";
+import { loadProtocol } from "../../src/protocol/service-definition.js";
 import { Code, SimbridgeError } from "../../src/core/errors.js";
 import { encodeTensor } from "../../src/protocol/tensor-codec.js";
 import { StepStatus } from "../../src/env/task.js";
@@ -34,57 +33,10 @@ import { readMetrics } from "../../src/train/metrics-log.js";
 import { rejectsWith } from "../helpers/rejects-with.js";
 import { healthCheck, listTasksUnary, rawSession } from "../helpers/grpc-calls.js";
 import { gahilRunArgs, quiet, testRunArgs } from "../helpers/training-runs.js";
+import { checkPython, PACKAGE_DIR, PYTHON, startPython, type PythonServer } from "../helpers/python-server.js";
 
-const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
-const PACKAGE_DIR = join(packageRoot(), "sims", "external", "python");
-const INSTALL_HINT = "install the Debian packages of deps/apt-packages.txt: bash deps/install-system.sh (as root), or run make test, which does";
 const TASK = "Cart2D-v0";
 const TOKEN = "py-s3cret";
-
-interface PythonServer {
-  readonly child: ChildProcess;
-  readonly address: string;
-  /** What the server wrote to stderr so far (its log with --verbose). */
-  readonly stderr: () => string;
-}
-
-/** Fails (never skips) with the packages to install when python3 or its modules are missing. */
-function checkPython(): void {
-  const r = spawnSync(PYTHON, ["-c", "import grpc, numpy, google.protobuf"], { encoding: "utf8", timeout: 60_000 });
-  if (r.error) throw new Error(`cannot run ${PYTHON} (${r.error.message}): the Python external environment needs it; ${INSTALL_HINT}`);
-  if (r.status !== 0) throw new Error(`${PYTHON} lacks grpc/numpy/protobuf: ${r.stderr.trim().split("\n").pop()}; ${INSTALL_HINT}`);
-}
-
-/** Starts `python3 -m simbridge_external --port 0 ...args` and waits for its listening line. */
-function startPython(...args: string[]): Promise<PythonServer> {
-  const child = spawn(PYTHON, ["-m", "simbridge_external", "--port", "0", ...args], {
-    cwd: PACKAGE_DIR,
-    env: { ...process.env, PYTHONPATH: PACKAGE_DIR, PYTHONUNBUFFERED: "1" },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr!.on("data", (b: Buffer) => (stderr += b.toString()));
-  return new Promise<PythonServer>((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`python server ${args.join(" ")} did not print its listening line within 60 s; stderr:\n${stderr}`));
-    }, 60_000);
-    child.once("error", (e) => {
-      clearTimeout(timer);
-      reject(new Error(`cannot start ${PYTHON}: ${e.message}; ${INSTALL_HINT}`));
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`python server ${args.join(" ")} exited with code ${code} before listening; stderr:\n${stderr}\n(${INSTALL_HINT})`));
-    });
-    createInterface({ input: child.stdout! }).once("line", (line) => {
-      clearTimeout(timer);
-      const m = /^simbridge listening on (\S+)$/.exec(line);
-      if (m) resolve({ child, address: m[1]!, stderr: () => stderr });
-      else reject(new Error(`python server's first line is not 'simbridge listening on HOST:PORT' but '${line}'`));
-    });
-  });
-}
 
 async function stop(server: PythonServer | undefined): Promise<void> {
   const child = server?.child;
