@@ -82,6 +82,21 @@ export function decodeFrame(f: WatchFrame__Output): Frame {
 
 /** Opens a Watch stream; `cancel()` ends it (no error is reported then). */
 export function openWatch(address: string, options: WatchOptions, handlers: WatchHandlers): { cancel(): void } {
+  return openWatchStream(address, options, false, decodeFrame, handlers.frame, handlers);
+}
+
+/**
+ * A Watch stream whose frames `decode` turns into what `onFrame` takes;
+ * `view` asks for views (body poses and models: the viewer's stream).
+ */
+export function openWatchStream<F>(
+  address: string,
+  options: WatchOptions,
+  view: boolean,
+  decode: (f: WatchFrame__Output) => F,
+  onFrame: (frame: F) => void,
+  handlers: Pick<WatchHandlers, "error" | "end">,
+): { cancel(): void } {
   const { proto } = loadProtocol();
   const client = new proto.simbridge.v1.EnvironmentService(address, channelCredentials(options.tls), {
     ...channelOptions(options.tls),
@@ -90,11 +105,11 @@ export function openWatch(address: string, options: WatchOptions, handlers: Watc
   const metadata = new grpc.Metadata();
   if (options.token) metadata.set("authorization", `Bearer ${options.token}`);
   const call = client.Watch(
-    { session_id: options.sessionId ?? "", env_ids: [...(options.envIds ?? [])], max_hz: options.maxHz ?? 0, token: options.token ?? "" },
+    { session_id: options.sessionId ?? "", env_ids: [...(options.envIds ?? [])], max_hz: options.maxHz ?? 0, token: options.token ?? "", ...(view ? { view: true } : {}) },
     metadata,
   );
   let cancelled = false;
-  call.on("data", (f: WatchFrame__Output) => handlers.frame(decodeFrame(f)));
+  call.on("data", (f: WatchFrame__Output) => onFrame(decode(f)));
   call.on("error", (e: grpc.ServiceError) => {
     client.close();
     if (!cancelled) handlers.error(new SimbridgeError(e.code as Code, `watch ${address}: ${e.details || e.message}`));

@@ -5,12 +5,8 @@
  * model. A server without the capability sends frames without them (the
  * viewer then draws the goals alone).
  */
-import * as grpc from "@grpc/grpc-js";
-import { Code, SimbridgeError } from "../core/errors.js";
-import { loadProtocol } from "../protocol/service-definition.js";
 import { decodeTensor } from "../protocol/tensor-codec.js";
-import { decodeFrame, type Frame, type WatchHandlers, type WatchOptions } from "../client/watch-client.js";
-import { channelCredentials, channelOptions } from "../client/tls.js";
+import { decodeFrame, openWatchStream, type Frame, type WatchHandlers, type WatchOptions } from "../client/watch-client.js";
 import type { WatchFrame__Output } from "../protocol/generated/simbridge/v1/WatchFrame.js";
 import type { ViewModel__Output } from "../protocol/generated/simbridge/v1/ViewModel.js";
 
@@ -39,32 +35,5 @@ export function decodeViewFrame(f: WatchFrame__Output): ViewFrame {
 
 /** Opens a Watch stream with views; `cancel()` ends it (no error is reported then). */
 export function openViewWatch(address: string, options: WatchOptions, handlers: ViewWatchHandlers): { cancel(): void } {
-  const { proto } = loadProtocol();
-  const client = new proto.simbridge.v1.EnvironmentService(address, channelCredentials(options.tls), {
-    ...channelOptions(options.tls),
-    "grpc.max_receive_message_length": -1,
-  });
-  const metadata = new grpc.Metadata();
-  if (options.token) metadata.set("authorization", `Bearer ${options.token}`);
-  const call = client.Watch(
-    { session_id: options.sessionId ?? "", env_ids: [...(options.envIds ?? [])], max_hz: options.maxHz ?? 0, token: options.token ?? "", view: true },
-    metadata,
-  );
-  let cancelled = false;
-  call.on("data", (f: WatchFrame__Output) => handlers.frame(decodeViewFrame(f)));
-  call.on("error", (e: grpc.ServiceError) => {
-    client.close();
-    if (!cancelled) handlers.error(new SimbridgeError(e.code as Code, `watch ${address}: ${e.details || e.message}`));
-  });
-  call.on("end", () => {
-    client.close();
-    if (!cancelled) handlers.end();
-  });
-  return {
-    cancel() {
-      cancelled = true;
-      call.cancel();
-      client.close();
-    },
-  };
+  return openWatchStream(address, options, true, decodeViewFrame, handlers.frame, handlers);
 }
