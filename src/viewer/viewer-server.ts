@@ -108,7 +108,13 @@ export async function startViewer(options: ViewerOptions): Promise<RunningViewer
     }
     for (const [prefix, root] of Object.entries(roots)) {
       if (!url.pathname.startsWith(prefix)) continue;
-      const file = normalize(join(root, decodeURIComponent(url.pathname.slice(prefix.length))));
+      let name: string;
+      try {
+        name = decodeURIComponent(url.pathname.slice(prefix.length));
+      } catch {
+        return plain(res, 400, "bad path"); // a malformed %-escape must not throw out of the handler
+      }
+      const file = normalize(join(root, name));
       if (!file.startsWith(root + sep)) return plain(res, 404, "not found");
       void send(res, file);
       return;
