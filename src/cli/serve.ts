@@ -86,6 +86,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   console.log(`draining: ${counts.sessions} sessions, ${counts.envs} envs; new sessions refused`);
   await viewer?.close();
   await server.drain(values["drain-timeout"]);
-  // The handlers stay: a signal that arrives as the drain ends (a second Ctrl-C, an orchestrator's
-  // repeat) must not kill the exiting process with the default action instead of letting it exit 0.
+  // Exit now, with the signal handlers still installed: a signal that arrives as the process winds
+  // down by itself (a second Ctrl-C, an orchestrator's repeat) would otherwise find the default
+  // action restored and kill it instead of letting it exit 0. Flush stdout first (a pipe is async).
+  await new Promise<void>((resolve) => process.stdout.write("", () => resolve()));
+  process.exit(0);
 }

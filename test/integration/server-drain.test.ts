@@ -247,15 +247,18 @@ describe("simbridge serve and SIGTERM", () => {
     const { child, address } = await startServeProcess(["--port", "0", "--task", TASK, "--drain-timeout", "60000"]);
     let out = "";
     child.stdout!.on("data", (b: Buffer) => (out += b.toString()));
-    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(`${code} ${signal}`)));
     const client = await nonReadingSession(address);
     try {
       await until("the non-reader's session to be paused", async () => ((await fetchServerStatus(address)).pausedSessions === 1 ? true : undefined));
       child.kill("SIGTERM");
       await until("the draining line", () => (/^draining: 1 sessions, 64 envs; new sessions refused$/m.test(out) ? true : undefined));
       child.kill("SIGTERM");
-      assert.equal(await exited, 0); // within the test's time, not the 60 s drain timeout
-      assert.match(out, /^second signal: closing now$/m);
+      // Within the test's time, not the 60 s drain timeout. The non-reader usually holds the drain until
+      // the second signal ("second signal: closing now"); when its answers fit the transport's windows the
+      // drain ends first — either way the process must exit 0, never be killed by the late signal.
+      assert.equal(await exited, "0 null", out);
+      assert.match(out, /^draining: 1 sessions, 64 envs; new sessions refused$/m);
     } finally {
       client.close();
       child.kill("SIGKILL");
