@@ -13,6 +13,7 @@ import { Hiro, HIRO_ARGS } from "./hiro.js";
 import { Relay, RELAY_ARGS } from "./relay.js";
 import { Hac, HAC_ARGS } from "./hac.js";
 import { Diayn, DIAYN_ARGS } from "./diayn.js";
+import { SkillHierarchy, SKILL_HIERARCHY_ARGS } from "./skill-hierarchy.js";
 
 /** Hyper-parameters by name: numbers, lists of numbers, or a word where the default is one (BNPO's brains). */
 export type AlgoOverrides = Readonly<Record<string, number | readonly number[] | string>>;
@@ -36,6 +37,13 @@ const algos: Readonly<Record<string, AlgoEntry>> = Object.freeze({
   relay: { kind: "hierarchical", summary: "Relay policy learning: two levels imitated from demonstrations (--demos), low level fine-tuned by TD3 + hindsight (Gupta et al. 2019)", defaults: RELAY_ARGS, rawInput: true, make: (shape, o) => new Relay(shape, { ...RELAY_ARGS, ...o }) },
   hac: { kind: "hierarchical", summary: "HAC: k levels of absolute subgoals, hindsight action/goal transitions, subgoal testing (Levy et al. 2019)", defaults: HAC_ARGS, rawInput: true, make: (shape, o) => new Hac(shape, { ...HAC_ARGS, ...o }) },
   diayn: { kind: "skills", summary: "DIAYN: K skills from a skill discriminator's reward, no env reward (Eysenbach et al. 2019)", defaults: DIAYN_ARGS, rawInput: true, make: (shape, o) => new Diayn(shape, { ...DIAYN_ARGS, ...o }) },
+  "skill-hier": {
+    kind: "hierarchical",
+    summary: "DIAYN skills (--set skillsRun=DIR, frozen) as the low level; a DQN picks one every c steps, hindsight goals (Eysenbach et al. 2019, §hierarchical RL)",
+    defaults: SKILL_HIERARCHY_ARGS,
+    rawInput: true,
+    make: (shape, o) => new SkillHierarchy(shape, { ...SKILL_HIERARCHY_ARGS, ...o }),
+  },
 });
 
 export const ALGO_NAMES = Object.keys(algos);

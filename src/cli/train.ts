@@ -161,7 +161,8 @@ function numberSettings(pairs: ReadonlyArray<[string, string]>, flag: string, wo
   for (const [k, v] of pairs) {
     const nums = v.split(",").map(Number);
     if (nums.some((x) => !Number.isFinite(x))) {
-      if (words && /^[a-z][a-z_-]*$/i.test(v)) {
+      // A word, or a path (skill-hier's skillsRun=DIR).
+      if (words && /^[a-z./~][\w./~-]*$/i.test(v)) {
         out[k] = v === "true" ? true : v === "false" ? false : v;
         continue;
       }
