@@ -1,0 +1,324 @@
+/**
+ * A meta-learning run as `simbridge meta` runs it: MAESN, MAML or learning
+ * from scratch (src/algos/maesn.ts) on a task family (src/meta/task-family.ts),
+ * through the protocol like every other run (the embedded server on loopback
+ * unless --server names one).
+ *
+ * Meta-training, per iteration: a meta-batch of training tasks; E episodes of
+ * each with the current policy (and ω from the task's latent distribution);
+ * one inner step per task; E episodes with each adapted policy; the
+ * meta-update. All tasks of a phase step together, one env per episode.
+ *
+ * Meta-test (after training, and every --eval-every iterations): on held-out
+ * tasks with the sparse reward, from the prior latent N(0, I), E' episodes,
+ * an inner step on them, E' more, … — success after 0, 1, …, K adaptation
+ * steps, which is what the MAESN paper plots.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { builtinRegistry } from "../../sims/catalog.js";
+import { connectEnvs } from "../client/connect-envs.js";
+import type { ConnectOptions } from "../client/connection.js";
+import { Rng } from "../core/rng.js";
+import type { Options } from "../env/task.js";
+import { StepStatus } from "../env/task.js";
+import type { VectorEnv } from "../env/vector-env.js";
+import { advantages, MAESN_DEFAULTS, MaesnLearner, sampleLatents, type EpisodeBatch, type LatentParams, type MaesnOptions } from "../algos/maesn.js";
+import { selectBackend, type BackendName } from "../nn/backend.js";
+import { saveCheckpoint } from "../nn/save-load.js";
+import { startServer, type RunningServer } from "../server/server.js";
+import { RunFolder } from "../train/run-folder.js";
+import { taskFamily, type TaskFamily } from "./task-family.js";
+
+export const META_ALGOS = ["maesn", "maml", "scratch"] as const;
+export type MetaAlgo = (typeof META_ALGOS)[number];
+
+export interface MetaArgs {
+  readonly algo: MetaAlgo;
+  readonly family: string;
+  /** Meta-iterations (scratch: none). */
+  readonly iterations: number;
+  /** Tasks per meta-iteration. */
+  readonly metaBatch: number;
+  /** Episodes per task before and after the inner step. */
+  readonly episodes: number;
+  /** Training tasks (each with its own latent distribution). */
+  readonly trainTasks: number;
+  readonly testTasks: number;
+  /** Episodes per test task at each adaptation step. */
+  readonly testEpisodes: number;
+  /** Adaptation steps at meta-test: success is reported after 0 … K. */
+  readonly adaptSteps: number;
+  /** Meta-test every N iterations (0: only after training). */
+  readonly evalEvery: number;
+  readonly seed: number;
+  /** HOST:PORT or a fleet target; empty: the embedded server. */
+  readonly server: string;
+  readonly backend: BackendName;
+  /** Overrides of the algorithm's options (src/algos/maesn.ts MaesnOptions). */
+  readonly algoArgs: Readonly<Record<string, number>>;
+}
+
+export const META_DEFAULTS: Omit<MetaArgs, "algo" | "family"> = {
+  iterations: 100,
+  metaBatch: 10,
+  episodes: 10,
+  trainTasks: 20,
+  testTasks: 10,
+  testEpisodes: 10,
+  adaptSteps: 3,
+  evalEvery: 0,
+  seed: 0,
+  server: "",
+  backend: "auto",
+  algoArgs: {},
+};
+
+/** The algorithm's options: MAESN's defaults, without a latent for MAML and scratch, then the overrides. */
+export function metaOptions(algo: MetaAlgo, overrides: Readonly<Record<string, number>>): MaesnOptions {
+  const base: MaesnOptions = { ...MAESN_DEFAULTS, ...(algo === "maesn" ? {} : { latentDim: 0 }) };
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(overrides)) {
+    if (!Object.hasOwn(base, k) || k === "hidden") throw new Error(`${algo} has no setting ${JSON.stringify(k)}; settings: ${Object.keys(base).filter((x) => x !== "hidden").join(", ")}`);
+    if (typeof v !== "number" || !Number.isFinite(v)) throw new Error(`${k}: expected a number, got ${String(v)}`);
+    out[k] = k === "secondOrder" ? v !== 0 : v;
+  }
+  if (algo !== "maesn" && (out["latentDim"] as number) !== 0) throw new Error(`latentDim: ${algo} has no latent (that is maesn)`);
+  return out as unknown as MaesnOptions;
+}
+
+/** Success and return of the meta-test after each adaptation step. */
+export interface MetaTestResult {
+  readonly episodes_per_step: number;
+  /** [K + 1]: success rate over every test task's episodes after k steps. */
+  readonly success_after: number[];
+  readonly return_after: number[];
+  /** [tasks][K + 1] */
+  readonly success_by_task: number[][];
+}
+
+export interface MetaRunResult {
+  readonly folder: RunFolder;
+  readonly test: MetaTestResult;
+  readonly wallSeconds: number;
+}
+
+/** One phase's parameters for one task: the policy, its latent (MAESN) and the task's reset options. */
+interface TaskGroup {
+  readonly policy: readonly tf.Tensor[];
+  readonly latent: LatentParams | undefined;
+  readonly resetOptions: Options;
+}
+
+interface Collected extends EpisodeBatch {
+  readonly returns: Float32Array;
+  readonly success: Uint8Array;
+}
+
+/**
+ * E episodes per group, all groups' envs stepped together (env g·E + e is
+ * group g's episode e). Episodes that end early are masked from then on.
+ */
+async function collect(env: VectorEnv, learner: MaesnLearner, groups: readonly TaskGroup[], perGroup: number, gamma: number, rng: Rng): Promise<Collected[]> {
+  const { obsDim, actDim } = learner;
+  const steps = env.spec.maxEpisodeSteps;
+  const n = groups.length * perGroup;
+  if (env.numEnvs !== n) throw new Error(`internal: ${env.numEnvs} envs for ${n} episodes`);
+  const latents = groups.map((g) => sampleLatents(g.latent, perGroup, rng));
+  const rows = perGroup * steps;
+  const obs = groups.map(() => new Float32Array(rows * obsDim));
+  const actions = groups.map(() => new Float32Array(rows * actDim));
+  const rewards = groups.map(() => new Float32Array(rows));
+  const mask = groups.map(() => new Float32Array(rows));
+  const success = groups.map(() => new Uint8Array(perGroup));
+  let batch = await env.reset(Array.from({ length: n }, (_, i) => ({ index: i, seed: rng.nextU32(), options: groups[Math.floor(i / perGroup)]!.resetOptions })));
+  const current = new Float32Array(n * obsDim);
+  const alive = new Uint8Array(n).fill(1);
+  const sizes = env.spec.observations.map((o) => o.shape.reduce((x, y) => x * y, 1));
+  const readObs = () => batch.indices.forEach((env, r) => current.set(flatObservation(batch.observations, sizes, r), env * obsDim));
+  readObs();
+  for (let t = 0; t < steps && alive.some((a) => a); t++) {
+    const all = new Float32Array(n * actDim);
+    groups.forEach((g, k) => {
+      const a = learner.act(g.policy, current.subarray(k * perGroup * obsDim, (k + 1) * perGroup * obsDim), latents[k]!, perGroup, rng, true);
+      all.set(a, k * perGroup * actDim);
+    });
+    const indices: number[] = [];
+    for (let i = 0; i < n; i++) if (alive[i]) indices.push(i);
+    const sent = new Float32Array(indices.length * actDim);
+    indices.forEach((i, r) => {
+      sent.set(all.subarray(i * actDim, (i + 1) * actDim), r * actDim);
+      const k = Math.floor(i / perGroup);
+      const row = (i % perGroup) * steps + t;
+      obs[k]!.set(current.subarray(i * obsDim, (i + 1) * obsDim), row * obsDim);
+      actions[k]!.set(all.subarray(i * actDim, (i + 1) * actDim), row * actDim);
+      mask[k]![row] = 1;
+    });
+    batch = await env.step(sent, indices);
+    if (!batch.reward) throw new Error(`${env.spec.name} sends no reward (a black box): meta-learning reads the env's reward (dense at meta-training, sparse at meta-test)`);
+    readObs();
+    batch.indices.forEach((i, r) => {
+      const k = Math.floor(i / perGroup);
+      rewards[k]![(i % perGroup) * steps + t] = batch.reward![r]!;
+      if (batch.status[r] !== StepStatus.RUNNING) {
+        alive[i] = 0;
+        success[k]![i % perGroup] = batch.isSuccess[r]!;
+      }
+    });
+  }
+  return groups.map((_, k) => {
+    const adv = advantages(rewards[k]!, mask[k]!, perGroup, steps, gamma);
+    return {
+      episodes: perGroup,
+      steps,
+      obs: obs[k]!,
+      actions: actions[k]!,
+      mask: mask[k]!,
+      latents: latents[k]!.length ? latents[k]! : new Float32Array(0),
+      stepAdvantages: adv.step,
+      episodeAdvantages: adv.episode,
+      returns: adv.returns,
+      success: success[k]!,
+    };
+  });
+}
+
+/** Row r of the batch's observations, every observation tensor (of `sizes` values per row) in spec order. */
+function flatObservation(observations: readonly Float32Array[], sizes: readonly number[], r: number): Float32Array {
+  if (observations.length === 1) return observations[0]!.subarray(r * sizes[0]!, (r + 1) * sizes[0]!);
+  const out = new Float32Array(sizes.reduce((x, y) => x + y, 0));
+  let at = 0;
+  observations.forEach((o, k) => {
+    out.set(o.subarray(r * sizes[k]!, (r + 1) * sizes[k]!), at);
+    at += sizes[k]!;
+  });
+  return out;
+}
+
+function mean(xs: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < xs.length; i++) sum += xs[i]!;
+  return xs.length ? sum / xs.length : 0;
+}
+
+/**
+ * The meta-test: every test task from the learner's policy and the prior
+ * latent, K inner steps on the sparse reward, success after each.
+ */
+export async function metaTest(env: VectorEnv, learner: MaesnLearner, tasks: readonly Options[], episodes: number, adaptSteps: number, rng: Rng): Promise<MetaTestResult> {
+  const d = learner.options.latentDim;
+  const prior: LatentParams | undefined = d > 0 ? [tf.zeros([d]), tf.zeros([d])] : undefined;
+  let params: Array<{ policy: readonly tf.Tensor[]; latent: LatentParams | undefined }> = tasks.map(() => ({ policy: learner.policy, latent: prior }));
+  const owned: tf.Tensor[] = prior ? [...prior] : [];
+  const successByTask: number[][] = tasks.map(() => []);
+  const successAfter: number[] = [];
+  const returnAfter: number[] = [];
+  try {
+    for (let k = 0; k <= adaptSteps; k++) {
+      const batches = await collect(env, learner, params.map((p, i) => ({ ...p, resetOptions: tasks[i]! })), episodes, learner.options.gamma, rng);
+      batches.forEach((b, i) => successByTask[i]!.push(mean(b.success)));
+      successAfter.push(mean(batches.flatMap((b) => [...b.success])));
+      returnAfter.push(mean(batches.flatMap((b) => [...b.returns])));
+      if (k === adaptSteps) break;
+      params = params.map((p, i) => {
+        const a = learner.adapt(p.policy, p.latent, batches[i]!);
+        owned.push(...a.policy.filter((t) => !learner.policy.includes(t as tf.Variable)), ...(a.latent ?? []));
+        return a;
+      });
+    }
+  } finally {
+    tf.dispose(owned);
+  }
+  return { episodes_per_step: tasks.length * episodes, success_after: successAfter, return_after: returnAfter, success_by_task: successByTask };
+}
+
+/** Embedded server unless `server` is given; the envs of `count` episodes under make options `options`. */
+async function openEnvs(address: string, family: TaskFamily, count: number, options: Options, connect: ConnectOptions, log: (l: string) => void): Promise<VectorEnv> {
+  return connectEnvs(address, family.task, count, options, { connect, log });
+}
+
+export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptions = {}, log: (line: string) => void = (l) => console.log(l)): Promise<MetaRunResult> {
+  const family = taskFamily(args.family);
+  const options = metaOptions(args.algo, args.algoArgs);
+  const iterations = args.algo === "scratch" ? 0 : args.iterations;
+  if (args.metaBatch > args.trainTasks) throw new Error(`metaBatch ${args.metaBatch} is more than the ${args.trainTasks} training tasks`);
+  const backend = await selectBackend(args.backend);
+  const folder = new RunFolder(out);
+  folder.writeJson("args.json", { ...args, options });
+  let server: RunningServer | undefined;
+  let address = args.server;
+  if (!address) {
+    // A meta-batch steps every task's episodes at once: 10 tasks × 10 episodes is over the default 64 envs per session.
+    server = await startServer({ registry: builtinRegistry(), port: 0, maxEnvsPerSession: 1024 });
+    address = server.address;
+  }
+  const envs: VectorEnv[] = [];
+  const t0 = performance.now();
+  try {
+    const trainEnv = iterations > 0 ? await openEnvs(address, family, args.metaBatch * args.episodes, family.trainOptions, connect, log) : undefined;
+    if (trainEnv) envs.push(trainEnv);
+    const testEnv = await openEnvs(address, family, args.testTasks * args.testEpisodes, family.testOptions, connect, log);
+    envs.push(testEnv);
+    const spec = testEnv.spec;
+    if (spec.goalConditioned) throw new Error(`${spec.name} is goal-conditioned (the goal is observed): meta-learning is for families whose task is hidden`);
+    const obsDim = spec.observations.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
+    const actDim = spec.action.shape.reduce((x, y) => x * y, 1);
+    const learner = new MaesnLearner(obsDim, actDim, args.trainTasks, options, args.seed);
+    const rng = new Rng(args.seed);
+    const testRng = () => new Rng(args.seed * 1_000_003 + 17);
+    const trainTasks = family.trainTasks(args.trainTasks);
+    const testTasks = family.testTasks(args.testTasks);
+    log(`meta-training ${args.algo} on ${family.name} (${family.task}) through ${server ? "the embedded server" : "the server"} at ${address}; backend ${backend.name}; ${iterations} iterations × ${args.metaBatch} tasks × ${args.episodes} episodes × 2 phases`);
+    try {
+      for (let it = 1; it <= iterations; it++) {
+        const start = performance.now();
+        const chosen = pickTasks(args.trainTasks, args.metaBatch, rng);
+        const pre = await collect(trainEnv!, learner, chosen.map((i) => ({ policy: learner.policy, latent: learner.latents[i], resetOptions: trainTasks[i]! })), args.episodes, options.gamma, rng);
+        const adapted = chosen.map((i, k) => learner.adapt(learner.policy, learner.latents[i], pre[k]!));
+        const post = await collect(trainEnv!, learner, adapted.map((a, k) => ({ ...a, resetOptions: trainTasks[chosen[k]!]! })), args.episodes, options.gamma, rng);
+        tf.dispose(adapted.flatMap((a) => [...a.policy, ...(a.latent ?? [])]));
+        const losses = learner.metaUpdate(chosen.map((task, k) => ({ task, pre: pre[k]!, post: post[k]! })));
+        const record = {
+          iteration: it,
+          pre_return: mean(pre.flatMap((b) => [...b.returns])),
+          post_return: mean(post.flatMap((b) => [...b.returns])),
+          pre_success: mean(pre.flatMap((b) => [...b.success])),
+          post_success: mean(post.flatMap((b) => [...b.success])),
+          ...losses,
+          seconds: (performance.now() - start) / 1000,
+        };
+        folder.metrics.write(record);
+        if (it % 10 === 0 || it === iterations) log(`iteration ${it}/${iterations}: return ${record.pre_return.toFixed(2)} → ${record.post_return.toFixed(2)} after one step; ${record.seconds.toFixed(2)} s/iteration`);
+        if (args.evalEvery > 0 && it % args.evalEvery === 0 && it < iterations) {
+          const test = await metaTest(testEnv, learner, testTasks, args.testEpisodes, args.adaptSteps, testRng());
+          folder.metrics.write({ iteration: it, test_success_after: [test.success_after], test_return_after: [test.return_after] });
+          log(`  meta-test: success after 0…${args.adaptSteps} steps ${test.success_after.map((s) => s.toFixed(2)).join(" / ")}`);
+        }
+      }
+      const test = await metaTest(testEnv, learner, testTasks, args.testEpisodes, args.adaptSteps, testRng());
+      const wallSeconds = (performance.now() - t0) / 1000;
+      folder.writeJson("eval.json", { algo: args.algo, family: family.name, iterations, seed: args.seed, test_tasks: args.testTasks, ...test, wall_s: wallSeconds });
+      await saveCheckpoint(`${out}/checkpoint`, {
+        networks: { policy: { trainableVariables: learner.policy }, ...(learner.hasLatent ? { latents: { trainableVariables: learner.latents.flat() } } : {}) },
+        optimizers: { meta: learner.optimizer },
+        meta: { iteration: learner.iteration, options },
+      });
+      log(`meta-test on ${args.testTasks} held-out tasks (sparse reward, ${test.episodes_per_step} episodes per step): success after 0…${args.adaptSteps} adaptation steps ${test.success_after.map((s) => s.toFixed(2)).join(" / ")}; wall time ${Math.round(wallSeconds)} s`);
+      return { folder, test, wallSeconds };
+    } finally {
+      learner.dispose();
+    }
+  } finally {
+    for (const e of envs) await e.close();
+    await server?.close();
+  }
+}
+
+/** `count` distinct task indices of `n`, from `rng`. */
+function pickTasks(n: number, count: number, rng: Rng): number[] {
+  const all = Array.from({ length: n }, (_, i) => i);
+  for (let i = 0; i < count; i++) {
+    const j = i + Math.floor(rng.uniform() * (n - i));
+    [all[i], all[j]] = [all[j]!, all[i]!];
+  }
+  return all.slice(0, count);
+}
