@@ -23,7 +23,7 @@ test("with --her, TD3 and DDPG get baselines' HER settings and SAC the ones it h
   assert.equal(sac.args.gamma, 0.98);
   assert.equal("randomActionProb" in sac.args, false);
   sac.dispose();
-  assert.deepEqual([...ALGO_NAMES].sort(), ["bnpo", "ddpg", "diayn", "hac", "hiro", "ppo", "relay", "sac", "td3"]);
+  assert.deepEqual([...ALGO_NAMES].sort(), ["bnpo", "ddpg", "diayn", "hac", "hiro", "ppo", "relay", "sac", "skill-hier", "td3"]);
 });
 
 test("an unknown hyper-parameter or algorithm is refused with the accepted names", () => {
@@ -48,12 +48,13 @@ test("every algorithm declares its kind; PPO is on-policy with CleanRL's default
       ["relay", "hierarchical"],
       ["hac", "hierarchical"],
       ["diayn", "skills"],
+      ["skill-hier", "hierarchical"],
     ],
   );
   // The hierarchies and DIAYN read raw observations (goal arithmetic, the discriminator on positions); the flat learners normalised ones.
   assert.deepEqual(
     ALGO_NAMES.filter((n) => algoEntry(n).rawInput === true),
-    ["hiro", "relay", "hac", "diayn"],
+    ["hiro", "relay", "hac", "diayn", "skill-hier"],
   );
   const ppo = makeAgent("ppo", shape, {}, true) as Ppo;
   assert.deepEqual(ppo.args, PPO_ARGS);
