@@ -69,21 +69,27 @@ export async function benchPhysics(opts: PhysicsBenchOptions): Promise<PhysicsBe
   const seed = opts.seed ?? 0;
   if (!(seconds > 0) || !Number.isFinite(seconds)) throw SimbridgeError.invalidArgument(`seconds must be positive, got ${seconds}`, "seconds");
   if (!Number.isSafeInteger(seed) || seed < 0) throw SimbridgeError.invalidArgument(`seed must be a non-negative integer, got ${seed}`, "seed");
-  const factory = mujocoTaskFactories.find((f) => f.name === opts.task);
-  if (factory === undefined) {
-    throw SimbridgeError.notFound(
-      `bench physics: no MuJoCo task "${opts.task}" (known: ${mujocoTaskFactories.map((f) => f.name).join(", ")})`,
-      "task",
-    );
-  }
-  const task = await factory.create({});
+  const task = await openMujocoTask(opts.task, "bench physics");
   try {
-    if (!(task instanceof MujocoTask)) throw new Error(`${opts.task} is not a MuJoCo task`);
     const result = measureWasm(task, seconds, seed);
     return { ...result, ...nativeBaseline(task, seconds, seed, result.mj_steps_per_s) };
   } finally {
     task.close();
   }
+}
+
+/** A MuJoCo task by name, with its default options; `who` names the caller in the error for an unknown name. */
+export async function openMujocoTask(name: string, who: string): Promise<MujocoTask> {
+  const factory = mujocoTaskFactories.find((f) => f.name === name);
+  if (factory === undefined) {
+    throw SimbridgeError.notFound(`${who}: no MuJoCo task "${name}" (known: ${mujocoTaskFactories.map((f) => f.name).join(", ")})`, "task");
+  }
+  const task = await factory.create({});
+  if (!(task instanceof MujocoTask)) {
+    task.close();
+    throw new Error(`${name} is not a MuJoCo task`);
+  }
+  return task;
 }
 
 function measureWasm(task: MujocoTask, seconds: number, seed: number) {
@@ -162,42 +168,63 @@ function measureWasm(task: MujocoTask, seconds: number, seed: number) {
   };
 }
 
-/** Compiles and runs sims/mujoco/native/bench.c when gcc and libmujoco-dev are there. */
+/** Native MuJoCo's mj_step rate on a task's model (median over rounds), or why there is none. */
+export type NativePhysics =
+  | { available: true; mj_steps_per_s: number; mujoco_version: string; note: string }
+  | { available: false; reason: string };
+
+/** Maps the native measurement onto bench physics' report fields. */
 function nativeBaseline(
   task: MujocoTask,
   seconds: number,
   seed: number,
   wasmRate: number,
 ): Pick<PhysicsBenchResult, "native_mj_steps_per_s" | "native_mujoco_version" | "wasm_over_native" | "native_note"> {
+  const native = measureNativePhysics(task, seconds / 2, seed);
+  if (!native.available) return { native_note: native.reason };
+  return {
+    native_mj_steps_per_s: native.mj_steps_per_s,
+    native_mujoco_version: native.mujoco_version,
+    wasm_over_native: Math.round((wasmRate / native.mj_steps_per_s) * 1e4) / 1e4,
+    native_note: native.note,
+  };
+}
+
+/**
+ * Compiles and runs sims/mujoco/native/bench.c when gcc and libmujoco-dev are
+ * there: raw mj_step with random controls on the task's MJCF for
+ * `nativeSeconds` in all (split over rounds).
+ */
+export function measureNativePhysics(task: MujocoTask, nativeSeconds: number, seed: number): NativePhysics {
+  const unavailable = (reason: string): NativePhysics => ({ available: false, reason });
   const source = findNativeSource();
-  if (source === undefined) return { native_note: "sims/mujoco/native/bench.c not found next to the installed package" };
-  if (!commandWorks("gcc", ["--version"])) return { native_note: "gcc not found: install gcc to get the native baseline" };
+  if (source === undefined) return unavailable("sims/mujoco/native/bench.c not found next to the installed package");
+  if (!commandWorks("gcc", ["--version"])) return unavailable("gcc not found: install gcc to get the native baseline");
   if (!existsSync("/usr/include/mujoco/mujoco.h")) {
-    return { native_note: "native MuJoCo not installed (Debian package libmujoco-dev): no native baseline" };
+    return unavailable("native MuJoCo not installed (Debian package libmujoco-dev): no native baseline");
   }
   const dir = mkdtempSync(join(tmpdir(), "simbridge-native-bench-"));
   try {
     const exe = join(dir, "bench");
     const cc = spawnSync("gcc", ["-O2", "-o", exe, source, "-lmujoco", "-lm"], { encoding: "utf8", timeout: 120_000 });
-    if (cc.status !== 0) return { native_note: `gcc failed to build the native baseline: ${firstLine(cc.stderr || String(cc.error))}` };
+    if (cc.status !== 0) return unavailable(`gcc failed to build the native baseline: ${firstLine(cc.stderr || String(cc.error))}`);
     const xmlPath = join(dir, "model.xml");
     // MuJoCo 2.2 does not know <size memory="..."/> (MuJoCo 3's arena size); its defaults do.
     writeFileSync(xmlPath, task.sim.xml.replace(/<size\s+memory="[^"]*"\s*\/>/g, ""));
     const z = task.healthyZRange();
-    const args = [xmlPath, String(seconds / 2), String(task.frameSkip), String(ROUNDS), String(seed), ...(z ? [String(z[0]), String(z[1])] : [])];
-    const run = spawnSync(exe, args, { encoding: "utf8", timeout: (seconds * 1000) / 2 + 60_000 });
-    if (run.status !== 0) return { native_note: `native baseline failed: ${firstLine(run.stderr || String(run.error))}` };
+    const args = [xmlPath, String(nativeSeconds), String(task.frameSkip), String(ROUNDS), String(seed), ...(z ? [String(z[0]), String(z[1])] : [])];
+    const run = spawnSync(exe, args, { encoding: "utf8", timeout: nativeSeconds * 1000 + 60_000 });
+    if (run.status !== 0) return unavailable(`native baseline failed: ${firstLine(run.stderr || String(run.error))}`);
     const parsed = JSON.parse(run.stdout) as { mujoco_version: number; rates: number[] };
-    const rate = median(parsed.rates);
     const v = parsed.mujoco_version;
     return {
-      native_mj_steps_per_s: round(rate),
-      native_mujoco_version: `${Math.floor(v / 100)}.${Math.floor(v / 10) % 10}.${v % 10}`,
-      wasm_over_native: Math.round((wasmRate / rate) * 1e4) / 1e4,
-      native_note: "native MuJoCo is the system library (Debian ships 2.2), the WASM build is newer: the ratio compares builds too",
+      available: true,
+      mj_steps_per_s: round(median(parsed.rates)),
+      mujoco_version: `${Math.floor(v / 100)}.${Math.floor(v / 10) % 10}.${v % 10}`,
+      note: "native MuJoCo is the system library (Debian ships 2.2), the WASM build is newer: the ratio compares builds too",
     };
   } catch (e) {
-    return { native_note: `native baseline failed: ${e instanceof Error ? e.message : String(e)}` };
+    return unavailable(`native baseline failed: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -62,7 +62,7 @@ export async function benchUpdate(opts: BenchUpdateOptions): Promise<BenchUpdate
   const obsDim = opts.obsDim ?? 32;
   const actDim = opts.actDim ?? 8;
   const iters = Math.max(1, opts.iters ?? 30);
-  const warmup = Math.max(2, Math.min(10, Math.ceil(iters / 3)));
+  const warmup = warmupFor(iters);
   const inDim = obsDim + actDim;
   const rng = new Rng(1);
   const randn = (shape: [number, number], scale = 1) => {
@@ -74,15 +74,7 @@ export async function benchUpdate(opts: BenchUpdateOptions): Promise<BenchUpdate
   const x = randn([batch, inDim]);
   const target = randn([batch, 1]);
 
-  // Fast critic.
-  const critic = new Mlp({ sizes: [inDim, hidden, hidden, 1], seed: 1 });
-  const adam = new Adam(critic.trainableVariables, { learningRate: 3e-4 });
-  const forwardMs = median(warmup, iters, () => tf.tidy(() => critic.apply(x).dataSync()[0]!));
-  const criticStepMs = median(warmup, iters, () =>
-    tf.tidy(() => adam.minimize(() => tf.mean(tf.square(tf.sub(critic.apply(x, { inputGrad: false }), target)))).dataSync()[0]!),
-  );
-  critic.dispose();
-  adam.dispose();
+  const { forwardMs, criticStepMs } = timeFastCritic(x, target, hidden, warmup, iters);
 
   // Naive critic: same shapes, tfjs autodiff through tf.matMul, tf.train.adam.
   const naive = new Mlp({ sizes: [inDim, hidden, hidden, 1], seed: 1 });
@@ -123,6 +115,57 @@ export async function benchUpdate(opts: BenchUpdateOptions): Promise<BenchUpdate
     forward_ms: round(forwardMs),
     baseline_transpose_flag_critic_step_ms: round(baselineMs),
   };
+}
+
+/**
+ * Median ms of the fast critic's forward pass and of one Adam step of it (MSE
+ * against `target`), x.shape[1] → hidden → hidden → 1, each after `warmup` untimed calls.
+ */
+export function timeFastCritic(x: tf.Tensor2D, target: tf.Tensor2D, hidden: number, warmup: number, iters: number): { forwardMs: number; criticStepMs: number } {
+  const critic = new Mlp({ sizes: [x.shape[1], hidden, hidden, 1], seed: 1 });
+  const adam = new Adam(critic.trainableVariables, { learningRate: 3e-4 });
+  try {
+    const forwardMs = median(warmup, iters, () => tf.tidy(() => critic.apply(x).dataSync()[0]!));
+    const criticStepMs = median(warmup, iters, () =>
+      tf.tidy(() => adam.minimize(() => tf.mean(tf.square(tf.sub(critic.apply(x, { inputGrad: false }), target)))).dataSync()[0]!),
+    );
+    return { forwardMs, criticStepMs };
+  } finally {
+    critic.dispose();
+    adam.dispose();
+  }
+}
+
+/** Untimed calls before the timed ones, for `iters` timed ones (as benchUpdate). */
+export function warmupFor(iters: number): number {
+  return Math.max(2, Math.min(10, Math.ceil(iters / 3)));
+}
+
+export interface CriticStepOptions {
+  batch: number;
+  hidden: number;
+  /** Critic input size (obs + action). Default 40, benchUpdate's. */
+  inDim?: number;
+  /** Timed repetitions (median reported). Default 30. */
+  iters?: number;
+}
+
+/**
+ * One critic Adam step alone, on random N(0, 1) inputs and targets, in ms (median), on
+ * the backend already selected: the `critic_step_ms` of benchUpdate without its baselines.
+ */
+export function criticStepMs(opts: CriticStepOptions): number {
+  const inDim = opts.inDim ?? 40;
+  const iters = Math.max(1, opts.iters ?? 30);
+  const rng = new Rng(1);
+  const normals = (n: number) => Float32Array.from({ length: n }, () => rng.normal());
+  const x = tf.tensor2d(normals(opts.batch * inDim), [opts.batch, inDim]);
+  const target = tf.tensor2d(normals(opts.batch), [opts.batch, 1]);
+  try {
+    return round(timeFastCritic(x, target, opts.hidden, warmupFor(iters), iters).criticStepMs);
+  } finally {
+    tf.dispose([x, target]);
+  }
 }
 
 export interface BenchUpdatePpoOptions {

@@ -7,6 +7,7 @@ import { BACKEND_NAMES } from "../nn/backend.js";
 import { quote } from "../core/quote.js";
 import { UsageError } from "./args.js";
 import { defineCommand } from "./flags.js";
+import { SCALING_DEFAULTS } from "../bench/scaling-defaults.js";
 
 const JSON_FLAG = { type: "boolean", help: "one line of JSON (default: indented)" } as const;
 
@@ -92,7 +93,31 @@ export const BENCH_FLEET = defineCommand({
   },
 });
 
-const BENCHES = { physics: BENCH_PHYSICS, bridge: BENCH_BRIDGE, load: BENCH_LOAD, update: BENCH_UPDATE, fleet: BENCH_FLEET };
+export const BENCH_SCALING = defineCommand({
+  name: "bench scaling",
+  synopsis: ["[--curve envs|update|all] [--task NAME] [--envs 1,2,…] [--seconds S] [--repeats N] [--batch 32,…] [--hidden 64,…] [--iters N] --json"],
+  about:
+    "Scaling curves. envs: env steps/s at each count of envs per request, in-process and through a loopback `simbridge serve` process, their ratio, " +
+    "and native MuJoCo's single-env rate on the same model as the physical limit (when libmujoco-dev is installed). " +
+    "update: ms per critic Adam step at each batch size (at --batch-hidden units) and each hidden size (at --hidden-batch rows), " +
+    "and the same step in PyTorch in the same run (when python3-torch is installed). A table on stderr unless --json.",
+  flags: {
+    curve: { type: "enum", values: ["envs", "update", "all"], default: "all", help: "which curves to measure" },
+    task: { type: "string", meta: "NAME", default: SCALING_DEFAULTS.task, help: "the env curve's task" },
+    envs: { type: "list", of: "int", split: true, min: 1, meta: "N,…", defaultText: SCALING_DEFAULTS.envs.join(","), help: "envs per request, one point each" },
+    seconds: { type: "number", above: 0, meta: "S", default: SCALING_DEFAULTS.seconds, help: "seconds of stepping per side, point and repeat" },
+    repeats: { type: "int", min: 1, default: SCALING_DEFAULTS.repeats, help: "env measurements per side and point (median reported)" },
+    batch: { type: "list", of: "int", split: true, min: 1, meta: "N,…", defaultText: SCALING_DEFAULTS.batches.join(","), help: "batch sizes of the update's batch curve" },
+    "batch-hidden": { type: "int", min: 1, default: SCALING_DEFAULTS.hiddenForBatches, help: "hidden units along the batch curve" },
+    hidden: { type: "list", of: "int", split: true, min: 1, meta: "N,…", defaultText: SCALING_DEFAULTS.hiddens.join(","), help: "hidden sizes of the update's hidden curve" },
+    "hidden-batch": { type: "int", min: 1, default: SCALING_DEFAULTS.batchForHiddens, help: "batch rows along the hidden curve" },
+    iters: { type: "int", min: 1, default: SCALING_DEFAULTS.iters, help: "timed critic steps per point (median reported)" },
+    backend: { type: "enum", values: BACKEND_NAMES, default: "auto", meta: "NAME", help: "the tensor backend" },
+    json: JSON_FLAG,
+  },
+});
+
+const BENCHES = { physics: BENCH_PHYSICS, bridge: BENCH_BRIDGE, load: BENCH_LOAD, update: BENCH_UPDATE, fleet: BENCH_FLEET, scaling: BENCH_SCALING };
 
 export const BENCH_USAGE = Object.values(BENCHES)
   .map((b) => b.usage)
@@ -163,8 +188,31 @@ export async function benchCommand(argv: string[]): Promise<void> {
       result = await benchFleet({ task: values.task, envs: values.envs, servers, seconds: values.seconds });
       break;
     }
+    case "scaling": {
+      const { values } = BENCH_SCALING.parse(rest);
+      json = values.json;
+      const { benchScaling, scalingTable } = await import("../bench/scaling.js");
+      const log = json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
+      const scaling = await benchScaling({
+        curve: values.curve,
+        task: values.task,
+        envs: values.envs.length ? values.envs : undefined,
+        seconds: values.seconds,
+        repeats: values.repeats,
+        batches: values.batch.length ? values.batch : undefined,
+        hiddenForBatches: values["batch-hidden"],
+        hiddens: values.hidden.length ? values.hidden : undefined,
+        batchForHiddens: values["hidden-batch"],
+        iters: values.iters,
+        backend: values.backend,
+        log,
+      });
+      if (!json) process.stderr.write(`\n${scalingTable(scaling)}\n`);
+      result = scaling;
+      break;
+    }
     default:
-      throw new UsageError(`unknown benchmark ${quote(which ?? "")}; expected physics, bridge, load, update or fleet\n\n${BENCH_USAGE}`);
+      throw new UsageError(`unknown benchmark ${quote(which ?? "")}; expected physics, bridge, load, update, fleet or scaling\n\n${BENCH_USAGE}`);
   }
   console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 }

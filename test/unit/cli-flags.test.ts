@@ -14,7 +14,7 @@ import { SKILLS } from "../../src/cli/skills.js";
 import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
 import { STATUS } from "../../src/cli/status.js";
-import { BENCH_BRIDGE, BENCH_FLEET, BENCH_LOAD, BENCH_PHYSICS, BENCH_UPDATE, BENCH_USAGE, benchCommand } from "../../src/cli/bench.js";
+import { BENCH_BRIDGE, BENCH_FLEET, BENCH_LOAD, BENCH_PHYSICS, BENCH_SCALING, BENCH_UPDATE, BENCH_USAGE, benchCommand } from "../../src/cli/bench.js";
 import { ALGO_NAMES } from "../../src/algos/registry.js";
 import { TRAIN_DEFAULTS } from "../../src/train/train-run.js";
 
@@ -143,7 +143,7 @@ describe("defineCommand: the generated --help", () => {
   });
 });
 
-const COMMANDS: AnyCommand[] = [TRAIN, EVAL, COLLECT, SKILLS, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET];
+const COMMANDS: AnyCommand[] = [TRAIN, EVAL, COLLECT, SKILLS, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET, BENCH_SCALING];
 
 describe("every command's --help comes from its declarations", () => {
   for (const command of COMMANDS) {
@@ -168,8 +168,8 @@ describe("every command's --help comes from its declarations", () => {
     });
   }
 
-  it("bench's help is its five benchmarks'", () => {
-    assert.equal(BENCH_USAGE, [BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET].map((b) => b.usage).join("\n\n"));
+  it("bench's help is its six benchmarks'", () => {
+    assert.equal(BENCH_USAGE, [BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET, BENCH_SCALING].map((b) => b.usage).join("\n\n"));
     assert.match(BENCH_LOAD.usage, /--envs N +[^\n]*\n? *\[integer ≥ 1; default: 1, or 64 with --non-reader\]/);
   });
 
@@ -229,6 +229,6 @@ describe("simbridge bench", () => {
     await refused(["update", "--backend", "gpu"], /^--backend: expected auto, tensorflow-gpu, tensorflow, wasm or cpu, got 'gpu'$/);
     await refused(["fleet", "--servers", "1,0"], /^--servers: expected an integer ≥ 1, got '0'$/);
     await refused(["fleet", "--servers", "300"], /^--servers: at most 250 server processes/);
-    await refused(["nope"], /^unknown benchmark 'nope'; expected physics, bridge, load, update or fleet/);
+    await refused(["nope"], /^unknown benchmark 'nope'; expected physics, bridge, load, update, fleet or scaling/);
   });
 });
