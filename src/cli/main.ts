@@ -16,6 +16,7 @@ commands:
   eval      evaluate a run folder's policy over N episodes
   collect   record demonstrations (scripted, random or a trained run's policy) into a file, for --algo relay --demos
   skills    a --algo diayn run's skills: trajectories (SVG), discriminator accuracy, coverage vs a random policy
+  meta      meta-learning on a task family (MAESN, MAML, from scratch): success after 0, 1, … adaptation steps on held-out tasks
   plot      learning curves of several run folders in one SVG (comparisons, ablations)
   watch     live view of a running server's envs (frames/s, episodes, observations; --jsonl for piping)
   view      a web viewer of a running server's envs in 3-D, with a training run's live curves (--run DIR)
@@ -52,6 +53,10 @@ const commands: Record<string, () => Promise<{ run: (argv: string[]) => Promise<
   skills: async () => {
     const m = await import("./skills.js");
     return { run: m.skillsCommand, usage: m.SKILLS_USAGE };
+  },
+  meta: async () => {
+    const m = await import("./meta.js");
+    return { run: m.metaCommand, usage: m.META_USAGE };
   },
   watch: async () => {
     const m = await import("./watch.js");
