@@ -25,6 +25,7 @@ import { RemoteVectorEnv } from "../client/remote-vector-env.js";
 import { SimbridgeError } from "../core/errors.js";
 import { LocalVectorEnv } from "../env/local-vector-env.js";
 import { selectBackend, type BackendName } from "../nn/backend.js";
+import { renderLinePlot, type Series } from "../train/svg-plot.js";
 import { throughput } from "./bridge.js";
 import { startServeProcess } from "./child-process.js";
 import { measureNativePhysics, openMujocoTask } from "./physics.js";
@@ -284,6 +285,35 @@ export function scalingTable(r: ScalingBenchResult): string {
     lines.push(u.pytorch.available ? `PyTorch ${u.pytorch.torch_version}, ${u.pytorch.threads} thread, BLAS ${u.pytorch.blas} (OPENBLAS_CORETYPE ${u.pytorch.openblas_coretype}), same run` : `PyTorch: ${u.pytorch.reason}`);
   }
   return lines.join("\n") + "\n";
+}
+
+/** The curves as SVG line plots (file name → SVG): envs on a log2 axis, the limits as flat lines. */
+export function scalingPlots(r: ScalingBenchResult): Record<string, string> {
+  const plots: Record<string, string> = {};
+  if (r.envs) {
+    const pts = r.envs.points;
+    const x = (n: number) => Math.log2(n);
+    const series: Series[] = [
+      { label: "in-process", points: pts.map((p) => [x(p.envs_per_request), p.in_process_steps_per_s]) },
+      { label: "over gRPC (loopback serve process)", points: pts.map((p) => [x(p.envs_per_request), p.grpc_steps_per_s]) },
+    ];
+    const lim = r.envs.physical_limit;
+    if (lim.available) {
+      const xs = pts.map((p) => x(p.envs_per_request));
+      series.push({ label: `native MuJoCo ${lim.native_mujoco_version}, 1 env, 1 core (limit)`, points: [[Math.min(...xs), lim.env_steps_per_s], [Math.max(...xs), lim.env_steps_per_s]] });
+    }
+    plots["scaling-envs.svg"] = renderLinePlot({ title: `${r.envs.task}: env steps/s vs envs per request`, xLabel: "log2(envs per request)", yLabel: "env steps/s", series });
+  }
+  if (r.update) {
+    const u = r.update;
+    const curve = (points: UpdatePoint[], along: "batch" | "hidden"): Series[] => [
+      { label: `simbridge (${u.backend})`, points: points.map((p) => [p[along], p.simbridge_ms]) },
+      ...(u.pytorch.available ? [{ label: `PyTorch ${u.pytorch.torch_version}, 1 thread`, points: points.map((p): [number, number] => [p[along], p.pytorch_ms!]) }] : []),
+    ];
+    plots["scaling-batch.svg"] = renderLinePlot({ title: `critic Adam step vs batch (hidden ${u.batch_curve.hidden})`, xLabel: "batch rows", yLabel: "ms per step", series: curve(u.batch_curve.points, "batch") });
+    plots["scaling-hidden.svg"] = renderLinePlot({ title: `critic Adam step vs hidden size (batch ${u.hidden_curve.batch})`, xLabel: "hidden units per layer", yLabel: "ms per step", series: curve(u.hidden_curve.points, "hidden") });
+  }
+  return plots;
 }
 
 function pad(v: number | string, width: number): string {

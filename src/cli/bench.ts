@@ -95,7 +95,7 @@ export const BENCH_FLEET = defineCommand({
 
 export const BENCH_SCALING = defineCommand({
   name: "bench scaling",
-  synopsis: ["[--curve envs|update|all] [--task NAME] [--envs 1,2,…] [--seconds S] [--repeats N] [--batch 32,…] [--hidden 64,…] [--iters N] --json"],
+  synopsis: ["[--curve envs|update|all] [--task NAME] [--envs 1,2,…] [--seconds S] [--repeats N] [--batch 32,…] [--hidden 64,…] [--iters N] [--plots DIR] --json"],
   about:
     "Scaling curves. envs: env steps/s at each count of envs per request, in-process and through a loopback `simbridge serve` process, their ratio, " +
     "and native MuJoCo's single-env rate on the same model as the physical limit (when libmujoco-dev is installed). " +
@@ -113,6 +113,7 @@ export const BENCH_SCALING = defineCommand({
     "hidden-batch": { type: "int", min: 1, default: SCALING_DEFAULTS.batchForHiddens, help: "batch rows along the hidden curve" },
     iters: { type: "int", min: 1, default: SCALING_DEFAULTS.iters, help: "timed critic steps per point (median reported)" },
     backend: { type: "enum", values: BACKEND_NAMES, default: "auto", meta: "NAME", help: "the tensor backend" },
+    plots: { type: "string", meta: "DIR", help: "also write the curves as SVG plots into DIR (scaling-envs.svg, scaling-batch.svg, scaling-hidden.svg)" },
     json: JSON_FLAG,
   },
 });
@@ -191,7 +192,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
     case "scaling": {
       const { values } = BENCH_SCALING.parse(rest);
       json = values.json;
-      const { benchScaling, scalingTable } = await import("../bench/scaling.js");
+      const { benchScaling, scalingPlots, scalingTable } = await import("../bench/scaling.js");
       const log = json ? undefined : (line: string) => process.stderr.write(`${line}\n`);
       const scaling = await benchScaling({
         curve: values.curve,
@@ -208,6 +209,12 @@ export async function benchCommand(argv: string[]): Promise<void> {
         log,
       });
       if (!json) process.stderr.write(`\n${scalingTable(scaling)}\n`);
+      if (values.plots !== undefined) {
+        const { mkdirSync, writeFileSync } = await import("node:fs");
+        const { join } = await import("node:path");
+        mkdirSync(values.plots, { recursive: true });
+        for (const [name, svg] of Object.entries(scalingPlots(scaling))) writeFileSync(join(values.plots, name), svg);
+      }
       result = scaling;
       break;
     }

@@ -4,7 +4,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { benchScaling, criticStepFlop, scalingTable, type UpdatePoint } from "../../src/bench/scaling.js";
+import { benchScaling, criticStepFlop, scalingPlots, scalingTable, type UpdatePoint } from "../../src/bench/scaling.js";
 import { BENCH_SCALING, benchCommand } from "../../src/cli/bench.js";
 import { UsageError } from "../../src/cli/args.js";
 import { Code } from "../../src/core/errors.js";
@@ -34,6 +34,8 @@ test("env curve: one point per envs count, finite positive rates in-process and 
     assert.match(lim.reason, /libmujoco-dev/);
   }
   assert.match(scalingTable(r), /physical limit: /);
+  assert.deepEqual(Object.keys(scalingPlots(r)), ["scaling-envs.svg"]);
+  assert.match(scalingPlots(r)["scaling-envs.svg"]!, /^<svg[\s\S]*in-process[\s\S]*<\/svg>$/);
 });
 
 test("update curves: batch and hidden points, finite positive ms and GFLOP/s, PyTorch at every point or the reason why not", async () => {
@@ -55,6 +57,7 @@ test("update curves: batch and hidden points, finite positive ms and GFLOP/s, Py
   }
   if (!u.pytorch.available) assert.match(u.pytorch.reason, /python3|PyTorch/);
   assert.match(scalingTable(r), /critic Adam step/);
+  assert.deepEqual(Object.keys(scalingPlots(r)), ["scaling-batch.svg", "scaling-hidden.svg"]);
 });
 
 test("criticStepFlop: 3 × the forward matmuls' 2·B·(in·h + h·h + h)", () => {
