@@ -1,0 +1,47 @@
+// `simbridge meta` as a user runs it: the generated help, usage errors that
+// name the bad setting, and a whole (tiny) run writing its folder.
+import { it } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { packageRoot } from "../../src/protocol/service-definition.js";
+import { META, metaCommand } from "../../src/cli/meta.js";
+import { readMetrics } from "../../src/train/metrics-log.js";
+
+const run = promisify(execFile);
+const bin = join(packageRoot(), "bin", "simbridge.js");
+const simbridge = (...args: string[]) => run(process.execPath, [bin, ...args], { cwd: packageRoot(), timeout: 120_000 });
+
+it("meta --help prints the generated help; bad settings are usage errors naming them", async () => {
+  assert.equal((await simbridge("meta", "--help")).stdout, `${META.usage}\n`);
+  const out = join(mkdtempSync(join(tmpdir(), "simbridge-meta-cli-")), "run");
+  // One through the process (exit code 2, the message on stderr), the rest in-process: each spawn loads TF.js.
+  const e = await simbridge("meta", "--out", out, "--algo", "maml", "--family", "point-goal", "--set", "latentDim=2").then(
+    () => assert.fail("meta with a latent for maml succeeded"),
+    (x: { code: number; stderr: string }) => x,
+  );
+  assert.equal(e.code, 2, e.stderr);
+  assert.match(e.stderr, /^simbridge meta: --set: latentDim: maml has no latent \(that is maesn\)/);
+  const usage = (args: string[], message: RegExp) => assert.rejects(metaCommand(["--out", out, ...args]), message);
+  await usage(["--algo", "maesn", "--family", "point-goal", "--set", "lr=1"], /--set: maesn has no setting "lr"/);
+  await usage(["--algo", "maesn", "--family", "point-goal", "--set", "innerLr=fast"], /--set innerLr: expected a number \(or true\/false\), got 'fast'/);
+  await usage(["--algo", "maesn", "--family", "maze"], /--family: expected point-goal or point-blocks, got 'maze'/);
+  await usage(["--algo", "maesn", "--family", "point-goal", "--meta-batch", "30"], /--meta-batch 30 is more than --train-tasks 20/);
+  await usage(["--algo", "scratch", "--family", "point-goal", "--iterations", "5"], /--iterations: scratch does no meta-training/);
+});
+
+it("a tiny maesn run writes metrics per iteration, the meta-test after 0 and 1 steps, and a checkpoint", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "simbridge-meta-cli-")), "run");
+  const { stdout } = await simbridge("meta", "--algo", "maesn", "--family", "point-goal", "--out", out, "--iterations", "2", "--meta-batch", "2", "--episodes", "3", "--train-tasks", "3", "--test-tasks", "2", "--test-episodes", "3", "--adapt-steps", "1", "--backend", "wasm");
+  assert.match(stdout, /success after 0…1 adaptation steps \d\.\d\d \/ \d\.\d\d/);
+  const evalJson = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { success_after: number[]; episodes_per_step: number; iterations: number };
+  assert.equal(evalJson.success_after.length, 2);
+  assert.equal(evalJson.episodes_per_step, 6);
+  assert.equal(evalJson.iterations, 2);
+  assert.deepEqual(readMetrics(join(out, "metrics.jsonl")).map((r) => r["iteration"]), [1, 2]);
+  const manifest = JSON.parse(readFileSync(join(out, "checkpoint", "manifest.json"), "utf8")) as { networks: Record<string, unknown> };
+  assert.deepEqual(Object.keys(manifest.networks).sort(), ["latents", "policy"]);
+});
