@@ -10,8 +10,9 @@
  *
  * Update curve: one critic Adam step (update.ts's `criticStepMs`) at each batch
  * size (hidden fixed) and at each hidden size (batch fixed), and the same step
- * in PyTorch at each point when python3-torch is installed; GFLOP/s from the
- * matmul FLOPs make "still linear" visible as a flat line.
+ * in PyTorch at each point when python3-torch is installed, both timed back to
+ * back in each repeat; GFLOP/s from the matmul FLOPs make "still linear"
+ * visible as a flat line.
  *
  * Rates are medians over `repeats`; in-process and gRPC alternate which goes
  * first, so a change of the machine's load hits both. The load average before
@@ -43,7 +44,7 @@ export interface ScalingBenchOptions {
   readonly envs?: readonly number[];
   /** Seconds of stepping per side, point and repeat. */
   readonly seconds?: number;
-  /** Measurements per side and point (median reported). */
+  /** Measurements per side and point, env and update curves (median reported). */
   readonly repeats?: number;
   /** Batch sizes of the batch curve, at `hiddenForBatches` hidden units. */
   readonly batches?: readonly number[];
@@ -224,21 +225,29 @@ async function physicalLimit(taskName: string, nativeSeconds: number): Promise<P
 async function updateCurve(o: Resolved, log: (line: string) => void): Promise<UpdateCurve> {
   const backend = await selectBackend(o.backend);
   let pytorch: UpdateCurve["pytorch"] | undefined;
+  // Each repeat times both sides back to back, in alternating order; medians over the repeats.
   const point = (batch: number, hidden: number): UpdatePoint => {
-    const ms = criticStepMs({ batch, hidden, inDim: o.inDim, iters: o.iters });
+    const ours: number[] = [];
+    const theirs: number[] = [];
+    for (let r = 0; r < o.repeats; r++) {
+      const simbridge = () => ours.push(criticStepMs({ batch, hidden, inDim: o.inDim, iters: o.iters }));
+      const torch = () => {
+        // Once PyTorch is known to be missing, do not ask again.
+        if (pytorch !== undefined && !pytorch.available) return;
+        const t: PytorchCriticStep = pytorchCriticStep({ batch, hidden, inDim: o.inDim, warmup: warmupFor(o.iters), iters: o.iters });
+        pytorch = t.available ? { available: true, torch_version: t.torch_version, threads: t.threads, blas: t.blas, openblas_coretype: t.openblas_coretype } : t;
+        if (t.available) theirs.push(t.ms);
+      };
+      for (const side of r % 2 === 0 ? [simbridge, torch] : [torch, simbridge]) side();
+    }
     const flop = criticStepFlop(batch, hidden, o.inDim);
+    const ms = round3(median(ours));
     const p: UpdatePoint = { batch, hidden, simbridge_ms: ms, simbridge_gflop_per_s: gflops(flop, ms) };
-    // Once PyTorch is known to be missing, do not ask again at every point.
-    if (pytorch === undefined || pytorch.available) {
-      const torch: PytorchCriticStep = pytorchCriticStep({ batch, hidden, inDim: o.inDim, warmup: warmupFor(o.iters), iters: o.iters });
-      if (torch.available) {
-        pytorch = { available: true, torch_version: torch.torch_version, threads: torch.threads, blas: torch.blas, openblas_coretype: torch.openblas_coretype };
-        p.pytorch_ms = torch.ms;
-        p.pytorch_gflop_per_s = gflops(flop, torch.ms);
-        p.simbridge_over_pytorch = Number((ms / torch.ms).toFixed(3));
-      } else {
-        pytorch = torch;
-      }
+    if (theirs.length === o.repeats) {
+      const torchMs = round3(median(theirs));
+      p.pytorch_ms = torchMs;
+      p.pytorch_gflop_per_s = gflops(flop, torchMs);
+      p.simbridge_over_pytorch = Number((ms / torchMs).toFixed(3));
     }
     log(`batch ${batch} hidden ${hidden}: ${ms} ms${p.pytorch_ms !== undefined ? `, PyTorch ${p.pytorch_ms} ms` : ""}`);
     return p;
@@ -302,7 +311,7 @@ export function scalingPlots(r: ScalingBenchResult): Record<string, string> {
       const xs = pts.map((p) => x(p.envs_per_request));
       series.push({ label: `native MuJoCo ${lim.native_mujoco_version}, 1 env, 1 core (limit)`, points: [[Math.min(...xs), lim.env_steps_per_s], [Math.max(...xs), lim.env_steps_per_s]] });
     }
-    plots["scaling-envs.svg"] = renderLinePlot({ title: `${r.envs.task}: env steps/s vs envs per request`, xLabel: "log2(envs per request)", yLabel: "env steps/s", series });
+    plots["scaling-envs.svg"] = renderLinePlot({ title: `${r.envs.task}: env steps/s vs envs per request`, xLabel: "log2(envs per request)", yLabel: "env steps/s", series, yRange: fromZero(series) });
   }
   if (r.update) {
     const u = r.update;
@@ -310,10 +319,15 @@ export function scalingPlots(r: ScalingBenchResult): Record<string, string> {
       { label: `simbridge (${u.backend})`, points: points.map((p) => [p[along], p.simbridge_ms]) },
       ...(u.pytorch.available ? [{ label: `PyTorch ${u.pytorch.torch_version}, 1 thread`, points: points.map((p): [number, number] => [p[along], p.pytorch_ms!]) }] : []),
     ];
-    plots["scaling-batch.svg"] = renderLinePlot({ title: `critic Adam step vs batch (hidden ${u.batch_curve.hidden})`, xLabel: "batch rows", yLabel: "ms per step", series: curve(u.batch_curve.points, "batch") });
-    plots["scaling-hidden.svg"] = renderLinePlot({ title: `critic Adam step vs hidden size (batch ${u.hidden_curve.batch})`, xLabel: "hidden units per layer", yLabel: "ms per step", series: curve(u.hidden_curve.points, "hidden") });
+    plots["scaling-batch.svg"] = renderLinePlot({ title: `critic Adam step vs batch (hidden ${u.batch_curve.hidden})`, xLabel: "batch rows", yLabel: "ms per step", series: curve(u.batch_curve.points, "batch"), yRange: fromZero(curve(u.batch_curve.points, "batch")) });
+    plots["scaling-hidden.svg"] = renderLinePlot({ title: `critic Adam step vs hidden size (batch ${u.hidden_curve.batch})`, xLabel: "hidden units per layer", yLabel: "ms per step", series: curve(u.hidden_curve.points, "hidden"), yRange: fromZero(curve(u.hidden_curve.points, "hidden")) });
   }
   return plots;
+}
+
+/** From 0 to 10 % above the highest point: differences read at their true size. */
+function fromZero(series: readonly Series[]): [number, number] {
+  return [0, 1.1 * Math.max(...series.flatMap((s) => s.points.map((p) => p[1])))];
 }
 
 function pad(v: number | string, width: number): string {
@@ -324,6 +338,10 @@ function positiveInts(name: string, list: readonly number[]): void {
   if (list.length === 0) throw SimbridgeError.invalidArgument(`bench scaling: ${name} needs at least one point`, name);
   const bad = list.find((n) => !(Number.isSafeInteger(n) && n >= 1));
   if (bad !== undefined) throw SimbridgeError.invalidArgument(`bench scaling: ${name} must be positive integers, got ${list.join(",")}`, name);
+}
+
+function round3(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
 }
 
 function loadAverage(): number[] {

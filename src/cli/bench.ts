@@ -106,7 +106,7 @@ export const BENCH_SCALING = defineCommand({
     task: { type: "string", meta: "NAME", default: SCALING_DEFAULTS.task, help: "the env curve's task" },
     envs: { type: "list", of: "int", split: true, min: 1, meta: "N,…", defaultText: SCALING_DEFAULTS.envs.join(","), help: "envs per request, one point each" },
     seconds: { type: "number", above: 0, meta: "S", default: SCALING_DEFAULTS.seconds, help: "seconds of stepping per side, point and repeat" },
-    repeats: { type: "int", min: 1, default: SCALING_DEFAULTS.repeats, help: "env measurements per side and point (median reported)" },
+    repeats: { type: "int", min: 1, default: SCALING_DEFAULTS.repeats, help: "measurements per side and point, both curves (median reported)" },
     batch: { type: "list", of: "int", split: true, min: 1, meta: "N,…", defaultText: SCALING_DEFAULTS.batches.join(","), help: "batch sizes of the update's batch curve" },
     "batch-hidden": { type: "int", min: 1, default: SCALING_DEFAULTS.hiddenForBatches, help: "hidden units along the batch curve" },
     hidden: { type: "list", of: "int", split: true, min: 1, meta: "N,…", defaultText: SCALING_DEFAULTS.hiddens.join(","), help: "hidden sizes of the update's hidden curve" },

@@ -39,7 +39,7 @@ test("env curve: one point per envs count, finite positive rates in-process and 
 });
 
 test("update curves: batch and hidden points, finite positive ms and GFLOP/s, PyTorch at every point or the reason why not", async () => {
-  const r = await benchScaling({ curve: "update", batches: [8, 16], hiddenForBatches: 16, hiddens: [8, 16], batchForHiddens: 8, iters: 2 });
+  const r = await benchScaling({ curve: "update", batches: [8, 16], hiddenForBatches: 16, hiddens: [8, 16], batchForHiddens: 8, iters: 2, repeats: 1 });
   assert.deepEqual(JSON.parse(JSON.stringify(r)), r);
   assert.equal(r.envs, undefined);
   const u = r.update!;
