@@ -85,6 +85,7 @@ import { Rng } from "../../src/core/rng.js";
 import { boundedSpec } from "../../src/env/spec.js";
 import { newTaskStep, StepStatus, type Options, type Task, type TaskFactory, type TaskSpec, type TaskStep } from "../../src/env/task.js";
 import { declareView } from "../../src/viewer/view-source.js";
+import { pushDisc } from "./block-contact.js";
 import { BLOCK_COLOUR, disc, planarView } from "./point-views.js";
 
 const NAME = "PointPush-v0";
@@ -185,40 +186,12 @@ export type PushState = Float64Array;
 export function pointPushMove(s: PushState, ax: number, ay: number): void {
   const px0 = s[0]!;
   const py0 = s[1]!;
-  let px = Math.max(-POINT_LIMIT, Math.min(POINT_LIMIT, px0 + ax * PUSH_MAX_SPEED));
-  let py = Math.max(-POINT_LIMIT, Math.min(POINT_LIMIT, py0 + ay * PUSH_MAX_SPEED));
-  let bx = s[2]!;
-  let by = s[3]!;
-  const dx = bx - px;
-  const dy = by - py;
-  const d = Math.sqrt(dx * dx + dy * dy);
-  if (d < CONTACT_DISTANCE) {
-    let nx: number;
-    let ny: number;
-    if (d > 0) {
-      nx = dx / d;
-      ny = dy / d;
-    } else {
-      // The point landed on the block's centre: push along its move.
-      const mx = px - px0;
-      const my = py - py0;
-      const m = Math.sqrt(mx * mx + my * my);
-      nx = mx / m;
-      ny = my / m;
-    }
-    const ux = px + nx * CONTACT_DISTANCE;
-    const uy = py + ny * CONTACT_DISTANCE;
-    bx = Math.max(-BLOCK_LIMIT, Math.min(BLOCK_LIMIT, ux));
-    by = Math.max(-BLOCK_LIMIT, Math.min(BLOCK_LIMIT, uy));
-    px -= ux - bx;
-    py -= uy - by;
-  }
-  s[0] = px;
-  s[1] = py;
-  s[2] = bx;
-  s[3] = by;
-  s[4] = px - px0;
-  s[5] = py - py0;
+  s[0] = Math.max(-POINT_LIMIT, Math.min(POINT_LIMIT, px0 + ax * PUSH_MAX_SPEED));
+  s[1] = Math.max(-POINT_LIMIT, Math.min(POINT_LIMIT, py0 + ay * PUSH_MAX_SPEED));
+  // Steps 2 and 3: the contact rule shared with PointBlocks-v0.
+  pushDisc(s, 0, 2, CONTACT_DISTANCE, BLOCK_LIMIT, s[0] - px0, s[1] - py0);
+  s[4] = s[0] - px0;
+  s[5] = s[1] - py0;
 }
 
 class PointPush implements Task {

@@ -49,7 +49,7 @@ describe("simbridge serve", () => {
   it("serves the catalogue to `simbridge tasks --server` with the token", async () => {
     const { stdout } = await simbridge("tasks", "--server", address, "--token", "tok", "--json");
     const tasks = JSON.parse(stdout) as Array<{ name: string; action: { shape: number[] } }>;
-    assert.deepEqual(tasks.map((t) => t.name).sort(), ["Ant-v5", "AntFall-v0", "AntMaze-v0", "AntPush-v0", "PointMaze-v0", "PointPush-v0", "PointReach-v0", "Reacher-v5", "ReacherGoal-v0", "ReacherMoving-v0"]);
+    assert.deepEqual(tasks.map((t) => t.name).sort(), ["Ant-v5", "AntFall-v0", "AntMaze-v0", "AntPush-v0", "PointBlocks-v0", "PointGoal-v0", "PointMaze-v0", "PointPush-v0", "PointReach-v0", "Reacher-v5", "ReacherGoal-v0", "ReacherMoving-v0"]);
     assert.deepEqual(tasks.find((t) => t.name === "Ant-v5")!.action.shape, [8]);
   });
 
