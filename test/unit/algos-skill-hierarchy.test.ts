@@ -110,7 +110,7 @@ async function context(overrides: Partial<typeof TRAIN_DEFAULTS> = {}, reward: R
 
 test("the low level is the DIAYN run's policy, frozen: the same actions for the chosen skill; the high level decides every c steps", async () => {
   const { dir, diayn } = await skillsRun();
-  const h = hierarchy(dir, { every: 3, epsilonStart: 0, epsilonEnd: 0 });
+  const h = hierarchy(dir, { every: 3, epsilonStart: 0, epsilonEnd: 0, lowActions: "deterministic" });
   try {
     assert.equal(h.k, 3);
     const input = Float32Array.of(0.2, -0.3, 0, 0, 0.5, 0.5);
