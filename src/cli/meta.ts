@@ -35,6 +35,7 @@ export const META = defineCommand({
     "test-episodes": { type: "int", min: 2, default: D.testEpisodes, help: "episodes per test task at each adaptation step" },
     "adapt-steps": { type: "int", min: 0, default: D.adaptSteps, help: "adaptation steps at meta-test (success is reported after 0 … K)" },
     "eval-every": { type: "int", min: 0, default: D.evalEvery, help: "also meta-test every N iterations (0: only at the end)" },
+    "skills-run": { type: "string", meta: "DIR", help: "diayn: the DIAYN run (simbridge train --algo diayn on the family's task) whose skills the meta-test adapts" },
     seed: { type: "int", min: 0, default: D.seed, help: "seed of the networks, task order, latents and actions" },
     set: { type: "pairs", help: `a setting: ${SETTINGS.map((k) => `${k} (${String(MAESN_DEFAULTS[k as keyof typeof MAESN_DEFAULTS])})`).join(", ")}` },
     backend: { type: "enum", values: BACKEND_NAMES, default: D.backend, help: "the tensor backend" },
@@ -44,6 +45,8 @@ export const META = defineCommand({
 });
 
 export const META_USAGE = META.usage;
+
+const given = (argv: readonly string[], flag: string) => argv.some((a) => a === `--${flag}` || a.startsWith(`--${flag}=`));
 
 export async function metaCommand(argv: string[]): Promise<void> {
   const { values: v } = META.parse(argv);
@@ -61,6 +64,8 @@ export async function metaCommand(argv: string[]): Promise<void> {
   } catch (e) {
     throw new UsageError(`--set: ${(e as Error).message}`);
   }
+  if ((algo === "diayn") !== (v["skills-run"] !== undefined)) throw new UsageError(algo === "diayn" ? "--skills-run is required with --algo diayn (the DIAYN run whose skills are adapted)" : `--skills-run is for --algo diayn; ${algo} does not read it`);
+  if (algo === "diayn" && given(argv, "iterations")) throw new UsageError("--iterations: diayn does no meta-training (its skills come from --skills-run)");
   if (algo === "scratch" && v.iterations !== D.iterations && v.iterations !== 0) throw new UsageError("--iterations: scratch does no meta-training");
   if (v["meta-batch"] > v["train-tasks"]) throw new UsageError(`--meta-batch ${v["meta-batch"]} is more than --train-tasks ${v["train-tasks"]}`);
   await metaRun(
@@ -77,6 +82,7 @@ export async function metaCommand(argv: string[]): Promise<void> {
       evalEvery: v["eval-every"],
       seed: v.seed,
       server: v.server ?? "",
+      skillsRun: v["skills-run"] ?? "",
       backend: v.backend,
       algoArgs,
     },

@@ -20,16 +20,18 @@ import { connectEnvs } from "../client/connect-envs.js";
 import type { ConnectOptions } from "../client/connection.js";
 import { Rng } from "../core/rng.js";
 import type { Options } from "../env/task.js";
-import { StepStatus } from "../env/task.js";
 import type { VectorEnv } from "../env/vector-env.js";
-import { advantages, MAESN_DEFAULTS, MaesnLearner, sampleLatents, type EpisodeBatch, type LatentParams, type MaesnOptions } from "../algos/maesn.js";
+import { MAESN_DEFAULTS, MaesnLearner, sampleLatents, type LatentParams, type MaesnOptions } from "../algos/maesn.js";
+import { collectEpisodes, mean, type Collected } from "./episodes.js";
+import { skillsMetaTest } from "./skills-baseline.js";
+import { loadSkills } from "../algos/skill-hierarchy.js";
 import { selectBackend, type BackendName } from "../nn/backend.js";
 import { saveCheckpoint } from "../nn/save-load.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { RunFolder } from "../train/run-folder.js";
 import { taskFamily, type TaskFamily } from "./task-family.js";
 
-export const META_ALGOS = ["maesn", "maml", "scratch"] as const;
+export const META_ALGOS = ["maesn", "maml", "scratch", "diayn"] as const;
 export type MetaAlgo = (typeof META_ALGOS)[number];
 
 export interface MetaArgs {
@@ -54,6 +56,8 @@ export interface MetaArgs {
   /** HOST:PORT or a fleet target; empty: the embedded server. */
   readonly server: string;
   readonly backend: BackendName;
+  /** diayn: the DIAYN run folder whose skills are adapted at meta-test (src/meta/skills-baseline.ts). */
+  readonly skillsRun: string;
   /** Overrides of the algorithm's options (src/algos/maesn.ts MaesnOptions). */
   readonly algoArgs: Readonly<Record<string, number>>;
 }
@@ -69,13 +73,18 @@ export const META_DEFAULTS: Omit<MetaArgs, "algo" | "family"> = {
   evalEvery: 0,
   seed: 0,
   server: "",
+  skillsRun: "",
   backend: "auto",
   algoArgs: {},
 };
 
-/** The algorithm's options: MAESN's defaults, without a latent for MAML and scratch, then the overrides. */
+/**
+ * The algorithm's options: MAESN's defaults, without a latent for MAML and
+ * scratch, then the overrides. diayn reads latentLr (the step on its skill
+ * logits, default 5) and gamma.
+ */
 export function metaOptions(algo: MetaAlgo, overrides: Readonly<Record<string, number>>): MaesnOptions {
-  const base: MaesnOptions = { ...MAESN_DEFAULTS, ...(algo === "maesn" ? {} : { latentDim: 0 }) };
+  const base: MaesnOptions = { ...MAESN_DEFAULTS, ...(algo === "maesn" ? {} : { latentDim: 0 }), ...(algo === "diayn" ? { latentLr: 5 } : {}) };
   const out: Record<string, unknown> = { ...base };
   for (const [k, v] of Object.entries(overrides)) {
     if (!Object.hasOwn(base, k) || k === "hidden") throw new Error(`${algo} has no setting ${JSON.stringify(k)}; settings: ${Object.keys(base).filter((x) => x !== "hidden").join(", ")}`);
@@ -109,96 +118,20 @@ interface TaskGroup {
   readonly resetOptions: Options;
 }
 
-interface Collected extends EpisodeBatch {
-  readonly returns: Float32Array;
-  readonly success: Uint8Array;
+/** E episodes per group under the group's parameters: ω drawn per episode, actions sampled. */
+function collect(env: VectorEnv, learner: MaesnLearner, groups: readonly TaskGroup[], perGroup: number, gamma: number, rng: Rng): Promise<Collected[]> {
+  return collectEpisodes(
+    env,
+    groups.map((g) => {
+      const latents = sampleLatents(g.latent, perGroup, rng);
+      return { latents, resetOptions: g.resetOptions, act: (obs: Float32Array, rows: number) => learner.act(g.policy, obs, latents, rows, rng, true) };
+    }),
+    perGroup,
+    gamma,
+    rng,
+  );
 }
 
-/**
- * E episodes per group, all groups' envs stepped together (env g·E + e is
- * group g's episode e). Episodes that end early are masked from then on.
- */
-async function collect(env: VectorEnv, learner: MaesnLearner, groups: readonly TaskGroup[], perGroup: number, gamma: number, rng: Rng): Promise<Collected[]> {
-  const { obsDim, actDim } = learner;
-  const steps = env.spec.maxEpisodeSteps;
-  const n = groups.length * perGroup;
-  if (env.numEnvs !== n) throw new Error(`internal: ${env.numEnvs} envs for ${n} episodes`);
-  const latents = groups.map((g) => sampleLatents(g.latent, perGroup, rng));
-  const rows = perGroup * steps;
-  const obs = groups.map(() => new Float32Array(rows * obsDim));
-  const actions = groups.map(() => new Float32Array(rows * actDim));
-  const rewards = groups.map(() => new Float32Array(rows));
-  const mask = groups.map(() => new Float32Array(rows));
-  const success = groups.map(() => new Uint8Array(perGroup));
-  let batch = await env.reset(Array.from({ length: n }, (_, i) => ({ index: i, seed: rng.nextU32(), options: groups[Math.floor(i / perGroup)]!.resetOptions })));
-  const current = new Float32Array(n * obsDim);
-  const alive = new Uint8Array(n).fill(1);
-  const sizes = env.spec.observations.map((o) => o.shape.reduce((x, y) => x * y, 1));
-  const readObs = () => batch.indices.forEach((env, r) => current.set(flatObservation(batch.observations, sizes, r), env * obsDim));
-  readObs();
-  for (let t = 0; t < steps && alive.some((a) => a); t++) {
-    const all = new Float32Array(n * actDim);
-    groups.forEach((g, k) => {
-      const a = learner.act(g.policy, current.subarray(k * perGroup * obsDim, (k + 1) * perGroup * obsDim), latents[k]!, perGroup, rng, true);
-      all.set(a, k * perGroup * actDim);
-    });
-    const indices: number[] = [];
-    for (let i = 0; i < n; i++) if (alive[i]) indices.push(i);
-    const sent = new Float32Array(indices.length * actDim);
-    indices.forEach((i, r) => {
-      sent.set(all.subarray(i * actDim, (i + 1) * actDim), r * actDim);
-      const k = Math.floor(i / perGroup);
-      const row = (i % perGroup) * steps + t;
-      obs[k]!.set(current.subarray(i * obsDim, (i + 1) * obsDim), row * obsDim);
-      actions[k]!.set(all.subarray(i * actDim, (i + 1) * actDim), row * actDim);
-      mask[k]![row] = 1;
-    });
-    batch = await env.step(sent, indices);
-    if (!batch.reward) throw new Error(`${env.spec.name} sends no reward (a black box): meta-learning reads the env's reward (dense at meta-training, sparse at meta-test)`);
-    readObs();
-    batch.indices.forEach((i, r) => {
-      const k = Math.floor(i / perGroup);
-      rewards[k]![(i % perGroup) * steps + t] = batch.reward![r]!;
-      if (batch.status[r] !== StepStatus.RUNNING) {
-        alive[i] = 0;
-        success[k]![i % perGroup] = batch.isSuccess[r]!;
-      }
-    });
-  }
-  return groups.map((_, k) => {
-    const adv = advantages(rewards[k]!, mask[k]!, perGroup, steps, gamma);
-    return {
-      episodes: perGroup,
-      steps,
-      obs: obs[k]!,
-      actions: actions[k]!,
-      mask: mask[k]!,
-      latents: latents[k]!.length ? latents[k]! : new Float32Array(0),
-      stepAdvantages: adv.step,
-      episodeAdvantages: adv.episode,
-      returns: adv.returns,
-      success: success[k]!,
-    };
-  });
-}
-
-/** Row r of the batch's observations, every observation tensor (of `sizes` values per row) in spec order. */
-function flatObservation(observations: readonly Float32Array[], sizes: readonly number[], r: number): Float32Array {
-  if (observations.length === 1) return observations[0]!.subarray(r * sizes[0]!, (r + 1) * sizes[0]!);
-  const out = new Float32Array(sizes.reduce((x, y) => x + y, 0));
-  let at = 0;
-  observations.forEach((o, k) => {
-    out.set(o.subarray(r * sizes[k]!, (r + 1) * sizes[k]!), at);
-    at += sizes[k]!;
-  });
-  return out;
-}
-
-function mean(xs: ArrayLike<number>): number {
-  let sum = 0;
-  for (let i = 0; i < xs.length; i++) sum += xs[i]!;
-  return xs.length ? sum / xs.length : 0;
-}
 
 /**
  * The meta-test: every test task from the learner's policy and the prior
@@ -239,7 +172,8 @@ async function openEnvs(address: string, family: TaskFamily, count: number, opti
 export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptions = {}, log: (line: string) => void = (l) => console.log(l)): Promise<MetaRunResult> {
   const family = taskFamily(args.family);
   const options = metaOptions(args.algo, args.algoArgs);
-  const iterations = args.algo === "scratch" ? 0 : args.iterations;
+  const iterations = args.algo === "scratch" || args.algo === "diayn" ? 0 : args.iterations;
+  if ((args.algo === "diayn") !== (args.skillsRun !== "")) throw new Error(args.algo === "diayn" ? "diayn adapts the skills of a DIAYN run: give its folder (skillsRun)" : `skillsRun is the DIAYN baseline's; ${args.algo} does not read it`);
   if (args.metaBatch > args.trainTasks) throw new Error(`metaBatch ${args.metaBatch} is more than the ${args.trainTasks} training tasks`);
   const backend = await selectBackend(args.backend);
   const folder = new RunFolder(out);
@@ -267,7 +201,20 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
     const testRng = () => new Rng(args.seed * 1_000_003 + 17);
     const trainTasks = family.trainTasks(args.trainTasks);
     const testTasks = family.testTasks(args.testTasks);
-    log(`meta-training ${args.algo} on ${family.name} (${family.task}) through ${server ? "the embedded server" : "the server"} at ${address}; backend ${backend.name}; ${iterations} iterations × ${args.metaBatch} tasks × ${args.episodes} episodes × 2 phases`);
+    const diaynTest = async () => {
+      const skills = loadSkills(args.skillsRun, obsDim, actDim, args.seed);
+      try {
+        return await skillsMetaTest(testEnv, skills, testTasks, args.testEpisodes, args.adaptSteps, options.latentLr, options.gamma, testRng());
+      } finally {
+        skills.dispose();
+      }
+    };
+    const through = `through ${server ? "the embedded server" : "the server"} at ${address}; backend ${backend.name}`;
+    log(
+      iterations > 0
+        ? `meta-training ${args.algo} on ${family.name} (${family.task}) ${through}; ${iterations} iterations × ${args.metaBatch} tasks × ${args.episodes} episodes × 2 phases`
+        : `meta-testing ${args.algo} (no meta-training) on ${family.name} (${family.task}) ${through}`,
+    );
     try {
       for (let it = 1; it <= iterations; it++) {
         const start = performance.now();
@@ -294,10 +241,11 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
           log(`  meta-test: success after 0…${args.adaptSteps} steps ${test.success_after.map((s) => s.toFixed(2)).join(" / ")}`);
         }
       }
-      const test = await metaTest(testEnv, learner, testTasks, args.testEpisodes, args.adaptSteps, testRng());
+      const test = args.algo === "diayn" ? await diaynTest() : await metaTest(testEnv, learner, testTasks, args.testEpisodes, args.adaptSteps, testRng());
       const wallSeconds = (performance.now() - t0) / 1000;
       folder.writeJson("eval.json", { algo: args.algo, family: family.name, iterations, seed: args.seed, test_tasks: args.testTasks, ...test, wall_s: wallSeconds });
-      await saveCheckpoint(`${out}/checkpoint`, {
+      // diayn's policy is the skills run's; the learner here was never used.
+      if (args.algo !== "diayn") await saveCheckpoint(`${out}/checkpoint`, {
         networks: { policy: { trainableVariables: learner.policy }, ...(learner.hasLatent ? { latents: { trainableVariables: learner.latents.flat() } } : {}) },
         optimizers: { meta: learner.optimizer },
         meta: { iteration: learner.iteration, options },

@@ -1,5 +1,6 @@
 // `simbridge meta` as a user runs it: the generated help, usage errors that
-// name the bad setting, and a whole (tiny) run writing its folder.
+// name the bad setting, a whole (tiny) run writing its folder, and the DIAYN
+// baseline on a (tiny) DIAYN run's skills.
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -10,6 +11,8 @@ import { promisify } from "node:util";
 import { packageRoot } from "../../src/protocol/service-definition.js";
 import { META, metaCommand } from "../../src/cli/meta.js";
 import { readMetrics } from "../../src/train/metrics-log.js";
+import { trainArgs, trainRun } from "../../src/train/train-run.js";
+import { quiet } from "../helpers/training-runs.js";
 
 const run = promisify(execFile);
 const bin = join(packageRoot(), "bin", "simbridge.js");
@@ -31,6 +34,8 @@ it("meta --help prints the generated help; bad settings are usage errors naming 
   await usage(["--algo", "maesn", "--family", "maze"], /--family: expected point-goal or point-blocks, got 'maze'/);
   await usage(["--algo", "maesn", "--family", "point-goal", "--meta-batch", "30"], /--meta-batch 30 is more than --train-tasks 20/);
   await usage(["--algo", "scratch", "--family", "point-goal", "--iterations", "5"], /--iterations: scratch does no meta-training/);
+  await usage(["--algo", "diayn", "--family", "point-goal"], /--skills-run is required with --algo diayn/);
+  await usage(["--algo", "maesn", "--family", "point-goal", "--skills-run", out], /--skills-run is for --algo diayn; maesn does not read it/);
 });
 
 it("a tiny maesn run writes metrics per iteration, the meta-test after 0 and 1 steps, and a checkpoint", async () => {
@@ -44,4 +49,22 @@ it("a tiny maesn run writes metrics per iteration, the meta-test after 0 and 1 s
   assert.deepEqual(readMetrics(join(out, "metrics.jsonl")).map((r) => r["iteration"]), [1, 2]);
   const manifest = JSON.parse(readFileSync(join(out, "checkpoint", "manifest.json"), "utf8")) as { networks: Record<string, unknown> };
   assert.deepEqual(Object.keys(manifest.networks).sort(), ["latents", "policy"]);
+});
+
+it("the DIAYN baseline: a DIAYN run's skills on the held-out tasks, success after 0 and 1 steps on the skill distribution", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "simbridge-meta-diayn-"));
+  const skillsRun = join(dir, "diayn");
+  await trainRun(
+    trainArgs("PointGoal-v0", { algo: "diayn", blackBox: true, envs: 2, backend: "wasm", steps: 200, batchSize: 32, learningStarts: 100, checkpointEvery: 0, finalEvalEpisodes: 2, algoArgs: { skills: 3, hidden: [16, 16], discriminatorHidden: [16, 16] } }),
+    skillsRun,
+    { resume: false, ...quiet },
+  );
+  const out = join(dir, "meta");
+  await metaCommand(["--algo", "diayn", "--family", "point-goal", "--skills-run", skillsRun, "--out", out, "--test-tasks", "2", "--test-episodes", "4", "--adapt-steps", "1", "--backend", "wasm"]);
+  const evalJson = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { algo: string; success_after: number[]; episodes_per_step: number; iterations: number };
+  assert.equal(evalJson.algo, "diayn");
+  assert.equal(evalJson.iterations, 0);
+  assert.equal(evalJson.success_after.length, 2);
+  assert.equal(evalJson.episodes_per_step, 8);
+  await assert.rejects(metaCommand(["--algo", "diayn", "--family", "point-goal", "--skills-run", join(dir, "nothing"), "--out", join(dir, "m2"), "--backend", "wasm"]), /is not a run folder \(no args\.json\)/);
 });

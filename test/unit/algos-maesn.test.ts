@@ -9,6 +9,7 @@ import { selectBackend } from "../../src/nn/backend.js";
 import { exp2, tanh2 } from "../../src/nn/second-order.js";
 import { advantages, latentKl, latentLogProb, MAESN_DEFAULTS, MaesnLearner, metaGradient, policyLogProb, type EpisodeBatch } from "../../src/algos/maesn.js";
 import { metaOptions } from "../../src/meta/meta-run.js";
+import { skillLogitsStep, softmax } from "../../src/meta/skills-baseline.js";
 
 before(async () => {
   await selectBackend("cpu");
@@ -151,4 +152,13 @@ it("settings: maml and scratch have no latent; unknown settings and latents for 
   assert.throws(() => metaOptions("maml", { latentDim: 2 }), /latentDim: maml has no latent/);
   assert.throws(() => metaOptions("maesn", { lr: 1 }), /maesn has no setting "lr"; settings: latentDim, innerLr/);
   assert.throws(() => new MaesnLearner(2, 2, 1, { ...MAESN_DEFAULTS, latentDim: 0, innerLr: 0 }, 0), /adapts nothing/);
+});
+
+it("the DIAYN baseline's step on the skill logits: ℓ + α·mean_e Â_e(onehot(z_e) − p), by hand", () => {
+  // K = 3, ℓ = 0 (p = ⅓ each), skills (0, 1, 0), Â (1, −2, 1), α = 3:
+  // Σ_e Â_e(1[z_e = z] − ⅓) = (2, −2, 0); divided by E = 3, times α: (2, −2, 0).
+  const next = skillLogitsStep(new Float64Array(3), [0, 1, 0], [1, -2, 1], 3);
+  [2, -2, 0].forEach((want, z) => close(next[z]!, want, 1e-12, `ℓ[${z}]`));
+  const p = softmax(next);
+  close(p[0]!, Math.exp(2) / (Math.exp(2) + Math.exp(-2) + 1), 1e-12, "softmax");
 });
