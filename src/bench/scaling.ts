@@ -190,8 +190,12 @@ async function envCurve(o: Resolved, log: (line: string) => void): Promise<EnvCu
         };
         for (const side of r % 2 === 0 ? [inProcess, overGrpc] : [overGrpc, inProcess]) await side();
       }
-      const point = { envs_per_request: n, in_process_steps_per_s: Math.round(median(local)), grpc_steps_per_s: Math.round(median(grpc)), ratio: 0 };
-      point.ratio = Number((median(grpc) / median(local)).toFixed(3));
+      const point: EnvPoint = {
+        envs_per_request: n,
+        in_process_steps_per_s: Math.round(median(local)),
+        grpc_steps_per_s: Math.round(median(grpc)),
+        ratio: Number((median(grpc) / median(local)).toFixed(3)),
+      };
       points.push(point);
       log(`envs ${n}: in-process ${point.in_process_steps_per_s}/s, gRPC ${point.grpc_steps_per_s}/s, ratio ${point.ratio}`);
     }
