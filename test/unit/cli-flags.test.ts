@@ -199,7 +199,7 @@ describe("every command's --help comes from its declarations", () => {
   it("train's enum messages", () => {
     usageError(() => TRAIN.parse(["--her-goals", "random"]), "--her-goals: expected achieved or sampled, got 'random'");
     usageError(() => TRAIN.parse(["--reward", "learned"]), "--reward: expected auto, env, known or gahil, got 'learned'");
-    usageError(() => TRAIN.parse(["--algo", "a2c"]), /^--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac, diayn or list, got 'a2c'; available:\n[\s\S]*ppo\s+on-policy/);
+    usageError(() => TRAIN.parse(["--algo", "a2c"]), /^--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac, diayn, skill-hier or list, got 'a2c'; available:\n[\s\S]*ppo\s+on-policy/);
   });
 });
 
