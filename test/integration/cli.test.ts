@@ -148,7 +148,7 @@ describe("simbridge CLI", () => {
     const { stdout } = await simbridge("train", "--algo", "list");
     for (const [algo, kind] of [["td3", "off-policy"], ["ddpg", "off-policy"], ["sac", "off-policy"], ["ppo", "on-policy"]]) assert.match(stdout, new RegExp(`${algo}\\s+${kind}`));
     const out = mkdtempSync(join(tmpdir(), "simbridge-cli-algo-"));
-    await assert.rejects(simbridge("train", "--algo", "a2c", "--task", "PointReach-v0", "--out", join(out, "x")), /--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac, diayn or list, got 'a2c'; available:[\s\S]*ppo\s+on-policy/);
+    await assert.rejects(simbridge("train", "--algo", "a2c", "--task", "PointReach-v0", "--out", join(out, "x")), /--algo: expected td3, ddpg, sac, ppo, bnpo, hiro, relay, hac, diayn, skill-hier or list, got 'a2c'; available:[\s\S]*ppo\s+on-policy/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--task", "PointReach-v0", "--her-goals", "sampled", "--out", join(out, "y")), /--her-goals chooses how --her relabels: give --her too/);
     await assert.rejects(simbridge("train", "--algo", "ppo", "--her", "--her-goals", "random", "--task", "PointReach-v0", "--out", join(out, "z")), /--her-goals: expected achieved or sampled, got 'random'/);
     await assert.rejects(simbridge("train", "--algo", "td3", "--her", "--her-goals", "sampled", "--task", "PointReach-v0", "--steps", "10", "--out", join(out, "w")), /--her-goals sampled is PPO's restricted relabelling/);
