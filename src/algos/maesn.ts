@@ -276,27 +276,40 @@ export class MaesnLearner {
   }
 
   /**
+   * The meta-gradient of one training task's outer loss with respect to
+   * [policy…, μ_task, log σ_task] (exact, or first-order when `secondOrder`
+   * is false), and the loss (caller disposes the gradients).
+   */
+  taskMetaGradient(task: number, pre: EpisodeBatch, post: EpisodeBatch, secondOrder = this.options.secondOrder): { value: number; grads: tf.Tensor[] } {
+    const n = this.policy.length;
+    const latent = this.hasLatent ? this.latents[task]! : undefined;
+    const bPre = batchTensors(pre, this.obsDim, this.actDim, this.options.latentDim);
+    const bPost = batchTensors(post, this.obsDim, this.actDim, this.options.latentDim);
+    try {
+      const outer = (adapted: tf.Tensor[], original: tf.Tensor[]) => {
+        const loss = surrogateLoss(adapted.slice(0, n), this.hasLatent ? [adapted[n]!, adapted[n + 1]!] : undefined, bPost);
+        return this.hasLatent ? (tf.add(loss, tf.mul(this.options.klWeight, latentKl([original[n]!, original[n + 1]!]))) as tf.Scalar) : loss;
+      };
+      return metaGradient([...this.policy, ...(latent ?? [])], this.innerLoss(bPre), outer, this.innerLrs(), secondOrder);
+    } finally {
+      disposeBatch(bPre);
+      disposeBatch(bPost);
+    }
+  }
+
+  /**
    * The meta-update on a meta-batch: for each task its index, the episodes
    * drawn before adaptation and those drawn with the adapted parameters.
    * Returns the outer loss and the mean KL.
    */
   metaUpdate(tasks: ReadonlyArray<{ readonly task: number; readonly pre: EpisodeBatch; readonly post: EpisodeBatch }>): Record<string, number> {
-    const n = this.policy.length;
     const sums = new Map<tf.Variable, tf.Tensor>();
     let outerSum = 0;
     let klSum = 0;
     for (const { task, pre, post } of tasks) {
       const latent = this.hasLatent ? this.latents[task]! : undefined;
       const vars: tf.Variable[] = [...this.policy, ...(latent ?? [])];
-      const bPre = batchTensors(pre, this.obsDim, this.actDim, this.options.latentDim);
-      const bPost = batchTensors(post, this.obsDim, this.actDim, this.options.latentDim);
-      const outer = (adapted: tf.Tensor[], original: tf.Tensor[]) => {
-        const loss = surrogateLoss(adapted.slice(0, n), this.hasLatent ? [adapted[n]!, adapted[n + 1]!] : undefined, bPost);
-        return this.hasLatent ? (tf.add(loss, tf.mul(this.options.klWeight, latentKl([original[n]!, original[n + 1]!]))) as tf.Scalar) : loss;
-      };
-      const { value, grads } = metaGradient(vars, this.innerLoss(bPre), outer, this.innerLrs(), this.options.secondOrder);
-      disposeBatch(bPre);
-      disposeBatch(bPost);
+      const { value, grads } = this.taskMetaGradient(task, pre, post);
       outerSum += value;
       if (latent) klSum += tf.tidy(() => latentKl(latent).arraySync() as number);
       vars.forEach((v, i) => {

@@ -118,7 +118,23 @@ export const BENCH_SCALING = defineCommand({
   },
 });
 
-const BENCHES = { physics: BENCH_PHYSICS, bridge: BENCH_BRIDGE, load: BENCH_LOAD, update: BENCH_UPDATE, fleet: BENCH_FLEET, scaling: BENCH_SCALING };
+export const BENCH_META = defineCommand({
+  name: "bench meta",
+  synopsis: ["[--episodes N] [--steps T] [--hidden N] [--iters N] [--backend NAME] --json"],
+  about:
+    "The MAML meta-gradient of one MAESN task (PointGoal-v0's shapes, synthetic episodes): ms exact (second order, through the inner step) vs the first-order approximation, " +
+    "and how far apart they are (relative difference, cosine; all parameters, the policy's, the latent's).",
+  flags: {
+    episodes: { type: "int", min: 2, default: 10, help: "episodes per phase" },
+    steps: { type: "int", min: 1, default: 30, help: "steps per episode" },
+    hidden: { type: "int", min: 1, default: 64, help: "hidden units of the policy's two layers" },
+    iters: { type: "int", min: 1, default: 20, help: "timed meta-gradients per side and round (median reported)" },
+    backend: { type: "enum", values: BACKEND_NAMES, default: "auto", meta: "NAME", help: "the tensor backend" },
+    json: JSON_FLAG,
+  },
+});
+
+const BENCHES = { physics: BENCH_PHYSICS, bridge: BENCH_BRIDGE, load: BENCH_LOAD, update: BENCH_UPDATE, fleet: BENCH_FLEET, scaling: BENCH_SCALING, meta: BENCH_META };
 
 export const BENCH_USAGE = Object.values(BENCHES)
   .map((b) => b.usage)
@@ -189,6 +205,13 @@ export async function benchCommand(argv: string[]): Promise<void> {
       result = await benchFleet({ task: values.task, envs: values.envs, servers, seconds: values.seconds });
       break;
     }
+    case "meta": {
+      const { values } = BENCH_META.parse(rest);
+      const { benchMetaGradient } = await import("../bench/meta-gradient.js");
+      const r = await benchMetaGradient({ episodes: values.episodes, steps: values.steps, hidden: values.hidden, iters: values.iters, backend: values.backend, seed: 0 });
+      console.log(values.json ? JSON.stringify(r) : JSON.stringify(r, null, 2));
+      return;
+    }
     case "scaling": {
       const { values } = BENCH_SCALING.parse(rest);
       json = values.json;
@@ -219,7 +242,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       break;
     }
     default:
-      throw new UsageError(`unknown benchmark ${quote(which ?? "")}; expected physics, bridge, load, update, fleet or scaling\n\n${BENCH_USAGE}`);
+      throw new UsageError(`unknown benchmark ${quote(which ?? "")}; expected physics, bridge, load, update, fleet, scaling or meta\n\n${BENCH_USAGE}`);
   }
   console.log(json ? JSON.stringify(result) : JSON.stringify(result, null, 2));
 }

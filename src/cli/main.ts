@@ -21,7 +21,7 @@ commands:
   watch     live view of a running server's envs (frames/s, episodes, observations; --jsonl for piping)
   view      a web viewer of a running server's envs in 3-D, with a training run's live curves (--run DIR)
   status    a running server's live counts: sessions, envs, unsent responses, watchers (--json)
-  bench     measure: bench physics | bridge | update | load (JSON on stdout)
+  bench     measure: bench physics | bridge | update | load | fleet | scaling | meta (JSON on stdout)
 
 Run 'simbridge <command> --help' for a command's flags.`;
 

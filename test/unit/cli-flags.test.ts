@@ -11,10 +11,11 @@ import { TASKS } from "../../src/cli/tasks.js";
 import { DEMO } from "../../src/cli/demo.js";
 import { COLLECT } from "../../src/cli/collect.js";
 import { SKILLS } from "../../src/cli/skills.js";
+import { META } from "../../src/cli/meta.js";
 import { PLOT } from "../../src/cli/plot.js";
 import { WATCH } from "../../src/cli/watch.js";
 import { STATUS } from "../../src/cli/status.js";
-import { BENCH_BRIDGE, BENCH_FLEET, BENCH_LOAD, BENCH_PHYSICS, BENCH_SCALING, BENCH_UPDATE, BENCH_USAGE, benchCommand } from "../../src/cli/bench.js";
+import { BENCH_BRIDGE, BENCH_FLEET, BENCH_LOAD, BENCH_PHYSICS, BENCH_META, BENCH_SCALING, BENCH_UPDATE, BENCH_USAGE, benchCommand } from "../../src/cli/bench.js";
 import { ALGO_NAMES } from "../../src/algos/registry.js";
 import { TRAIN_DEFAULTS } from "../../src/train/train-run.js";
 
@@ -143,7 +144,7 @@ describe("defineCommand: the generated --help", () => {
   });
 });
 
-const COMMANDS: AnyCommand[] = [TRAIN, EVAL, COLLECT, SKILLS, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET, BENCH_SCALING];
+const COMMANDS: AnyCommand[] = [TRAIN, EVAL, COLLECT, SKILLS, META, SERVE, TASKS, DEMO, PLOT, WATCH, STATUS, BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET, BENCH_SCALING, BENCH_META];
 
 describe("every command's --help comes from its declarations", () => {
   for (const command of COMMANDS) {
@@ -169,7 +170,7 @@ describe("every command's --help comes from its declarations", () => {
   }
 
   it("bench's help is its six benchmarks'", () => {
-    assert.equal(BENCH_USAGE, [BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET, BENCH_SCALING].map((b) => b.usage).join("\n\n"));
+    assert.equal(BENCH_USAGE, [BENCH_PHYSICS, BENCH_BRIDGE, BENCH_LOAD, BENCH_UPDATE, BENCH_FLEET, BENCH_SCALING, BENCH_META].map((b) => b.usage).join("\n\n"));
     assert.match(BENCH_LOAD.usage, /--envs N +[^\n]*\n? *\[integer ≥ 1; default: 1, or 64 with --non-reader\]/);
   });
 
@@ -229,6 +230,6 @@ describe("simbridge bench", () => {
     await refused(["update", "--backend", "gpu"], /^--backend: expected auto, tensorflow-gpu, tensorflow, wasm or cpu, got 'gpu'$/);
     await refused(["fleet", "--servers", "1,0"], /^--servers: expected an integer ≥ 1, got '0'$/);
     await refused(["fleet", "--servers", "300"], /^--servers: at most 250 server processes/);
-    await refused(["nope"], /^unknown benchmark 'nope'; expected physics, bridge, load, update, fleet or scaling/);
+    await refused(["nope"], /^unknown benchmark 'nope'; expected physics, bridge, load, update, fleet, scaling or meta/);
   });
 });
