@@ -53,8 +53,14 @@ export interface MaesnOptions {
   readonly innerLr: number;
   /** Inner step size of each task's μ and log σ. */
   readonly latentLr: number;
-  /** Adam step size of the meta-update. */
+  /** Adam step size of the meta-update of the policy. */
   readonly outerLr: number;
+  /**
+   * Adam step size of the meta-update of the training tasks' (μ_i, log σ_i).
+   * Larger than the policy's: each task's latent is updated only when the
+   * task is in the meta-batch, and it must travel O(1) in latent space.
+   */
+  readonly latentOuterLr: number;
   /** β: weight of KL(N(μ_i, σ_i) ‖ N(0, I)) in the meta-objective. */
   readonly klWeight: number;
   /** Differentiate through the inner step (exact); false: first-order MAML. */
@@ -70,6 +76,7 @@ export const MAESN_DEFAULTS: MaesnOptions = {
   innerLr: 0.1,
   latentLr: 0.5,
   outerLr: 1e-3,
+  latentOuterLr: 1e-2,
   klWeight: 0.1,
   secondOrder: true,
   initLogStd: -0.5,
@@ -220,6 +227,7 @@ export class MaesnLearner {
   /** Per training task: [μ_i, log σ_i]. Empty for MAML. */
   readonly latents: Array<[tf.Variable, tf.Variable]>;
   readonly optimizer: Adam;
+  readonly latentOptimizer: Adam | undefined;
   iteration = 0;
 
   constructor(
@@ -243,7 +251,8 @@ export class MaesnLearner {
     if (options.latentDim > 0) {
       for (let i = 0; i < trainTasks; i++) this.latents.push([tf.variable(tf.zeros([options.latentDim])), tf.variable(tf.zeros([options.latentDim]))]);
     }
-    this.optimizer = new Adam([...this.policy, ...this.latents.flat()], { learningRate: options.outerLr });
+    this.optimizer = new Adam(this.policy, { learningRate: options.outerLr });
+    this.latentOptimizer = this.latents.length ? new Adam(this.latents.flat(), { learningRate: options.latentOuterLr }) : undefined;
   }
 
   get hasLatent(): boolean {
@@ -321,12 +330,16 @@ export class MaesnLearner {
     }
     // The meta-objective is the mean over the meta-batch.
     const scale = 1 / tasks.length;
-    const list = this.optimizer.variables.map((v) => {
-      const g = sums.get(v as tf.Variable);
-      return g ? tf.tidy(() => tf.mul(g, scale)) : undefined;
-    });
-    this.optimizer.applyGradients(list as tf.Tensor[]);
-    tf.dispose([...sums.values(), ...list.filter((g): g is tf.Tensor => g !== undefined)]);
+    for (const optimizer of [this.optimizer, this.latentOptimizer]) {
+      if (!optimizer) continue;
+      const list = optimizer.variables.map((v) => {
+        const g = sums.get(v as tf.Variable);
+        return g ? tf.tidy(() => tf.mul(g, scale)) : undefined;
+      });
+      optimizer.applyGradients(list as tf.Tensor[]);
+      tf.dispose(list.filter((g): g is tf.Tensor => g !== undefined));
+    }
+    tf.dispose([...sums.values()]);
     this.iteration++;
     return { outer_loss: outerSum * scale, latent_kl: this.hasLatent ? klSum * scale : 0 };
   }
@@ -347,6 +360,7 @@ export class MaesnLearner {
   dispose(): void {
     tf.dispose([...this.policy, ...this.latents.flat()]);
     this.optimizer.dispose();
+    this.latentOptimizer?.dispose();
   }
 }
 

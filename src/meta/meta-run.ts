@@ -247,7 +247,7 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
       // diayn's policy is the skills run's; the learner here was never used.
       if (args.algo !== "diayn") await saveCheckpoint(`${out}/checkpoint`, {
         networks: { policy: { trainableVariables: learner.policy }, ...(learner.hasLatent ? { latents: { trainableVariables: learner.latents.flat() } } : {}) },
-        optimizers: { meta: learner.optimizer },
+        optimizers: { meta: learner.optimizer, ...(learner.latentOptimizer ? { latents: learner.latentOptimizer } : {}) },
         meta: { iteration: learner.iteration, options },
       });
       log(`meta-test on ${args.testTasks} held-out tasks (sparse reward, ${test.episodes_per_step} episodes per step): success after 0…${args.adaptSteps} adaptation steps ${test.success_after.map((s) => s.toFixed(2)).join(" / ")}; wall time ${Math.round(wallSeconds)} s`);
