@@ -70,7 +70,7 @@
  * - Termination (TERMINATED) when the ant is unhealthy and
  *   `terminate_when_unhealthy`: the torso z leaves [healthy_z_min,
  *   healthy_z_max] = [0.2, 1.0], or any qpos/qvel value is not finite.
- * - Truncation (TRUNCATED): after 1000 control steps.
+ * - Truncation (TRUNCATED): after 1000 control steps (make option `max_episode_steps`).
  *
  * ## Physics
  * Timestep 0.01 s, RK4, frame skip 5: one control step is 0.05 s. Contact
@@ -125,6 +125,7 @@ const MAKE_OPTIONS: readonly OptionSpec[] = [
   { name: "contact_force_min", type: "number", default: -1, doc: "Contact forces are clipped to [min, max] for observation and cost." },
   { name: "contact_force_max", type: "number", default: 1, doc: "Contact forces are clipped to [min, max] for observation and cost." },
   { name: "reset_noise_scale", type: "number", default: 0.1, doc: "Half-width of the uniform qpos noise and std of the normal qvel noise at reset." },
+  { name: "max_episode_steps", type: "number", default: MAX_STEPS, doc: "Control steps until TRUNCATED (integer ≥ 1; Gymnasium's gym.make max_episode_steps)." },
 ];
 
 const INFO_KEYS = [
@@ -144,6 +145,8 @@ function resolveMakeOptions(options: Options): ResolvedOptions {
   o.require(o.number("healthy_z_min") < o.number("healthy_z_max"), "healthy_z_min", "must be below healthy_z_max");
   o.require(o.number("contact_force_min") < o.number("contact_force_max"), "contact_force_min", "must be below contact_force_max");
   o.require(o.number("reset_noise_scale") >= 0, "reset_noise_scale", "must be non-negative");
+  const steps = o.number("max_episode_steps");
+  o.require(Number.isSafeInteger(steps) && steps >= 1, "max_episode_steps", `must be an integer ≥ 1, got ${steps}`);
   return o;
 }
 
@@ -159,7 +162,7 @@ function antSpec(o: ResolvedOptions): TaskSpec {
     hasReward: true,
     goalConditioned: false,
     blackBox: false,
-    maxEpisodeSteps: MAX_STEPS,
+    maxEpisodeSteps: o.number("max_episode_steps"),
     controlDt: TIMESTEP * FRAME_SKIP,
     infoKeys: INFO_KEYS,
     makeOptions: MAKE_OPTIONS,

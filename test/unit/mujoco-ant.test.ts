@@ -228,9 +228,28 @@ test("Ant-v5 rejects bad options, naming them", async () => {
   assert.throws(() => antV5Factory.spec({ healthy_z_min: 1.2 }), invalid("healthy_z_min"));
   assert.throws(() => antV5Factory.spec({ ctrl_cost_weight: Number.POSITIVE_INFINITY }), invalid("ctrl_cost_weight"));
   await assert.rejects(antV5Factory.create({ reset_noise_scale: -0.1 }), invalid("reset_noise_scale"));
+  assert.throws(() => antV5Factory.spec({ max_episode_steps: 2.5 }), invalid("max_episode_steps"));
+  assert.throws(() => antV5Factory.spec({ max_episode_steps: 0 }), invalid("max_episode_steps"));
   const task = await make();
   try {
     assert.throws(() => task.reset(0, { noise: 0.1 }), invalid("noise"));
+  } finally {
+    task.close();
+  }
+});
+
+test("Ant-v5 max_episode_steps: TRUNCATED after that many steps (unless it fell first)", async () => {
+  assert.equal(antV5Factory.spec({ max_episode_steps: 200 }).maxEpisodeSteps, 200);
+  const task = await make({ max_episode_steps: 3 });
+  try {
+    task.reset(0, {});
+    const a = new Float32Array(8);
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      task.step(a);
+      statuses.push(task.out.status);
+    }
+    assert.deepEqual(statuses, [StepStatus.RUNNING, StepStatus.RUNNING, StepStatus.TRUNCATED]);
   } finally {
     task.close();
   }
