@@ -33,20 +33,10 @@ import { readMetrics } from "../../src/train/metrics-log.js";
 import { rejectsWith } from "../helpers/rejects-with.js";
 import { healthCheck, listTasksUnary, rawSession } from "../helpers/grpc-calls.js";
 import { gahilRunArgs, quiet, testRunArgs } from "../helpers/training-runs.js";
-import { checkPython, PACKAGE_DIR, PYTHON, startPython, type PythonServer } from "../helpers/python-server.js";
+import { checkPython, PACKAGE_DIR, PYTHON, startPython, type PythonServer, stopPython } from "../helpers/python-server.js";
 
 const TASK = "Cart2D-v0";
 const TOKEN = "py-s3cret";
-
-async function stop(server: PythonServer | undefined): Promise<void> {
-  const child = server?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 const servers: { plain?: PythonServer; guarded?: PythonServer; blackBox?: PythonServer; single?: PythonServer } = {};
 function address(which: keyof typeof servers): string {
@@ -71,7 +61,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(Object.values(servers).map(stop));
+  await Promise.all(Object.values(servers).map(stopPython));
 });
 
 vectorEnvContract(`${TASK} (Python, external) over gRPC`, (n) => RemoteVectorEnv.connect(address("plain"), TASK, n));
@@ -535,7 +525,7 @@ describe("Python external server: a TypeScript agent trains with its reward func
       }
       assert.deepEqual(answered.filter((n) => n > 0), [requests], server.stderr());
     } finally {
-      await stop(server);
+      await stopPython(server);
     }
   });
 

@@ -54,3 +54,14 @@ export function startPython(...args: string[]): Promise<PythonServer> {
     });
   });
 }
+
+/** Stops a server started by startPython: SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
+export async function stopPython(server: PythonServer | undefined): Promise<void> {
+  const child = server?.child;
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -27,22 +27,12 @@ import { RemoteVectorEnv } from "../../src/client/remote-vector-env.js";
 import { openWatch, type Frame, type WatchOptions } from "../../src/client/watch-client.js";
 import { decodeViewFrame, openViewWatch, type ViewFrame } from "../../src/viewer/view-watch.js";
 import type { WatchFrame__Output } from "../../src/protocol/generated/simbridge/v1/WatchFrame.js";
-import { checkPython, startPython, type PythonServer } from "../helpers/python-server.js";
+import { checkPython, startPython, type PythonServer, stopPython } from "../helpers/python-server.js";
 
 const TASK = "Cart2D-v0";
 const TOKEN = "watch-s3cret";
 const CONTROL_DT = 0.05;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-async function stop(server: PythonServer | undefined): Promise<void> {
-  const child = server?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 const servers: { plain?: PythonServer; guarded?: PythonServer; blackBox?: PythonServer } = {};
 function address(which: keyof typeof servers): string {
@@ -63,7 +53,7 @@ before(async () => {
 });
 
 after(async () => {
-  await Promise.all(Object.values(servers).map(stop));
+  await Promise.all(Object.values(servers).map(stopPython));
 });
 
 /** A watcher collecting frames (and its error, if the server refuses or ends it). */
