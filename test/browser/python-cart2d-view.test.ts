@@ -7,17 +7,14 @@
 // dist/test/browser/output/Cart2D-v0.png.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { join } from "node:path";
+import type { Browser, Page } from "puppeteer-core";
 import { startViewer, type RunningViewer } from "../../src/viewer/viewer-server.js";
 import { EnvDriver } from "./env-driver.js";
 import { canvasStats, waitForText } from "./page-probes.js";
+import { OUT, openChromiumPage } from "./chromium.js";
 import { startPython, type PythonServer } from "../helpers/python-server.js";
 
-const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
-const OUT = join(dirname(fileURLToPath(import.meta.url)), "output");
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 let python: PythonServer | undefined;
@@ -25,26 +22,14 @@ let driver: EnvDriver | undefined;
 let viewer: RunningViewer | undefined;
 let browser: Browser | undefined;
 let page: Page;
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install chromium (deps/apt-packages.txt)`);
-  mkdirSync(OUT, { recursive: true });
   python = await startPython();
   const address = python.address;
   driver = new EnvDriver(address, "Cart2D-v0", 2, 40);
   viewer = await startViewer({ target: address, port: 0, maxHz: 15 });
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist", "--window-size=1280,800"],
-  });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 800 });
-  page.on("console", (m) => {
-    if (m.type() === "error") consoleErrors.push(m.text());
-  });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  ({ browser, page, consoleErrors } = await openChromiumPage());
 });
 
 after(async () => {

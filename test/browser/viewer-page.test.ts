@@ -11,21 +11,18 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { join } from "node:path";
+import type { Browser, Page } from "puppeteer-core";
 import { builtinRegistry } from "../../sims/catalog.js";
 import { startServer, type RunningServer } from "../../src/server/server.js";
 import { packageRoot } from "../../src/protocol/service-definition.js";
 import { startViewer, type RunningViewer } from "../../src/viewer/viewer-server.js";
 import { EnvDriver } from "./env-driver.js";
 import { canvasStats, waitForText } from "./page-probes.js";
+import { OUT, openChromiumPage } from "./chromium.js";
 
-const CHROMIUM = process.env["CHROMIUM"] ?? "/usr/bin/chromium";
-/** The test's output folder, beside the compiled test (dist/test/browser/output: built, never committed). */
-const OUT = join(dirname(fileURLToPath(import.meta.url)), "output");
 const registry = builtinRegistry();
 
 let server: RunningServer;
@@ -36,29 +33,16 @@ let page: Page;
 let runDir: string;
 let training: ChildProcess | undefined;
 const drivers: EnvDriver[] = [];
-const consoleErrors: string[] = [];
+let consoleErrors: string[] = [];
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 before(async () => {
-  assert.ok(existsSync(CHROMIUM), `${CHROMIUM} missing: apt-get install chromium (deps/apt-packages.txt)`);
-  mkdirSync(OUT, { recursive: true });
   runDir = mkdtempSync(join(tmpdir(), "simbridge-view-run-"));
   server = await startServer({ registry, port: 0 });
   port = server.port;
   drivers.push(new EnvDriver(server.address, "Ant-v5", 2), new EnvDriver(server.address, "ReacherGoal-v0", 2));
   viewer = await startViewer({ target: server.address, port: 0, runDir, maxHz: 15 });
-  browser = await puppeteer.launch({
-    executablePath: CHROMIUM,
-    headless: true,
-    // Root in a container needs --no-sandbox; WebGL runs on SwiftShader (software GL: no GPU here).
-    args: ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader", "--ignore-gpu-blocklist", "--window-size=1280,800"],
-  });
-  page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 800 });
-  page.on("console", (m) => {
-    if (m.type() === "error") consoleErrors.push(m.text());
-  });
-  page.on("pageerror", (e) => consoleErrors.push(String(e)));
+  ({ browser, page, consoleErrors } = await openChromiumPage());
 });
 
 after(async () => {
