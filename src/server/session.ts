@@ -124,7 +124,7 @@ export class Session {
     const spec = step.spec;
     step.envIds.forEach((envId, row) => {
       if (!hub.wants(this.id, envId)) return;
-      hub.publish(this.id, envId, () => {
+      hub.publish(this.id, envId, (nowMs) => {
         const p = this.pool.progress(envId);
         const rowAnnotations = annotations?.(row);
         return {
@@ -134,7 +134,7 @@ export class Session {
           episode: p.episode,
           episode_step: p.episodeStep,
           sim_time: Number((p.episodeStep * spec.controlDt).toPrecision(12)),
-          wall_time_us: Math.round((performance.timeOrigin + performance.now()) * 1000),
+          wall_time_us: Math.round((performance.timeOrigin + nowMs) * 1000),
           status: step.status[row] as WatchFrame["status"],
           observations: step.observations.map((o, k) => {
             const size = o.length / step.envIds.length;

@@ -123,12 +123,18 @@ export class WatchHub {
     return false;
   }
 
-  /** Offers one env's new state to every matching watcher; `build` runs at most once. */
-  publish(sessionId: string, envId: number, build: () => FrameBody): void {
+  /**
+   * Offers one env's new state to every matching watcher; `build` runs at most
+   * once, given the publish time (performance.now() ms) the rate limits used:
+   * the frame's wall time is that instant, so frames a watcher gets are at
+   * least 1/max_hz apart by their own timestamps even when the process is
+   * descheduled between the limiter's check and the build (under load).
+   */
+  publish(sessionId: string, envId: number, build: (nowMs: number) => FrameBody): void {
     if (this.watchers.size === 0) return;
     const now = performance.now();
     let body: FrameBody | undefined;
-    const lazy = () => (body ??= memoView(build()));
+    const lazy = () => (body ??= memoView(build(now)));
     const key = `${sessionId}/${envId}`;
     for (const w of this.watchers) if (w.matches(sessionId, envId)) w.offer(key, now, lazy);
   }
