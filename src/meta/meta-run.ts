@@ -29,7 +29,7 @@ import { selectBackend, type BackendName } from "../nn/backend.js";
 import { saveCheckpoint } from "../nn/save-load.js";
 import { startServer, type RunningServer } from "../server/server.js";
 import { RunFolder } from "../train/run-folder.js";
-import { taskFamily, type TaskFamily } from "./task-family.js";
+import { taskFamily } from "./task-family.js";
 
 export const META_ALGOS = ["maesn", "maml", "scratch", "diayn"] as const;
 export type MetaAlgo = (typeof META_ALGOS)[number];
@@ -164,11 +164,6 @@ export async function metaTest(env: VectorEnv, learner: MaesnLearner, tasks: rea
   return { episodes_per_step: tasks.length * episodes, success_after: successAfter, return_after: returnAfter, success_by_task: successByTask };
 }
 
-/** Embedded server unless `server` is given; the envs of `count` episodes under make options `options`. */
-async function openEnvs(address: string, family: TaskFamily, count: number, options: Options, connect: ConnectOptions, log: (l: string) => void): Promise<VectorEnv> {
-  return connectEnvs(address, family.task, count, options, { connect, log });
-}
-
 export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptions = {}, log: (line: string) => void = (l) => console.log(l)): Promise<MetaRunResult> {
   const family = taskFamily(args.family);
   const options = metaOptions(args.algo, args.algoArgs);
@@ -176,8 +171,6 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
   if ((args.algo === "diayn") !== (args.skillsRun !== "")) throw new Error(args.algo === "diayn" ? "diayn adapts the skills of a DIAYN run: give its folder (skillsRun)" : `skillsRun is the DIAYN baseline's; ${args.algo} does not read it`);
   if (args.metaBatch > args.trainTasks) throw new Error(`metaBatch ${args.metaBatch} is more than the ${args.trainTasks} training tasks`);
   const backend = await selectBackend(args.backend);
-  const folder = new RunFolder(out);
-  folder.writeJson("args.json", { ...args, options });
   let server: RunningServer | undefined;
   let address = args.server;
   if (!address) {
@@ -188,27 +181,23 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
   const envs: VectorEnv[] = [];
   const t0 = performance.now();
   try {
-    const trainEnv = iterations > 0 ? await openEnvs(address, family, args.metaBatch * args.episodes, family.trainOptions, connect, log) : undefined;
+    const trainEnv = iterations > 0 ? await connectEnvs(address, family.task, args.metaBatch * args.episodes, family.trainOptions, { connect, log }) : undefined;
     if (trainEnv) envs.push(trainEnv);
-    const testEnv = await openEnvs(address, family, args.testTasks * args.testEpisodes, family.testOptions, connect, log);
+    const testEnv = await connectEnvs(address, family.task, args.testTasks * args.testEpisodes, family.testOptions, { connect, log });
     envs.push(testEnv);
     const spec = testEnv.spec;
     if (spec.goalConditioned) throw new Error(`${spec.name} is goal-conditioned (the goal is observed): meta-learning is for families whose task is hidden`);
     const obsDim = spec.observations.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
     const actDim = spec.action.shape.reduce((x, y) => x * y, 1);
+    // Loaded before the run folder is written, so a bad skills run leaves no folder behind.
+    const skills = args.algo === "diayn" ? loadSkills(args.skillsRun, obsDim, actDim, args.seed) : undefined;
+    const folder = new RunFolder(out);
+    folder.writeJson("args.json", { ...args, options });
     const learner = new MaesnLearner(obsDim, actDim, args.trainTasks, options, args.seed);
     const rng = new Rng(args.seed);
     const testRng = () => new Rng(args.seed * 1_000_003 + 17);
     const trainTasks = family.trainTasks(args.trainTasks);
     const testTasks = family.testTasks(args.testTasks);
-    const diaynTest = async () => {
-      const skills = loadSkills(args.skillsRun, obsDim, actDim, args.seed);
-      try {
-        return await skillsMetaTest(testEnv, skills, testTasks, args.testEpisodes, args.adaptSteps, options.latentLr, options.gamma, testRng());
-      } finally {
-        skills.dispose();
-      }
-    };
     const through = `through ${server ? "the embedded server" : "the server"} at ${address}; backend ${backend.name}`;
     log(
       iterations > 0
@@ -241,11 +230,13 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
           log(`  meta-test: success after 0…${args.adaptSteps} steps ${test.success_after.map((s) => s.toFixed(2)).join(" / ")}`);
         }
       }
-      const test = args.algo === "diayn" ? await diaynTest() : await metaTest(testEnv, learner, testTasks, args.testEpisodes, args.adaptSteps, testRng());
+      const test = skills
+        ? await skillsMetaTest(testEnv, skills, testTasks, args.testEpisodes, args.adaptSteps, options.latentLr, options.gamma, testRng())
+        : await metaTest(testEnv, learner, testTasks, args.testEpisodes, args.adaptSteps, testRng());
       const wallSeconds = (performance.now() - t0) / 1000;
       folder.writeJson("eval.json", { algo: args.algo, family: family.name, iterations, seed: args.seed, test_tasks: args.testTasks, ...test, wall_s: wallSeconds });
       // diayn's policy is the skills run's; the learner here was never used.
-      if (args.algo !== "diayn") await saveCheckpoint(`${out}/checkpoint`, {
+      if (!skills) await saveCheckpoint(`${out}/checkpoint`, {
         networks: { policy: { trainableVariables: learner.policy }, ...(learner.hasLatent ? { latents: { trainableVariables: learner.latents.flat() } } : {}) },
         optimizers: { meta: learner.optimizer, ...(learner.latentOptimizer ? { latents: learner.latentOptimizer } : {}) },
         meta: { iteration: learner.iteration, options },
@@ -254,6 +245,7 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
       return { folder, test, wallSeconds };
     } finally {
       learner.dispose();
+      skills?.dispose();
     }
   } finally {
     for (const e of envs) await e.close();

@@ -4,7 +4,7 @@
 import { it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -67,4 +67,5 @@ it("the DIAYN baseline: a DIAYN run's skills on the held-out tasks, success afte
   assert.equal(evalJson.success_after.length, 2);
   assert.equal(evalJson.episodes_per_step, 8);
   await assert.rejects(metaCommand(["--algo", "diayn", "--family", "point-goal", "--skills-run", join(dir, "nothing"), "--out", join(dir, "m2"), "--backend", "wasm"]), /is not a run folder \(no args\.json\)/);
+  assert.equal(existsSync(join(dir, "m2")), false, "a refused skills run leaves no run folder behind");
 });
