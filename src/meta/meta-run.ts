@@ -154,7 +154,7 @@ export async function metaTest(env: VectorEnv, learner: MaesnLearner, tasks: rea
       if (k === adaptSteps) break;
       params = params.map((p, i) => {
         const a = learner.adapt(p.policy, p.latent, batches[i]!);
-        owned.push(...a.policy.filter((t) => !learner.policy.includes(t as tf.Variable)), ...(a.latent ?? []));
+        owned.push(...a.policy.filter((t) => !learner.policy.includes(t as tf.Variable)), ...(a.latent ?? []).filter((t) => !p.latent?.includes(t)));
         return a;
       });
     }
@@ -211,7 +211,9 @@ export async function metaRun(args: MetaArgs, out: string, connect: ConnectOptio
         const pre = await collect(trainEnv!, learner, chosen.map((i) => ({ policy: learner.policy, latent: learner.latents[i], resetOptions: trainTasks[i]! })), args.episodes, options.gamma, rng);
         const adapted = chosen.map((i, k) => learner.adapt(learner.policy, learner.latents[i], pre[k]!));
         const post = await collect(trainEnv!, learner, adapted.map((a, k) => ({ ...a, resetOptions: trainTasks[chosen[k]!]! })), args.episodes, options.gamma, rng);
-        tf.dispose(adapted.flatMap((a) => [...a.policy, ...(a.latent ?? [])]));
+        // A step size of 0 hands back the learner's own variables: only the new tensors go.
+        const own = new Set<tf.Tensor>([...learner.policy, ...learner.latents.flat()]);
+        tf.dispose(adapted.flatMap((a) => [...a.policy, ...(a.latent ?? [])]).filter((t) => !own.has(t)));
         const losses = learner.metaUpdate(chosen.map((task, k) => ({ task, pre: pre[k]!, post: post[k]! })));
         const record = {
           iteration: it,

@@ -69,3 +69,11 @@ it("the DIAYN baseline: a DIAYN run's skills on the held-out tasks, success afte
   await assert.rejects(metaCommand(["--algo", "diayn", "--family", "point-goal", "--skills-run", join(dir, "nothing"), "--out", join(dir, "m2"), "--backend", "wasm"]), /is not a run folder \(no args\.json\)/);
   assert.equal(existsSync(join(dir, "m2")), false, "a refused skills run leaves no run folder behind");
 });
+
+it("MAESN's latent-only variant (--set innerLr=0: the policy is not adapted) runs and keeps its policy", async () => {
+  const out = join(mkdtempSync(join(tmpdir(), "simbridge-meta-latent-")), "run");
+  await metaCommand(["--algo", "maesn", "--family", "point-goal", "--out", out, "--iterations", "2", "--meta-batch", "2", "--episodes", "3", "--train-tasks", "3", "--test-tasks", "2", "--test-episodes", "3", "--adapt-steps", "2", "--set", "innerLr=0", "--backend", "wasm"]);
+  const evalJson = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { success_after: number[] };
+  assert.equal(evalJson.success_after.length, 3);
+  assert.ok(existsSync(join(out, "checkpoint", "manifest.json")));
+});
