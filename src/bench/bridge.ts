@@ -4,6 +4,13 @@
  * and through a `simbridge serve` child process on loopback, plus the round
  * trip of a single small step and, as the baseline measured in the same run,
  * a bare grpc-js bidirectional ping-pong between the same two processes.
+ *
+ * Both sides are warmed up first (V8 tiers the MuJoCo wasm and the server's
+ * JavaScript up over the first seconds: a cold server stepped ~20 % slower in
+ * its first 3 s), then measured in `rounds` that alternate which side goes
+ * first; the ratio is the median of the rounds' ratios. On this shared 2-core
+ * VM the rate moves by up to ±30 % from one minute to the next, and a single
+ * in-process-then-gRPC pair measured that drift as much as the bridge.
  */
 import { builtinRegistry } from "../../sims/catalog.js";
 import { RemoteVectorEnv } from "../client/remote-vector-env.js";
@@ -18,8 +25,12 @@ import { startChild, startServeProcess } from "./child-process.js";
 export interface BridgeBenchOptions {
   readonly task: string;
   readonly envs: number;
-  /** Seconds of stepping per side. */
+  /** Seconds of stepping per side and round. */
   readonly seconds: number;
+  /** Rounds of in-process and gRPC stepping, alternating which goes first (default 5). */
+  readonly rounds?: number;
+  /** Seconds of untimed stepping per side before the first round (default 2). */
+  readonly warmupSeconds?: number;
   /** Round trips timed for the latency figures. */
   readonly pings: number;
 }
@@ -29,7 +40,10 @@ export interface BridgeBenchResult {
   envs: number;
   in_process_steps_per_s: number;
   grpc_steps_per_s: number;
+  /** Median over the rounds of gRPC ÷ in-process (each round's pair measured back to back). */
   ratio: number;
+  /** Each round: [in-process, gRPC] env steps/s. */
+  rounds: [number, number][];
   rtt_us_p50: number;
   rtt_us_p99: number;
   rtt_task: string;
@@ -111,12 +125,18 @@ async function pingPong(address: string, count: number): Promise<Float64Array> {
   return us.sort();
 }
 
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBenchResult> {
   const registry = builtinRegistry();
   registry.get(opts.task); // fail early on an unknown task
-  const local = await LocalVectorEnv.make(registry, opts.task, opts.envs);
-  const inProcess = await throughput(local, opts.seconds, 1000);
-  await local.close();
+  const roundCount = opts.rounds ?? 5;
+  if (!(Number.isInteger(roundCount) && roundCount >= 1)) throw new RangeError(`rounds must be an integer ≥ 1, got ${roundCount}`);
+  const warmup = opts.warmupSeconds ?? 2;
 
   const rttTask = "PointReach-v0";
   const tasks = [...new Set([opts.task, rttTask])].flatMap((t) => ["--task", t]);
@@ -125,11 +145,32 @@ export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBench
     server.child.kill("SIGTERM");
     throw e;
   });
+  const envs: VectorEnv[] = [];
   try {
     const address = server.address;
+    const local = await LocalVectorEnv.make(registry, opts.task, opts.envs);
+    envs.push(local);
     const remote = await RemoteVectorEnv.connect(address, opts.task, opts.envs);
-    const overGrpc = await throughput(remote, opts.seconds, 1000);
+    envs.push(remote);
+    if (warmup > 0) {
+      await throughput(local, warmup, 999);
+      await throughput(remote, warmup, 999);
+    }
+    const rounds: [number, number][] = [];
+    for (let r = 0; r < roundCount; r++) {
+      // The same seed on both sides of a round: the same random actions and episodes.
+      const seed = 1000 + r;
+      if (r % 2 === 0) {
+        const a = await throughput(local, opts.seconds, seed);
+        rounds.push([a, await throughput(remote, opts.seconds, seed)]);
+      } else {
+        const b = await throughput(remote, opts.seconds, seed);
+        rounds.push([await throughput(local, opts.seconds, seed), b]);
+      }
+    }
     await remote.close();
+    await local.close();
+    envs.length = 0;
     const small = await RemoteVectorEnv.connect(address, rttTask, 1);
     const rtt = await stepLatencies(small, opts.pings);
     await small.close();
@@ -137,9 +178,10 @@ export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBench
     return {
       task: opts.task,
       envs: opts.envs,
-      in_process_steps_per_s: Math.round(inProcess),
-      grpc_steps_per_s: Math.round(overGrpc),
-      ratio: Number((overGrpc / inProcess).toFixed(3)),
+      in_process_steps_per_s: Math.round(median(rounds.map(([a]) => a))),
+      grpc_steps_per_s: Math.round(median(rounds.map(([, b]) => b))),
+      ratio: Number(median(rounds.map(([a, b]) => b / a)).toFixed(3)),
+      rounds: rounds.map(([a, b]) => [Math.round(a), Math.round(b)]),
       rtt_us_p50: Math.round(percentile(rtt, 0.5)),
       rtt_us_p99: Math.round(percentile(rtt, 0.99)),
       rtt_task: `${rttTask}, 1 env`,
@@ -147,6 +189,7 @@ export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBench
       baseline_pingpong_us_p99: Math.round(percentile(base, 0.99)),
     };
   } finally {
+    await Promise.allSettled(envs.map((e) => e.close()));
     server.child.kill("SIGTERM");
     echo.child.kill("SIGTERM");
   }

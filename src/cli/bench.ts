@@ -28,12 +28,15 @@ export const BENCH_PHYSICS = defineCommand({
 
 export const BENCH_BRIDGE = defineCommand({
   name: "bench bridge",
-  synopsis: ["[--task NAME] [--envs N] [--seconds S] [--pings N] --json"],
-  about: "The same stepping in-process vs through a loopback server; round-trip latency vs a bare grpc-js ping-pong.",
+  synopsis: ["[--task NAME] [--envs N] [--seconds S] [--rounds N] [--pings N] --json"],
+  about:
+    "The same stepping in-process vs through a loopback server, after a warm-up of both, in rounds that alternate which side goes first " +
+    "(ratio: the median of the rounds'); round-trip latency vs a bare grpc-js ping-pong.",
   flags: {
     task: { type: "string", meta: "NAME", default: "Ant-v5", help: "the task" },
     envs: { type: "int", min: 1, default: 8, help: "envs stepped together" },
-    seconds: { type: "number", above: 0, meta: "S", default: 3, help: "seconds of stepping per side" },
+    seconds: { type: "number", above: 0, meta: "S", default: 1.5, help: "seconds of stepping per side and round" },
+    rounds: { type: "int", min: 1, default: 5, help: "rounds of in-process and gRPC stepping" },
     pings: { type: "int", min: 10, default: 2000, help: "round trips timed for the latency figures" },
     json: JSON_FLAG,
   },
@@ -156,7 +159,7 @@ export async function benchCommand(argv: string[]): Promise<void> {
       const { values } = BENCH_BRIDGE.parse(rest);
       json = values.json;
       const { benchBridge } = await import("../bench/bridge.js");
-      result = await benchBridge({ task: values.task, envs: values.envs, seconds: values.seconds, pings: values.pings });
+      result = await benchBridge({ task: values.task, envs: values.envs, seconds: values.seconds, rounds: values.rounds, pings: values.pings });
       break;
     }
     case "load": {

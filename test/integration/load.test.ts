@@ -49,7 +49,12 @@ it("bench load --non-reader: the other client is always answered, the server's c
 
 it("bench bridge runs against a real server process and a bare grpc-js echo baseline", async () => {
   const { benchBridge } = await import("../../src/bench/bridge.js");
-  const r = await benchBridge({ task: "PointReach-v0", envs: 2, seconds: 0.3, pings: 50 });
+  const r = await benchBridge({ task: "PointReach-v0", envs: 2, seconds: 0.2, rounds: 3, warmupSeconds: 0.2, pings: 50 });
+  assert.equal(r.rounds.length, 3);
+  for (const [a, b] of r.rounds) assert.ok(a > 0 && b > 0, JSON.stringify(r.rounds));
+  // The ratio is the median of the rounds' ratios, not a ratio of medians.
+  const ratios = r.rounds.map(([a, b]) => b / a).sort((x, y) => x - y);
+  assert.ok(Math.abs(r.ratio - ratios[1]!) < 0.01, `${r.ratio} vs ${ratios.join(", ")}`);
   for (const k of ["in_process_steps_per_s", "grpc_steps_per_s", "ratio", "rtt_us_p50", "rtt_us_p99", "baseline_pingpong_us_p50"] as const) {
     assert.ok(Number.isFinite(r[k]) && r[k] > 0, `${k} = ${r[k]}`);
   }
