@@ -16,6 +16,11 @@
  * forcing the flag fails because its pthread workers are blob: URLs, which Node's
  * Worker rejects. So wasm runs XNNPACK on one thread here and `setThreadsCount` has no
  * effect; SIMD is detected and used. For multicore speed install tfjs-node.
+ * Tried (issue 15, BENCHMARKS.md "Learner speed"): with the blob: files written
+ * to disk and os.cpus() inflated (the build caps its pool at logical cores / 2,
+ * i.e. 1 here) the threaded build runs in Node with 2 threads; the critic step
+ * at batch 256 did not get faster (its GEMMs are too small to pay for waking a
+ * second thread) and only the 1024-row step did (1.3×), so it is not wired in.
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
