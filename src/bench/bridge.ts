@@ -49,6 +49,18 @@ export interface BridgeBenchResult {
   rtt_task: string;
   baseline_pingpong_us_p50: number;
   baseline_pingpong_us_p99: number;
+  /**
+   * The limit this machine puts on `ratio`, measured in the same run: a bare
+   * grpc-js echo whose server computes (busy-waits) for as long as one
+   * in-process batch took, `batch_us`. Its round trip p50 less the compute is
+   * the transport a batch cannot avoid — on this VM it exceeds the back-to-back
+   * ping-pong because the waiting side goes idle and takes ~0.1–0.3 ms to wake —
+   * and `batch_us / baseline_busy_echo_us_p50` the ratio a zero-cost protocol
+   * would reach.
+   */
+  batch_us: number;
+  baseline_busy_echo_us_p50: number;
+  baseline_ratio: number;
 }
 
 /** Env steps per second (envs × requests) of random stepping for `seconds`. */
@@ -93,18 +105,22 @@ async function stepLatencies(env: VectorEnv, count: number): Promise<Float64Arra
   return us.sort();
 }
 
+/** Echoes each message; a message's first 4 bytes (uint32 LE) say how many µs to compute (busy-wait) first. */
 const ECHO_SERVER = `
 import * as grpc from "@grpc/grpc-js";
 const s = new grpc.Server();
-s.register("/bench.Echo/Ping", (call) => { call.on("data", (b) => call.write(b)); call.on("end", () => call.end()); },
+const busy = (us) => { const end = performance.now() + us / 1000; while (performance.now() < end); };
+s.register("/bench.Echo/Ping", (call) => { call.on("data", (b) => { busy(b.readUInt32LE(0)); call.write(b); }); call.on("end", () => call.end()); },
   (b) => b, (b) => b, "bidi");
 s.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (e, p) => { if (e) throw e; console.log("echo listening on " + p); });
 `;
 
-async function pingPong(address: string, count: number): Promise<Float64Array> {
+/** Round trips (µs, sorted) of a 64-byte message to the echo server, which computes `busyUs` before answering. */
+async function pingPong(address: string, count: number, busyUs = 0): Promise<Float64Array> {
   const client = new grpc.Client(address, grpc.credentials.createInsecure());
   const call = client.makeBidiStreamRequest("/bench.Echo/Ping", (b: Buffer) => b, (b: Buffer) => b);
   const payload = Buffer.alloc(64, 1);
+  payload.writeUInt32LE(Math.round(busyUs), 0);
   const us = new Float64Array(count);
   let pending: (() => void) | undefined;
   call.on("data", () => pending?.());
@@ -174,11 +190,17 @@ export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBench
     const small = await RemoteVectorEnv.connect(address, rttTask, 1);
     const rtt = await stepLatencies(small, opts.pings);
     await small.close();
-    const base = await pingPong(`127.0.0.1:${echo.match[1]}`, opts.pings);
+    const echoAddress = `127.0.0.1:${echo.match[1]}`;
+    const base = await pingPong(echoAddress, opts.pings);
+    const inProcessRate = median(rounds.map(([a]) => a));
+    const batchUs = (opts.envs / inProcessRate) * 1e6;
+    // Enough round trips for a stable median, within about `seconds`.
+    const busyPings = Math.max(20, Math.min(opts.pings, Math.round((opts.seconds * 1e6) / batchUs)));
+    const busyEcho = percentile(await pingPong(echoAddress, busyPings, batchUs), 0.5);
     return {
       task: opts.task,
       envs: opts.envs,
-      in_process_steps_per_s: Math.round(median(rounds.map(([a]) => a))),
+      in_process_steps_per_s: Math.round(inProcessRate),
       grpc_steps_per_s: Math.round(median(rounds.map(([, b]) => b))),
       ratio: Number(median(rounds.map(([a, b]) => b / a)).toFixed(3)),
       rounds: rounds.map(([a, b]) => [Math.round(a), Math.round(b)]),
@@ -187,6 +209,9 @@ export async function benchBridge(opts: BridgeBenchOptions): Promise<BridgeBench
       rtt_task: `${rttTask}, 1 env`,
       baseline_pingpong_us_p50: Math.round(percentile(base, 0.5)),
       baseline_pingpong_us_p99: Math.round(percentile(base, 0.99)),
+      batch_us: Math.round(batchUs),
+      baseline_busy_echo_us_p50: Math.round(busyEcho),
+      baseline_ratio: Number((batchUs / busyEcho).toFixed(3)),
     };
   } finally {
     await Promise.allSettled(envs.map((e) => e.close()));

@@ -59,6 +59,9 @@ it("bench bridge runs against a real server process and a bare grpc-js echo base
     assert.ok(Number.isFinite(r[k]) && r[k] > 0, `${k} = ${r[k]}`);
   }
   assert.ok(r.rtt_us_p99 >= r.rtt_us_p50);
+  // The busy echo computes for one in-process batch before answering: its round trip holds that time.
+  assert.ok(r.baseline_busy_echo_us_p50 >= r.batch_us, JSON.stringify(r));
+  assert.ok(r.baseline_ratio > 0 && r.baseline_ratio <= 1, JSON.stringify(r));
 });
 
 it("bench fleet spreads the envs over server processes on 127.0.0.2, .3 and compares with one server and in-process", async () => {
