@@ -356,7 +356,7 @@ export async function trainRun(
   checkRewardArgs(args);
   checkStopArgs(args);
   const backend = await selectBackend(args.backend);
-  log(`TF.js backend: ${backend.name} (${backend.detail})`);
+  log(`TF.js backend: ${backend.detail}`);
   const folder = new RunFolder(dir);
   const connectOptions: ConnectOptions = options.connect ?? {};
   // Everything acquired is released in reverse order, whatever fails on the way.
