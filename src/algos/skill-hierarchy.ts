@@ -54,7 +54,7 @@ import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
 import { StepStatus } from "../env/task.js";
 import { Adam } from "../nn/adam.js";
 import { Mlp } from "../nn/mlp.js";
-import type { CheckpointContents } from "../nn/save-load.js";
+import { loadCheckpointSync, readManifestSync, type CheckpointContents, type CheckpointManifest } from "../nn/save-load.js";
 import { packArrays, unpackArrays } from "../replay/bytes.js";
 import { ReplayBuffer } from "../replay/replay-buffer.js";
 import type { RewardModel } from "../reward/reward-model.js";
@@ -247,13 +247,17 @@ export function loadSkills(dir: string, obsDim: number, actDim: number, seed: nu
   if (runArgs.algo !== "diayn") throw new Error(`skill-hier: ${folder} is a ${String(runArgs.algo)} run; the low level must be skills learned by --algo diayn`);
   const checkpoint = ["checkpoint", "checkpoint.old"].map((c) => join(folder, c)).find((c) => existsSync(join(c, "manifest.json")));
   if (!checkpoint) throw new Error(`skill-hier: the skills run ${folder} has no checkpoint`);
-  const manifest = JSON.parse(readFileSync(join(checkpoint, "manifest.json"), "utf8")) as { format?: string; tensors?: Array<{ name: string; shape: number[]; offset: number; bytes: number }> };
-  if (manifest.format !== "simbridge-nn" || !Array.isArray(manifest.tensors)) throw new Error(`skill-hier: ${checkpoint} is not a simbridge checkpoint`);
+  let manifest: CheckpointManifest;
+  try {
+    manifest = readManifestSync(checkpoint);
+  } catch (e) {
+    throw new Error(`skill-hier: ${(e as Error).message}`, { cause: e });
+  }
   const args: DiaynArgs = { ...DIAYN_ARGS, ...runArgs.algoArgs };
   const tensors = new Map(manifest.tensors.map((t) => [t.name, t]));
   // The actor's first kernel is [obs + K, hidden] and its last bias [2 · actions] (mean and log-std).
   const first = tensors.get("networks/actor/0");
-  const actorTensors = [...tensors.keys()].filter((n) => n.startsWith("networks/actor/")).length;
+  const actorTensors = manifest.networks["actor"]?.variables ?? 0;
   const last = tensors.get(`networks/actor/${actorTensors - 1}`);
   if (!first || !last) throw new Error(`skill-hier: ${checkpoint} holds no DIAYN actor`);
   const theirObs = first.shape[0]! - args.skills;
@@ -261,22 +265,12 @@ export function loadSkills(dir: string, obsDim: number, actDim: number, seed: nu
   if (last.shape[0] !== 2 * actDim) throw new Error(`skill-hier: the skills run ${folder} was trained on ${runArgs.task} with ${last.shape[0]! / 2} actions; this task has ${actDim}`);
   const skills = new Diayn({ inputDim: obsDim, actDim, seed }, args);
   try {
-    const blob = readFileSync(join(checkpoint, "weights.bin"));
-    const view = new DataView(blob.buffer, blob.byteOffset, blob.byteLength);
-    const values = skills.sac.actor.trainableVariables.map((v, i) => {
-      const t = tensors.get(`networks/actor/${i}`);
-      if (!t || t.shape.length !== v.shape.length || t.shape.some((d, j) => d !== v.shape[j])) {
-        throw new Error(`skill-hier: ${checkpoint}: actor weight ${i} has shape [${t?.shape.join(", ") ?? "none"}], expected [${v.shape.join(", ")}] (the run's hidden sizes?)`);
-      }
-      if (t.bytes !== 4 * v.size || t.offset + t.bytes > blob.byteLength) throw new Error(`skill-hier: ${checkpoint}: actor weight ${i} lies outside weights.bin`);
-      return Float32Array.from({ length: v.size }, (_, j) => view.getFloat32(t.offset + 4 * j, true));
-    });
-    tf.tidy(() => skills.sac.actor.trainableVariables.forEach((v, i) => v.assign(tf.tensor(values[i]!, v.shape, "float32"))));
-    return skills;
+    loadCheckpointSync(checkpoint, { networks: { actor: skills.sac.actor } });
   } catch (e) {
     skills.dispose();
-    throw e;
+    throw new Error(`skill-hier: the skills run ${folder}: ${(e as Error).message} (the run's hidden sizes?)`, { cause: e });
   }
+  return skills;
 }
 
 // ---------------------------------------------------------------- the agent

@@ -16,6 +16,7 @@
  * a crash mid-save leaves the previous checkpoint readable.
  */
 import * as tf from "@tensorflow/tfjs";
+import { readFileSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Adam } from "./adam.js";
@@ -105,15 +106,39 @@ export async function saveCheckpoint(dir: string, contents: CheckpointContents):
 /** Reads `dir/manifest.json` (validated) without touching any tensors. */
 export async function readManifest(dir: string): Promise<CheckpointManifest> {
   const file = path.join(dir, "manifest.json");
-  let manifest: CheckpointManifest;
-  try {
-    manifest = JSON.parse(await readFile(file, "utf8")) as CheckpointManifest;
-  } catch (error) {
+  return parseManifest(file, () => readFile(file, "utf8"));
+}
+
+/** `readManifest`, synchronously (for constructors that load weights, e.g. a frozen low level). */
+export function readManifestSync(dir: string): CheckpointManifest {
+  const file = path.join(dir, "manifest.json");
+  return parseManifest(file, () => readFileSync(file, "utf8"));
+}
+
+function parseManifest(file: string, read: () => string): CheckpointManifest;
+function parseManifest(file: string, read: () => Promise<string>): Promise<CheckpointManifest>;
+function parseManifest(file: string, read: () => string | Promise<string>): CheckpointManifest | Promise<CheckpointManifest> {
+  const parse = (text: string): CheckpointManifest => {
+    let manifest: CheckpointManifest;
+    try {
+      manifest = JSON.parse(text) as CheckpointManifest;
+    } catch (error) {
+      throw new Error(`Cannot read checkpoint manifest ${file}: ${(error as Error).message}`, { cause: error });
+    }
+    if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${file} is not a ${CHECKPOINT_FORMAT} checkpoint (format ${JSON.stringify(manifest.format)})`);
+    if (manifest.version !== CHECKPOINT_VERSION) throw new Error(`${file} has checkpoint version ${manifest.version}; this build reads version ${CHECKPOINT_VERSION}`);
+    return manifest;
+  };
+  const unreadable = (error: unknown): never => {
     throw new Error(`Cannot read checkpoint manifest ${file}: ${(error as Error).message}`, { cause: error });
+  };
+  let text: string | Promise<string>;
+  try {
+    text = read();
+  } catch (error) {
+    return unreadable(error);
   }
-  if (manifest.format !== CHECKPOINT_FORMAT) throw new Error(`${file} is not a ${CHECKPOINT_FORMAT} checkpoint (format ${JSON.stringify(manifest.format)})`);
-  if (manifest.version !== CHECKPOINT_VERSION) throw new Error(`${file} has checkpoint version ${manifest.version}; this build reads version ${CHECKPOINT_VERSION}`);
-  return manifest;
+  return typeof text === "string" ? parse(text) : text.then(parse, unreadable);
 }
 
 /**
@@ -123,7 +148,16 @@ export async function readManifest(dir: string): Promise<CheckpointManifest> {
  */
 export async function loadCheckpoint(dir: string, contents: CheckpointContents): Promise<CheckpointManifest> {
   const manifest = await readManifest(dir);
-  const blob = await readFile(path.join(dir, "weights.bin"));
+  return restore(dir, manifest, await readFile(path.join(dir, "weights.bin")), contents);
+}
+
+/** `loadCheckpoint`, synchronously. */
+export function loadCheckpointSync(dir: string, contents: CheckpointContents): CheckpointManifest {
+  const manifest = readManifestSync(dir);
+  return restore(dir, manifest, readFileSync(path.join(dir, "weights.bin")), contents);
+}
+
+function restore(dir: string, manifest: CheckpointManifest, blob: Uint8Array, contents: CheckpointContents): CheckpointManifest {
   const byName = new Map(manifest.tensors.map((t) => [t.name, t]));
   const read = (name: string, expectedShape: readonly number[]): Float32Array => {
     const entry = byName.get(name);

@@ -7,7 +7,7 @@ import path from "node:path";
 import { selectBackend } from "../../src/nn/backend.js";
 import { Mlp } from "../../src/nn/mlp.js";
 import { Adam } from "../../src/nn/adam.js";
-import { loadCheckpoint, readManifest, saveCheckpoint } from "../../src/nn/save-load.js";
+import { loadCheckpoint, loadCheckpointSync, readManifest, readManifestSync, saveCheckpoint } from "../../src/nn/save-load.js";
 
 await selectBackend("wasm");
 
@@ -91,6 +91,29 @@ test("loading into a different architecture fails clearly and changes nothing", 
     await assert.rejects(loadCheckpoint(dir, { networks: { q: net } }), /not a simbridge-nn checkpoint/);
     net.dispose();
     other.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("the synchronous reader loads what the async one does and refuses the same bad input", async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), "simbridge-nn-"));
+  try {
+    const net = new Mlp({ sizes: [4, 8, 1], seed: 5 });
+    await saveCheckpoint(dir, { networks: { q: net }, meta: { k: 1 } });
+    assert.deepEqual(readManifestSync(dir), await readManifest(dir));
+    const copy = new Mlp({ sizes: [4, 8, 1], seed: 6 });
+    assert.deepEqual(loadCheckpointSync(dir, { networks: { q: copy } }).meta, { k: 1 });
+    assert.deepEqual(weights(copy), weights(net));
+    const other = new Mlp({ sizes: [4, 9, 1], seed: 4 });
+    const before = weights(other);
+    assert.throws(() => loadCheckpointSync(dir, { networks: { q: other } }), /networks\/q\/0: expected shape \[4, 9\] but got \[4, 8\]/);
+    assert.deepEqual(weights(other), before);
+    assert.throws(() => readManifestSync(path.join(dir, "nowhere")), /Cannot read checkpoint manifest .*nowhere/);
+    await assert.rejects(readManifest(path.join(dir, "nowhere")), /Cannot read checkpoint manifest .*nowhere/);
+    await writeFile(path.join(dir, "manifest.json"), "{not json");
+    assert.throws(() => readManifestSync(dir), /Cannot read checkpoint manifest/);
+    for (const n of [net, copy, other]) n.dispose();
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
