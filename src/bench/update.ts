@@ -12,6 +12,9 @@
  *                     the same critic step written the naive way: plain tf.matMul + add
  *                     + relu, tfjs autodiff (whose matMul gradient uses the transpose
  *                     flags) and tf.train.adam
+ *   pytorch           the same critic step in PyTorch (one thread, pytorch-critic-step.ts)
+ *                     and critic_step_ms ÷ its time, when Debian's python3-torch is
+ *                     installed; otherwise why not
  *
  * `--algo ppo` (`benchUpdatePpo`): one learning epoch of src/algos/ppo.ts at
  * CleanRL's sizes (64-64 tanh actor and critic, a rollout of 2048 rows cut into 32
@@ -33,6 +36,7 @@ import { permutation } from "../replay/random-index.js";
 import { PPO_ARGS, Ppo } from "../algos/ppo.js";
 import type { PpoArgs } from "../algos/ppo.js";
 import type { RolloutMinibatch } from "../algos/agent.js";
+import { pytorchCriticStep, type PytorchCriticStep } from "./pytorch-critic-step.js";
 
 export interface BenchUpdateOptions {
   batch: number;
@@ -53,6 +57,8 @@ export interface BenchUpdateResult {
   td3_update_ms: number;
   forward_ms: number;
   baseline_transpose_flag_critic_step_ms: number;
+  /** The same critic step in PyTorch, measured in the same run, and critic_step_ms ÷ its ms; or why there is none. */
+  pytorch: (PytorchCriticStep & { available: true; simbridge_over_pytorch: number }) | (PytorchCriticStep & { available: false });
 }
 
 export async function benchUpdate(opts: BenchUpdateOptions): Promise<BenchUpdateResult> {
@@ -108,12 +114,14 @@ export async function benchUpdate(opts: BenchUpdateOptions): Promise<BenchUpdate
   disposeTd3Model(model);
   tf.dispose([x, target, data.obs, data.action, data.reward, data.nextObs, data.discount!]);
 
+  const torch = pytorchCriticStep({ batch, hidden, inDim, warmup, iters });
   return {
     backend: backend.detail,
     critic_step_ms: round(criticStepMs),
     td3_update_ms: round(pairMs / 2),
     forward_ms: round(forwardMs),
     baseline_transpose_flag_critic_step_ms: round(baselineMs),
+    pytorch: torch.available ? { ...torch, simbridge_over_pytorch: round(criticStepMs / torch.ms) } : torch,
   };
 }
 

@@ -9,6 +9,12 @@ test("benchUpdate smoke: positive finite numbers, no tensors left behind", async
   for (const key of ["critic_step_ms", "td3_update_ms", "forward_ms", "baseline_transpose_flag_critic_step_ms"] as const) {
     assert.ok(Number.isFinite(result[key]) && result[key] > 0, `${key} = ${result[key]}`);
   }
+  // Both sides when python3-torch is installed (this machine), the reason otherwise (CI's).
+  if (result.pytorch.available) {
+    assert.ok(result.pytorch.ms > 0 && Math.abs(result.pytorch.simbridge_over_pytorch - result.critic_step_ms / result.pytorch.ms) < 0.01, JSON.stringify(result.pytorch));
+  } else {
+    assert.match(result.pytorch.reason, /PyTorch|python/);
+  }
   const before = tf.memory().numTensors;
   await benchUpdate({ batch: 8, hidden: 16, obsDim: 5, actDim: 2, iters: 3, backend: "wasm" });
   assert.equal(tf.memory().numTensors, before);
