@@ -28,6 +28,13 @@ export interface PytorchCriticStepOptions {
 /** Debian's python3, where python3-torch installs (as the tests' Python server: $SIMBRIDGE_PYTHON overrides). */
 const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
 
+/** The script's last lines, shared by every timing script: which BLAS the process loaded. */
+export const REPORT_PYTHON = `
+with open("/proc/self/maps") as maps:
+    blas = sorted({l.split()[-1] for l in maps if "blas" in l.split()[-1]})
+print(json.dumps({"ms": statistics.median(times), "torch_version": torch.__version__, "threads": torch.get_num_threads(), "blas": " ".join(blas) or "none loaded"}))
+`;
+
 const SCRIPT = `
 import json, statistics, sys, time
 import torch
@@ -54,16 +61,22 @@ for _ in range(iters):
     t0 = time.perf_counter()
     step()
     times.append((time.perf_counter() - t0) * 1000)
-with open("/proc/self/maps") as maps:
-    blas = sorted({l.split()[-1] for l in maps if "blas" in l.split()[-1]})
-print(json.dumps({"ms": statistics.median(times), "torch_version": torch.__version__, "threads": torch.get_num_threads(), "blas": " ".join(blas) or "none loaded"}))
-`;
+` + REPORT_PYTHON;
 
 /** Median ms of one PyTorch critic Adam step at these sizes, or why there is none. */
 export function pytorchCriticStep(opts: PytorchCriticStepOptions): PytorchCriticStep {
-  const args = [opts.batch, opts.hidden, opts.inDim, opts.warmup, opts.iters].map(String);
+  return runPytorchTiming(SCRIPT, [opts.batch, opts.hidden, opts.inDim, opts.warmup, opts.iters]);
+}
+
+/**
+ * Runs a timing script with Debian's python3 and torch on one thread (torch's and
+ * OpenBLAS's). The script gets `args` as argv[1:] and prints one JSON line with
+ * `ms`, `torch_version`, `threads` and `blas` (see SCRIPT); the result names
+ * what ran, or says why there is no PyTorch figure.
+ */
+export function runPytorchTiming(script: string, args: readonly number[]): PytorchCriticStep {
   const env = { ...process.env, OPENBLAS_NUM_THREADS: "1", OMP_NUM_THREADS: "1" };
-  const run = spawnSync(PYTHON, ["-c", SCRIPT, ...args], { encoding: "utf8", timeout: 600_000, env });
+  const run = spawnSync(PYTHON, ["-c", script, ...args.map(String)], { encoding: "utf8", timeout: 600_000, env });
   if (run.error) return { available: false, reason: `${PYTHON} could not run (${run.error.message}): no PyTorch baseline` };
   if (/No module named 'torch'/.test(run.stderr)) return { available: false, reason: "PyTorch not installed (Debian package python3-torch): no PyTorch baseline" };
   if (run.status !== 0) return { available: false, reason: `PyTorch baseline failed: ${run.stderr.trim().split("\n").pop()}` };

@@ -530,7 +530,7 @@ function medians(warmup: number, iters: number, runs: ReadonlyArray<() => number
 }
 
 /** Median wall time in ms of `run` over `iters` calls after `warmup` untimed calls. */
-function median(warmup: number, iters: number, run: () => number): number {
+export function median(warmup: number, iters: number, run: () => number): number {
   let sink = 0;
   for (let i = 0; i < warmup; i++) sink += run();
   const times: number[] = [];
@@ -549,6 +549,6 @@ function medianOf(times: number[]): number {
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-function round(ms: number): number {
+export function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }

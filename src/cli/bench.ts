@@ -13,7 +13,7 @@ const JSON_FLAG = { type: "boolean", help: "one line of JSON (default: indented)
 
 /** Defaults that differ by mode: one table for the flags' help and the code. */
 const LOAD_ENVS = { load: 1, nonReader: 64 } as const;
-const UPDATE_SIZES = { td3: { obsDim: 32, actDim: 8 }, ppo: { obsDim: 10, actDim: 2 } } as const;
+const UPDATE_SIZES = { td3: { obsDim: 32, actDim: 8 }, ppo: { obsDim: 10, actDim: 2 }, gahil: { obsDim: 6, actDim: 2 } } as const;
 
 export const BENCH_PHYSICS = defineCommand({
   name: "bench physics",
@@ -64,17 +64,23 @@ export const BENCH_LOAD = defineCommand({
 
 export const BENCH_UPDATE = defineCommand({
   name: "bench update",
-  synopsis: ["[--algo td3] [--batch N] [--hidden N] [--obs-dim N] [--act-dim N] [--iters N] [--backend NAME] --json", "--algo ppo [--rows N] [--obs-dim N] [--act-dim N] [--iters N] [--backend NAME] --json"],
+  synopsis: [
+    "[--algo td3] [--batch N] [--hidden N] [--obs-dim N] [--act-dim N] [--iters N] [--backend NAME] --json",
+    "--algo ppo [--rows N] [--obs-dim N] [--act-dim N] [--iters N] [--backend NAME] --json",
+    "--algo gahil [--batch N] [--obs-dim N] [--act-dim N] [--iters N] [--backend NAME] --json",
+  ],
   about:
     "TD3: one critic Adam step and one full TD3 update vs the naive transposed-matMul baseline. " +
-    "PPO: one PPO epoch (CleanRL sizes: 64-64 tanh, 32 minibatches) and one 8-row act vs the same written naively in tfjs.",
+    "PPO: one PPO epoch (CleanRL sizes: 64-64 tanh, 32 minibatches) and one 8-row act vs the same written naively in tfjs. " +
+    "GAHIL: one discriminator round (6 Adam steps of the 400-300 D on --batch rows per class, ReacherGoal-v0's sizes). " +
+    "TD3 and GAHIL also time the same step in PyTorch (one thread) when python3-torch is installed.",
   flags: {
-    algo: { type: "enum", values: ["td3", "ppo"], default: "td3", help: "the update to time" },
-    batch: { type: "int", min: 1, default: 256, help: "minibatch rows (td3)" },
+    algo: { type: "enum", values: ["td3", "ppo", "gahil"], default: "td3", help: "the update to time" },
+    batch: { type: "int", min: 1, defaultText: "256, or 1024 rows per class with --algo gahil", help: "minibatch rows (td3, gahil)" },
     hidden: { type: "int", min: 1, default: 256, help: "hidden units per layer (td3)" },
     rows: { type: "int", min: 1, default: 2048, help: "rollout rows (ppo)" },
-    "obs-dim": { type: "int", min: 1, defaultText: `${UPDATE_SIZES.td3.obsDim}, or ${UPDATE_SIZES.ppo.obsDim} with --algo ppo`, help: "observation size" },
-    "act-dim": { type: "int", min: 1, defaultText: `${UPDATE_SIZES.td3.actDim}, or ${UPDATE_SIZES.ppo.actDim} with --algo ppo`, help: "action size" },
+    "obs-dim": { type: "int", min: 1, defaultText: `${UPDATE_SIZES.td3.obsDim}; ${UPDATE_SIZES.ppo.obsDim} with --algo ppo, ${UPDATE_SIZES.gahil.obsDim} with gahil`, help: "observation size" },
+    "act-dim": { type: "int", min: 1, defaultText: `${UPDATE_SIZES.td3.actDim}; ${UPDATE_SIZES.ppo.actDim} with --algo ppo or gahil`, help: "action size" },
     iters: { type: "int", min: 1, default: 30, help: "timed repetitions per measurement (median reported)" },
     backend: { type: "enum", values: BACKEND_NAMES, default: "auto", meta: "NAME", help: "the tensor backend" },
     json: JSON_FLAG,
@@ -190,13 +196,19 @@ export async function benchCommand(argv: string[]): Promise<void> {
       const { values, given } = BENCH_UPDATE.parse(rest);
       json = values.json;
       const algo = values.algo;
-      for (const f of algo === "td3" ? (["rows"] as const) : (["batch", "hidden"] as const)) {
-        if (given.has(f)) throw BENCH_UPDATE.usageError(`--${f} is for --algo ${algo === "td3" ? "ppo" : "td3"}`);
+      const notFor = { td3: ["rows"], ppo: ["batch", "hidden"], gahil: ["rows", "hidden"] } as const;
+      for (const f of notFor[algo]) {
+        if (given.has(f)) throw BENCH_UPDATE.usageError(`--${f} is not for --algo ${algo}`);
       }
-      const { benchUpdate, benchUpdatePpo } = await import("../bench/update.js");
       const sizes = UPDATE_SIZES[algo];
       const common = { obsDim: values["obs-dim"] ?? sizes.obsDim, actDim: values["act-dim"] ?? sizes.actDim, iters: values.iters, backend: values.backend };
-      result = algo === "td3" ? await benchUpdate({ batch: values.batch, hidden: values.hidden, ...common }) : await benchUpdatePpo({ rows: values.rows, ...common });
+      if (algo === "gahil") {
+        const { benchGahilRound } = await import("../bench/gahil-round.js");
+        result = await benchGahilRound({ batch: values.batch ?? 1024, goalDim: 2, ...common });
+        break;
+      }
+      const { benchUpdate, benchUpdatePpo } = await import("../bench/update.js");
+      result = algo === "td3" ? await benchUpdate({ batch: values.batch ?? 256, hidden: values.hidden, ...common }) : await benchUpdatePpo({ rows: values.rows, ...common });
       break;
     }
     case "fleet": {

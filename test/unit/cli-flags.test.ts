@@ -226,7 +226,9 @@ describe("simbridge bench", () => {
     await refused(["bridge", "--pings", "5"], /^--pings: expected an integer ≥ 10, got '5'$/);
     await refused(["load", "--non-reader", "--rounds", "2"], /^--rounds is not for --non-reader\n/);
     await refused(["load", "--seconds", "2"], /^--seconds is for --non-reader\n/);
-    await refused(["update", "--algo", "ppo", "--hidden", "8"], /^--hidden is for --algo td3\n/);
+    await refused(["update", "--algo", "ppo", "--hidden", "8"], /^--hidden is not for --algo ppo\n/);
+    await refused(["update", "--algo", "gahil", "--rows", "8"], /^--rows is not for --algo gahil\n/);
+    await refused(["update", "--algo", "a2c"], /^--algo: expected td3, ppo or gahil, got 'a2c'$/);
     await refused(["update", "--backend", "gpu"], /^--backend: expected auto, tensorflow-gpu, tensorflow, wasm or cpu, got 'gpu'$/);
     await refused(["fleet", "--servers", "1,0"], /^--servers: expected an integer ≥ 1, got '0'$/);
     await refused(["fleet", "--servers", "300"], /^--servers: at most 250 server processes/);
