@@ -13,7 +13,7 @@ import { Rng } from "../core/rng.js";
 import { selectBackend, type BackendName } from "../nn/backend.js";
 import { Gahil } from "../reward/gahil.js";
 import type { RewardBatch } from "../reward/reward-model.js";
-import { REPORT_PYTHON, runPytorchTiming, type PytorchCriticStep } from "./pytorch-critic-step.js";
+import { TIME_AND_REPORT_PYTHON, runPytorchTiming, type PytorchCriticStep } from "./pytorch-critic-step.js";
 import { median, round, warmupFor } from "./update.js";
 
 export interface BenchGahilRoundOptions {
@@ -86,7 +86,7 @@ d = torch.nn.Sequential(torch.nn.Linear(in_dim, h1), torch.nn.ReLU(), torch.nn.L
 opt = torch.optim.Adam(d.parameters(), lr=3e-3)
 pos = torch.randn(4 * batch, in_dim)
 neg = torch.randn(4 * batch, in_dim)
-def round_():
+def work():
     for _ in range(steps):
         x = torch.cat([pos[torch.randint(0, pos.shape[0], (batch,))], neg[torch.randint(0, neg.shape[0], (batch,))]])
         out = d(x).squeeze(1)
@@ -96,11 +96,4 @@ def round_():
         loss.backward()
         opt.step()
     return loss.item()
-for _ in range(warmup):
-    round_()
-times = []
-for _ in range(iters):
-    t0 = time.perf_counter()
-    round_()
-    times.append((time.perf_counter() - t0) * 1000)
-` + REPORT_PYTHON;
+` + TIME_AND_REPORT_PYTHON;

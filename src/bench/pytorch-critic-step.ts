@@ -28,8 +28,18 @@ export interface PytorchCriticStepOptions {
 /** Debian's python3, where python3-torch installs (as the tests' Python server: $SIMBRIDGE_PYTHON overrides). */
 const PYTHON = process.env["SIMBRIDGE_PYTHON"] ?? "/usr/bin/python3";
 
-/** The script's last lines, shared by every timing script: which BLAS the process loaded. */
-export const REPORT_PYTHON = `
+/**
+ * Every timing script's last lines: times `work()` `iters` times after `warmup`
+ * untimed calls and prints the median with which torch and BLAS ran.
+ */
+export const TIME_AND_REPORT_PYTHON = `
+for _ in range(warmup):
+    work()
+times = []
+for _ in range(iters):
+    t0 = time.perf_counter()
+    work()
+    times.append((time.perf_counter() - t0) * 1000)
 with open("/proc/self/maps") as maps:
     blas = sorted({l.split()[-1] for l in maps if "blas" in l.split()[-1]})
 print(json.dumps({"ms": statistics.median(times), "torch_version": torch.__version__, "threads": torch.get_num_threads(), "blas": " ".join(blas) or "none loaded"}))
@@ -48,20 +58,13 @@ critic = torch.nn.Sequential(
 opt = torch.optim.Adam(critic.parameters(), lr=3e-4)
 x = torch.randn(batch, in_dim)
 target = torch.randn(batch, 1)
-def step():
+def work():
     opt.zero_grad(set_to_none=True)
     loss = ((critic(x) - target) ** 2).mean()
     loss.backward()
     opt.step()
     return loss.item()
-for _ in range(warmup):
-    step()
-times = []
-for _ in range(iters):
-    t0 = time.perf_counter()
-    step()
-    times.append((time.perf_counter() - t0) * 1000)
-` + REPORT_PYTHON;
+` + TIME_AND_REPORT_PYTHON;
 
 /** Median ms of one PyTorch critic Adam step at these sizes, or why there is none. */
 export function pytorchCriticStep(opts: PytorchCriticStepOptions): PytorchCriticStep {
