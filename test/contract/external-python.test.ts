@@ -34,6 +34,7 @@ import { rejectsWith } from "../helpers/rejects-with.js";
 import { healthCheck, listTasksUnary, rawSession } from "../helpers/grpc-calls.js";
 import { gahilRunArgs, quiet, testRunArgs } from "../helpers/training-runs.js";
 import { checkPython, PACKAGE_DIR, PYTHON, startPython, type PythonServer, stopPython } from "../helpers/python-server.js";
+import { fetchServerStatus, type ServerStatus } from "../../src/client/server-status.js";
 
 const TASK = "Cart2D-v0";
 const TOKEN = "py-s3cret";
@@ -137,6 +138,38 @@ describe("Python external server: handshake", () => {
     assert.equal(responses[1]!.payload, "handshake");
     assert.equal(responses[2]!.error!.code, Code.INVALID_ARGUMENT);
     assert.equal(responses[3]!.payload, "list_tasks");
+  });
+});
+
+describe("Python external server: Status", () => {
+  // Sessions end on the server a moment after their client closes: poll (counts, not timing).
+  async function statusWhen(want: (s: ServerStatus) => boolean): Promise<ServerStatus> {
+    let s = await fetchServerStatus(address("guarded"), { token: TOKEN });
+    for (let i = 0; i < 100 && !want(s); i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      s = await fetchServerStatus(address("guarded"), { token: TOKEN });
+    }
+    return s;
+  }
+
+  it("counts sessions and envs behind the token, back to 0 when the client leaves", async () => {
+    await rejectsWith(fetchServerStatus(address("guarded")), Code.UNAUTHENTICATED, /requires `authorization: Bearer <token>`/);
+    await rejectsWith(fetchServerStatus(address("guarded"), { token: "wrong" }), Code.UNAUTHENTICATED, /requires/);
+    const idle = await statusWhen((s) => s.sessions === 0);
+    assert.deepEqual([idle.sessions, idle.envs, idle.pendingRequests, idle.queuedResponses, idle.maxInFlightPerSession], [0, 0, 0, 0, 1]);
+    assert.equal(idle.serverName, "simbridge-external-python");
+    assert.ok(idle.rssBytes > 0, "the server's resident memory");
+    const env = await RemoteVectorEnv.connect(address("guarded"), TASK, 3, {}, { token: TOKEN });
+    try {
+      await env.reset([0, 1, 2].map((index) => ({ index, seed: index })));
+      await env.step(new Float32Array(6));
+      const busy = await fetchServerStatus(address("guarded"), { token: TOKEN });
+      assert.deepEqual([busy.sessions, busy.envs, busy.watchers, busy.peakInFlightPerSession], [1, 3, 0, 1]);
+    } finally {
+      await env.close();
+    }
+    const after = await statusWhen((s) => s.sessions === 0);
+    assert.deepEqual([after.sessions, after.envs, after.pendingRequests, after.queuedResponses, after.pausedSessions], [0, 0, 0, 0, 0]);
   });
 });
 

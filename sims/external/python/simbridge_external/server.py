@@ -24,6 +24,13 @@ Wiring, in one place:
   metadata). Each stream holds a thread while it is open, waiting on its
   watcher's bounded queue; at most ``--max-watchers`` are open at once. Frames
   go out as bytes already serialised (the response serializer passes them on).
+- ``simbridge.v1.EnvironmentService/Status``: the server's live counts, guarded
+  by the same token. A session's thread reads its next request only once the
+  last response is written (gRPC's sync server), so a session holds at most one
+  request or response in flight: ``max_in_flight_per_session`` is 1, a
+  session's request being handled counts as pending, and a response yielded but
+  not yet taken by gRPC (its client is not reading) as queued, its session as
+  paused.
 - ``grpc.health.v1.Health/Check`` (health.py).
 Server reflection is not offered: Debian's python3-grpcio has no grpc_reflection.
 """
@@ -75,8 +82,16 @@ def session_handlers(config: SessionConfig, max_sessions: int, max_watchers: int
     """The EnvironmentService handlers for `config`, with at most `max_sessions`
     sessions and `max_watchers` watch streams open."""
     limit = config.max_message_bytes
-    open_sessions = [0]
     lock = threading.Lock()
+    #: Each open session and where its thread is: "reading", "handling" or "writing".
+    live: dict[Session, str] = {}
+    peak_in_flight = [0]
+
+    def at(s: Session, where: str) -> None:
+        with lock:
+            live[s] = where
+            if where != "reading":
+                peak_in_flight[0] = 1
 
     def decode_request(data: bytes):
         if len(data) > limit:
@@ -87,32 +102,36 @@ def session_handlers(config: SessionConfig, max_sessions: int, max_watchers: int
             return Malformed(ProtocolError(INVALID_ARGUMENT, f"could not decode request: {e}"))
 
     def session(requests, context):
+        s = Session(config, bearer(context.invocation_metadata()))
         with lock:
-            full = open_sessions[0] >= max_sessions
+            full = len(live) >= max_sessions
             if not full:
-                open_sessions[0] += 1
+                live[s] = "reading"
         if full:
+            s.close()
             context.abort(
                 grpc.StatusCode.RESOURCE_EXHAUSTED,
                 f"this server already has {max_sessions} sessions open (--max-sessions); close one and retry",
             )
-        s = Session(config, bearer(context.invocation_metadata()))
         # Frees the envs and stops the clocks when the call ends, even while this
         # thread is blocked in a real-time step waiting for its tick.
         context.add_callback(s.close)
         try:
             for request in requests:
+                at(s, "handling")
                 try:
                     response = s.handle(request)
                 except FatalSessionError as e:
                     log.info("session %s ended: %s", s.id, e)
                     context.abort(status_code(e.code), e.message)
+                at(s, "writing")
                 yield response
+                at(s, "reading")
         finally:
             s.close()
             log.info("session %s closed, its envs freed (%d compute_reward requests)", s.id, s.reward_requests)
             with lock:
-                open_sessions[0] -= 1
+                live.pop(s, None)
 
     def watch(request, context):
         hub = config.hub
@@ -147,12 +166,33 @@ def session_handlers(config: SessionConfig, max_sessions: int, max_watchers: int
             hub.unsubscribe(watcher)
             log.info("watcher closed after %d frames", watcher.sequence)
 
-    def list_tasks(_request, context):
+    def require_token(context) -> None:
         if config.token is not None:
             given = bearer(context.invocation_metadata()) or ""
             if not hmac.compare_digest(given.encode(), config.token.encode()):
                 context.abort(grpc.StatusCode.UNAUTHENTICATED, "this server requires `authorization: Bearer <token>` metadata")
+
+    def list_tasks(_request, context):
+        require_token(context)
         return list_tasks_response(config.catalog)
+
+    def status(_request, context):
+        require_token(context)
+        with lock:
+            where = list(live.values())
+            sessions = list(live)
+        return pb.StatusResponse(
+            sessions=len(sessions),
+            envs=sum(len(s.pool.slots) for s in sessions),
+            watchers=config.hub.count if config.hub is not None else 0,
+            pending_requests=where.count("handling"),
+            queued_responses=where.count("writing"),
+            paused_sessions=where.count("writing"),
+            max_in_flight_per_session=1,
+            peak_in_flight_per_session=peak_in_flight[0],
+            rss_bytes=resident_bytes(),
+            server_name=config.server_name,
+        )
 
     return grpc.method_handlers_generic_handler(
         SERVICE_NAME,
@@ -168,8 +208,22 @@ def session_handlers(config: SessionConfig, max_sessions: int, max_watchers: int
                 request_deserializer=pb.ListTasksRequest.FromString,
                 response_serializer=pb.ListTasksResponse.SerializeToString,
             ),
+            "Status": grpc.unary_unary_rpc_method_handler(
+                status,
+                request_deserializer=pb.StatusRequest.FromString,
+                response_serializer=pb.StatusResponse.SerializeToString,
+            ),
         },
     )
+
+
+def resident_bytes() -> int:
+    """This process's resident memory (Linux /proc), 0 when unknown."""
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 @dataclass
