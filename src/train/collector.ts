@@ -29,7 +29,7 @@ import type { VectorEnv } from "../env/vector-env.js";
 import type { Agent } from "../algos/agent.js";
 import { toEnvActions } from "./action-scale.js";
 import type { InputEncoder } from "./input-encoder.js";
-import { annotationsFit } from "../protocol/annotations.js";
+import { stepAnnotations } from "./step-annotations.js";
 
 /** One vector step of every env. Arrays are batch-major, row i = env i. */
 export interface CollectedStep {
@@ -167,8 +167,7 @@ export class Collector<State = unknown> {
     const obs = this.current.map((o) => o.slice());
     const input = this.currentInput();
     const acted = random ? { actions: Float32Array.from({ length: n * this.actDim }, () => this.options.rng.uniformRange(-1, 1)) } : this.agent.act(input, n, "explore", this.states);
-    const targets = acted.extras?.["subgoal_target"];
-    const annotations = targets && annotationsFit({ subgoal_target: targets }, n) ? { subgoal_target: targets } : undefined;
+    const annotations = "extras" in acted ? stepAnnotations(acted.extras, n) : undefined;
     let s: Awaited<ReturnType<VectorEnv["step"]>>;
     try {
       s = await this.timed(() => this.env.step(toEnvActions(this.env.spec.action, acted.actions), undefined, annotations));

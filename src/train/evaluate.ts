@@ -4,7 +4,7 @@
  * so the same policy always meets the same episodes.
  */
 import { StepStatus } from "../env/task.js";
-import type { VectorEnv } from "../env/vector-env.js";
+import type { Annotations, VectorEnv } from "../env/vector-env.js";
 import { toEnvActions } from "./action-scale.js";
 
 export interface EvalResult {
@@ -26,6 +26,8 @@ export interface EvalResult {
 export interface Policy {
   (observations: readonly Float32Array[], rows: number, envs?: readonly number[]): Float32Array;
   startEpisode?(env: number): void;
+  /** Agent annotations of the last call's rows (e.g. a hierarchy's subgoal targets), sent with their step for watchers. */
+  lastAnnotations?(): Annotations | undefined;
 }
 
 export async function evaluate(env: VectorEnv, policy: Policy, episodes: number, seedBase: number): Promise<EvalResult> {
@@ -45,7 +47,7 @@ export async function evaluate(env: VectorEnv, policy: Policy, episodes: number,
     const rows = active.length;
     const obs = current.map((o, k) => gatherRows(o, sizes[k]!, active));
     const actions = toEnvActions(env.spec.action, policy(obs, rows, active));
-    const s = await env.step(actions, active);
+    const s = await env.step(actions, active, policy.lastAnnotations?.());
     const restart: Array<{ index: number; seed: number }> = [];
     const next: number[] = [];
     s.indices.forEach((i, row) => {

@@ -13,14 +13,15 @@
 import { Code, SimbridgeError } from "../core/errors.js";
 import { Rng, rngStateFromJson, rngStateToJson } from "../core/rng.js";
 import type { TaskSpec } from "../env/task.js";
-import type { VectorEnv } from "../env/vector-env.js";
-import type { Agent } from "../algos/agent.js";
+import type { Annotations, VectorEnv } from "../env/vector-env.js";
+import type { ActResult, Agent } from "../algos/agent.js";
 import { feedLived, type OnlineRewardModel } from "../reward/online-reward.js";
 import { Collector, type CollectorState } from "./collector.js";
 import { evaluate, type EvalResult, type Policy } from "./evaluate.js";
 import type { InputEncoder, InputEncoderState } from "./input-encoder.js";
 import type { Learner } from "./learner.js";
 import type { MetricRecord } from "./metrics-log.js";
+import { stepAnnotations } from "./step-annotations.js";
 
 export interface LoopConfig {
   /** Total env steps (summed over envs). */
@@ -138,7 +139,13 @@ export class Trainer {
   policy(mode: "deterministic" | "explore" = "deterministic"): Policy {
     const agent = this.agent;
     const input = (obs: readonly Float32Array[], rows: number) => this.encoder.encodeAll(obs, rows);
-    if (!agent.initialState) return (obs, rows) => agent.act(input(obs, rows), rows, mode).actions;
+    let last: Annotations | undefined;
+    const acted = (result: ActResult, rows: number) => {
+      last = stepAnnotations(result.extras, rows);
+      return result.actions;
+    };
+    const lastAnnotations = () => last;
+    if (!agent.initialState) return Object.assign((obs: readonly Float32Array[], rows: number) => acted(agent.act(input(obs, rows), rows, mode), rows), { lastAnnotations });
     const states = new Map<number, unknown>();
     const stateOf = (env: number) => {
       if (!states.has(env)) states.set(env, agent.initialState!());
@@ -146,12 +153,13 @@ export class Trainer {
     };
     const policy: Policy = (obs, rows, envs) => {
       const slots = envs ?? Array.from({ length: rows }, (_, i) => i);
-      return agent.act(input(obs, rows), rows, mode, slots.map(stateOf)).actions;
+      return acted(agent.act(input(obs, rows), rows, mode, slots.map(stateOf)), rows);
     };
     policy.startEpisode = (env) => {
       if (states.has(env)) agent.endEpisode?.(states.get(env));
       states.delete(env);
     };
+    policy.lastAnnotations = lastAnnotations;
     return policy;
   }
 

@@ -236,6 +236,41 @@ test("a hierarchical agent's extras.subgoal_target reaches the env as the step's
   await inner.close();
 });
 
+test("evaluation sends the policy's subgoal targets with each step too (a live view of an evaluation shows the subgoal)", async () => {
+  const inner = await pointReach(2, 4);
+  const sent: Array<Readonly<Record<string, Float32Array>> | undefined> = [];
+  const recording: VectorEnv = {
+    spec: inner.spec,
+    numEnvs: inner.numEnvs,
+    reset: (entries) => inner.reset(entries),
+    step: (actions, indices, annotations) => {
+      sent.push(annotations);
+      return inner.step(actions, indices, annotations);
+    },
+    close: () => inner.close(),
+  };
+  const encoder = new InputEncoder(inner.spec, false);
+  class SubgoalAgent extends CountingAgent {
+    override act(input: Float32Array, rows: number, mode: ActMode, states?: Array<{ steps: number; id: number }>): ActResult {
+      const acted = super.act(input, rows, mode, states);
+      // Each row's target says how many steps its episode has taken.
+      const subgoal_target = Float32Array.from({ length: 2 * rows }, (_, i) => acted.extras!["count"]![i >> 1]!);
+      return { ...acted, extras: { ...acted.extras, subgoal_target } };
+    }
+  }
+  const withTargets = new Trainer(inner.spec, new SubgoalAgent(encoder.inputDim), encoder, undefined, { steps: 0, envs: 2, evalEvery: 0, evalEpisodes: 0, logEvery: 1 }, new Rng(5), undefined);
+  const r = await evaluate(recording, withTargets.policy(), 2, 100);
+  assert.equal(r.episodes, 2);
+  assert.equal(sent.length, 4, "2 envs, 4 steps each, stepped together");
+  sent.forEach((a, t) => assert.deepEqual(Array.from(a!["subgoal_target"]!), [t + 1, t + 1, t + 1, t + 1]));
+  // A flat agent's policy has none.
+  sent.length = 0;
+  const flat = new Trainer(inner.spec, new CountingAgent(encoder.inputDim), encoder, undefined, { steps: 0, envs: 2, evalEvery: 0, evalEpisodes: 0, logEvery: 1 }, new Rng(5), undefined);
+  await evaluate(recording, flat.policy(), 2, 100);
+  assert.ok(sent.length > 0 && sent.every((a) => a === undefined));
+  await inner.close();
+});
+
 /** A learner that stores nothing and never learns: the loop alone is under test. */
 function idleLearner(agent: Agent): Learner {
   return {
