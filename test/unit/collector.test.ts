@@ -191,10 +191,9 @@ test("episode records list a hierarchical agent's subgoal targets: each distinct
   await env.close();
 });
 
-test("a hierarchical agent's extras.subgoal_target reaches the env as the step's annotation subgoal_target; none without it, none when unfit", async () => {
-  const inner = await pointReach(2, 50);
+/** `inner`, recording the annotations of every step in `sent`. */
+function recordingAnnotations(inner: VectorEnv): { recording: VectorEnv; sent: Array<Readonly<Record<string, Float32Array>> | undefined> } {
   const sent: Array<Readonly<Record<string, Float32Array>> | undefined> = [];
-  // A VectorEnv that records the annotations of every step.
   const recording: VectorEnv = {
     spec: inner.spec,
     numEnvs: inner.numEnvs,
@@ -205,6 +204,12 @@ test("a hierarchical agent's extras.subgoal_target reaches the env as the step's
     },
     close: () => inner.close(),
   };
+  return { recording, sent };
+}
+
+test("a hierarchical agent's extras.subgoal_target reaches the env as the step's annotation subgoal_target; none without it, none when unfit", async () => {
+  const inner = await pointReach(2, 50);
+  const { recording, sent } = recordingAnnotations(inner);
   const encoder = new InputEncoder(inner.spec, false);
   let target = Float32Array.from([1.5, -2, 3, 4.25]);
   class SubgoalAgent extends CountingAgent {
@@ -238,17 +243,7 @@ test("a hierarchical agent's extras.subgoal_target reaches the env as the step's
 
 test("evaluation sends the policy's subgoal targets with each step too (a live view of an evaluation shows the subgoal)", async () => {
   const inner = await pointReach(2, 4);
-  const sent: Array<Readonly<Record<string, Float32Array>> | undefined> = [];
-  const recording: VectorEnv = {
-    spec: inner.spec,
-    numEnvs: inner.numEnvs,
-    reset: (entries) => inner.reset(entries),
-    step: (actions, indices, annotations) => {
-      sent.push(annotations);
-      return inner.step(actions, indices, annotations);
-    },
-    close: () => inner.close(),
-  };
+  const { recording, sent } = recordingAnnotations(inner);
   const encoder = new InputEncoder(inner.spec, false);
   class SubgoalAgent extends CountingAgent {
     override act(input: Float32Array, rows: number, mode: ActMode, states?: Array<{ steps: number; id: number }>): ActResult {
